@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make            build build/nojit and the BPF object
+# make check      unit tests (host, ASan/UBSan) + kernel selftests (VM)
+# make demo       the main job, in the VM: deny inside, allow outside
+# make bench      benchmarks (not tests), in the VM
+# make install    install the controller
+#
+# Quiet unless V=1. Everything generated goes to build/.
+
+BUILD		?= build
+PREFIX		?= /usr/local
+CC		?= gcc
+CLANG		?= clang
+BPFTOOL		?= bpftool
+VMLINUX_BTF	?= /sys/kernel/btf/vmlinux
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Debian packages the build, the tests and the VM harness need.
+DEB_PACKAGES := gcc make clang llvm lld libbpf-dev bpftool libelf-dev \
+	zlib1g-dev pkg-config libsodium-dev libjson-c-dev libcriterion-dev \
+	qemu-system-x86 busybox-static cpio zstd xz-utils kmod iproute2 \
+	python3 luajit nodejs
+
+WARN		:= -Wall -Wextra -Werror
+CFLAGS		?= -O2 -g
+CPPFLAGS	+= -I$(BUILD) -Ibpf -Icontroller -D_GNU_SOURCE
+LDLIBS		+= -lbpf -lelf -lz -ljson-c
+
+SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=all
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.PHONY: all deps check unit-check vm-check demo bench install clean vm-kernel
+
+all: $(BUILD)/nojit
+
+deps:
+	$(Q)missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "  DEPS     installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+# ---- BPF ---------------------------------------------------------------
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_HDRS := $(wildcard bpf/*.h)
+
+$(BUILD)/vmlinux.h: | deps
+	$(call msg,BTF,$@)
+	$(Q)mkdir -p $(BUILD)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 $(WARN) \
+		-Wno-unused-parameter \
+		-I$(BUILD) -Ibpf -c $< -o $@
+	$(Q)llvm-strip -g $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*)_bpf > $@
+
+# ---- controller --------------------------------------------------------
+
+CTL_SRCS := $(wildcard controller/*.c)
+CTL_HDRS := $(wildcard controller/*.h) $(BPF_HDRS)
+CTL_LIB_SRCS := $(filter-out controller/main.c controller/cmd_%.c,$(CTL_SRCS))
+
+$(BUILD)/controller/%.o: controller/%.c $(CTL_HDRS) $(BUILD)/nojit.skel.h | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
+
+$(BUILD)/nojit: $(patsubst controller/%.c,$(BUILD)/controller/%.o,$(CTL_SRCS))
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# ---- tests -------------------------------------------------------------
+
+include selftests/attacks/attacks.mk
+include selftests/legit/legit.mk
+include selftests/unit/unit.mk
+
+VM_RUN := selftests/vm/run
+
+vm-kernel: | deps
+	$(Q)selftests/vm/fetch-kernel >/dev/null
+
+# Every suite writes TAP; the summary line is computed over all of them.
+check: all attacks legit unit-tests vm-kernel
+	$(Q)selftests/check $(BUILD)
+
+demo: all attacks vm-kernel
+	$(Q)$(VM_RUN) --timeout 600 -- selftests/demo $(BUILD)
+
+bench: all vm-kernel
+	$(Q)$(VM_RUN) --timeout 1800 -- selftests/bench/run $(BUILD)
+
+install: all
+	install -D -m 0755 $(BUILD)/nojit $(DESTDIR)$(PREFIX)/sbin/nojit
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Route 8: writing into code through /proc/PID/mem or ptrace. Both reach
+ * memory with FOLL_FORCE, which ignores page protections, so the memory
+ * hooks never see them. Governed tasks may not attach to (or ask to be
+ * traced by) anyone, and may not write any process's mem file. Reading
+ * (PTRACE_MODE_READ: ps, /proc/PID/status) stays allowed.
+ */
+#ifndef NOJIT_INJECT_BPF_H
+#define NOJIT_INJECT_BPF_H
+
+#include "policy.bpf.h"
+#include "file.bpf.h"
+
+static __always_inline bool file_is_proc_mem(struct file *file)
+{
+	if (BPF_CORE_READ(file, f_inode, i_sb, s_magic) != PROC_SUPER_MAGIC)
+		return false;
+	return KSTR_EQ((const char *)BPF_CORE_READ(file, f_path.dentry, d_name.name),
+		       "mem");
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(nojit_file_open, struct file *file, int ret)
+{
+	const struct nojit_cgroup_policy *pol;
+
+	if (ret)
+		return ret;
+	if (!(BPF_CORE_READ(file, f_mode) & FMODE_WRITE))
+		return 0;
+	if (!file_is_proc_mem(file))
+		return 0;
+	pol = policy_current();
+	if (!pol)
+		return 0;
+	return deny(pol, NOJIT_ROUTE_PROC_MEM_PTRACE, NOJIT_HOOK_FILE_OPEN,
+		    0, BPF_CORE_READ(file, f_mode), BPF_CORE_READ(file, f_inode));
+}
+
+/* A mem file opened before enrollment, or passed in over a socket. */
+SEC("lsm/file_permission")
+int BPF_PROG(nojit_file_permission, struct file *file, int mask, int ret)
+{
+	const struct nojit_cgroup_policy *pol;
+
+	if (ret)
+		return ret;
+	if (!(mask & MAY_WRITE))
+		return 0;
+	if (!file_is_proc_mem(file))
+		return 0;
+	pol = policy_current();
+	if (!pol)
+		return 0;
+	return deny(pol, NOJIT_ROUTE_PROC_MEM_PTRACE,
+		    NOJIT_HOOK_FILE_PERMISSION, 0, mask,
+		    BPF_CORE_READ(file, f_inode));
+}
+
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(nojit_ptrace_access_check, struct task_struct *child,
+	     unsigned int mode, int ret)
+{
+	const struct nojit_cgroup_policy *pol;
+
+	if (ret)
+		return ret;
+	if (!(mode & PTRACE_MODE_ATTACH))
+		return 0;
+	pol = policy_current();
+	if (!pol)
+		return 0;
+	return deny(pol, NOJIT_ROUTE_PROC_MEM_PTRACE, NOJIT_HOOK_PTRACE_ACCESS,
+		    0, mode, NULL);
+}
+
+/* PTRACE_TRACEME: refused if either side of the future trace is governed. */
+SEC("lsm/ptrace_traceme")
+int BPF_PROG(nojit_ptrace_traceme, struct task_struct *parent, int ret)
+{
+	const struct nojit_cgroup_policy *pol;
+	__u64 parent_cgroup;
+
+	if (ret)
+		return ret;
+	pol = policy_current();
+	if (!pol) {
+		parent_cgroup = BPF_CORE_READ(parent, cgroups, dfl_cgrp, kn, id);
+		pol = bpf_map_lookup_elem(&nojit_cgroups, &parent_cgroup);
+		if (!pol)
+			return 0;
+	}
+	return deny(pol, NOJIT_ROUTE_PROC_MEM_PTRACE, NOJIT_HOOK_PTRACE_TRACEME,
+		    0, 0, NULL);
+}
+
+#endif /* NOJIT_INJECT_BPF_H */

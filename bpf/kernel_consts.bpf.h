@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel constants that live in #defines and therefore never reach BTF or
+ * vmlinux.h. Values are stable UAPI or long-stable kernel ABI.
+ */
+#ifndef NOJIT_KERNEL_CONSTS_BPF_H
+#define NOJIT_KERNEL_CONSTS_BPF_H
+
+#define EPERM			1
+#define ENOSPC			28
+
+#define PROT_WRITE		0x2
+#define PROT_EXEC		0x4
+
+#define VM_WRITE		0x00000002UL
+#define VM_EXEC			0x00000004UL
+
+#define READ_IMPLIES_EXEC	0x0400000
+#define SHM_EXEC		0100000
+
+#define MAY_WRITE		0x00000002
+
+#define FMODE_WRITE		0x2
+
+#define PTRACE_MODE_ATTACH	0x02
+
+#define S_IFMT			00170000
+#define S_IFREG			0100000
+
+#define CGROUP2_SUPER_MAGIC	0x63677270
+#define PROC_SUPER_MAGIC	0x9fa0
+
+#define KERNFS_TYPE_MASK	0x000f
+
+#define SIGKILL			9
+
+/* MNT_NS_INTERNAL is ERR_PTR(-EINVAL): mounts made by kern_mount(). */
+#define MNT_NS_INTERNAL		((unsigned long)-22)
+
+#endif /* NOJIT_KERNEL_CONSTS_BPF_H */

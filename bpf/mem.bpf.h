@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Routes 1, 2, 3, 5, 6 and 7: no executable memory that did not come from
+ * a file reachable by path. All hooks fail closed: when a decision cannot
+ * be made, the request is refused.
+ */
+#ifndef NOJIT_MEM_BPF_H
+#define NOJIT_MEM_BPF_H
+
+#include "policy.bpf.h"
+#include "file.bpf.h"
+
+/*
+ * The mm an exec-time stack check already passed for, per thread: the
+ * stack's VM_EXEC is fixed by the ELF loader (PT_GNU_STACK) before the
+ * first executable segment is mapped, and never changes later without
+ * file_mprotect seeing it, so one look per new mm is enough.
+ */
+struct stack_check {
+	__u64 checked_mm;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct stack_check);
+} nojit_stack_checks SEC(".maps");
+
+static long stack_vma_flags(struct task_struct *task, struct vm_area_struct *vma,
+			    void *ctx)
+{
+	*(__u64 *)ctx = BPF_CORE_READ(vma, vm_flags);
+	return 0;
+}
+
+/*
+ * True if the task's stack is executable (an ELF with an executable
+ * PT_GNU_STACK, or READ_IMPLIES_EXEC at exec). The kernel sets that up
+ * without any mmap or mprotect hook, so it is caught at the first
+ * executable mapping of the new image, which the ELF loader itself makes.
+ * bpf_find_vma() only fails with -EBUSY when the mmap lock is contended,
+ * which cannot happen during exec (single-threaded); the result is then
+ * not cached and the next executable mapping checks again.
+ */
+static __always_inline bool stack_is_executable(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct stack_check *sc;
+	__u64 mm, vm_flags = 0;
+
+	mm = (__u64)BPF_CORE_READ(task, mm);
+	sc = bpf_task_storage_get(&nojit_stack_checks, task, 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (sc && sc->checked_mm == mm)
+		return false;
+	if (bpf_find_vma(task, BPF_CORE_READ(task, mm, start_stack),
+			 stack_vma_flags, &vm_flags, 0))
+		return false;
+	if (vm_flags & VM_EXEC)
+		return true;
+	if (sc)
+		sc->checked_mm = mm;
+	return false;
+}
+
+SEC("lsm/mmap_file")
+int BPF_PROG(nojit_mmap_file, struct file *file, unsigned long reqprot,
+	     unsigned long prot, unsigned long flags, int ret)
+{
+	const struct nojit_cgroup_policy *pol;
+	__u64 file_addr = 0;
+	struct inode *inode;
+
+	if (ret)
+		return ret;
+	if (!(prot & PROT_EXEC))
+		return 0;
+	pol = policy_current();
+	if (!pol)
+		return 0;
+
+	/*
+	 * The verifier types `file` as a trusted, non-NULL pointer and prunes
+	 * a plain NULL test as dead code, so the anonymous case would never
+	 * be denied. Read the raw argument as a scalar instead.
+	 */
+	if (bpf_probe_read_kernel(&file_addr, sizeof(file_addr), &ctx[0]))
+		return deny(pol, NOJIT_ROUTE_ANON_EXEC, NOJIT_HOOK_MMAP_FILE,
+			    prot, flags, NULL);
+	if (!(reqprot & PROT_EXEC))
+		return deny(pol, NOJIT_ROUTE_READ_IMPLIES_EXEC,
+			    NOJIT_HOOK_MMAP_FILE, prot, flags, NULL);
+	if (!file_addr)
+		return deny(pol, NOJIT_ROUTE_ANON_EXEC, NOJIT_HOOK_MMAP_FILE,
+			    prot, flags, NULL);
+
+	inode = BPF_CORE_READ(file, f_inode);
+	if (prot & PROT_WRITE)
+		return deny(pol, NOJIT_ROUTE_MPROTECT, NOJIT_HOOK_MMAP_FILE,
+			    prot, flags, inode);
+	if (file_is_pathless(file))
+		return deny(pol, NOJIT_ROUTE_MEMFD, NOJIT_HOOK_MMAP_FILE,
+			    prot, flags, inode);
+	/* /dev/zero and friends hand out anonymous memory. */
+	if (!file_is_regular(file))
+		return deny(pol, NOJIT_ROUTE_ANON_EXEC, NOJIT_HOOK_MMAP_FILE,
+			    prot, flags, inode);
+	if (stack_is_executable())
+		return deny(pol, NOJIT_ROUTE_MPROTECT, NOJIT_HOOK_MMAP_FILE,
+			    prot, flags, inode);
+	return 0;
+}
+
+SEC("lsm/file_mprotect")
+int BPF_PROG(nojit_file_mprotect, struct vm_area_struct *vma,
+	     unsigned long reqprot, unsigned long prot, int ret)
+{
+	const struct nojit_cgroup_policy *pol;
+	__u64 vm_flags;
+	__u32 route;
+
+	if (ret)
+		return ret;
+	if (!(prot & (PROT_EXEC | PROT_WRITE)))
+		return 0;
+	pol = policy_current();
+	if (!pol)
+		return 0;
+
+	vm_flags = BPF_CORE_READ(vma, vm_flags);
+	route = (prot & PROT_EXEC) && !(reqprot & PROT_EXEC) ?
+		NOJIT_ROUTE_READ_IMPLIES_EXEC : NOJIT_ROUTE_MPROTECT;
+	/* Write and exec at once, exec gained, or code made writable. */
+	if (((prot & PROT_EXEC) && (prot & PROT_WRITE)) ||
+	    ((prot & PROT_EXEC) && !(vm_flags & VM_EXEC)) ||
+	    ((prot & PROT_WRITE) && (vm_flags & VM_EXEC)))
+		return deny(pol, route, NOJIT_HOOK_FILE_MPROTECT, prot,
+			    vm_flags, NULL);
+	return 0;
+}
+
+/*
+ * shmat() maps through do_mmap() directly, never through mmap_file, so
+ * SHM_EXEC and a READ_IMPLIES_EXEC personality (which do_mmap() turns into
+ * PROT_EXEC) are refused here.
+ */
+SEC("lsm/shm_shmat")
+int BPF_PROG(nojit_shm_shmat, struct kern_ipc_perm *perm, char *shmaddr,
+	     int shmflg, int ret)
+{
+	const struct nojit_cgroup_policy *pol;
+	struct task_struct *task;
+	unsigned int persona;
+
+	if (ret)
+		return ret;
+	pol = policy_current();
+	if (!pol)
+		return 0;
+	if (shmflg & SHM_EXEC)
+		return deny(pol, NOJIT_ROUTE_SHM_EXEC, NOJIT_HOOK_SHM_SHMAT,
+			    PROT_EXEC, shmflg, NULL);
+	task = bpf_get_current_task_btf();
+	persona = BPF_CORE_READ(task, personality);
+	if (persona & READ_IMPLIES_EXEC)
+		return deny(pol, NOJIT_ROUTE_READ_IMPLIES_EXEC,
+			    NOJIT_HOOK_SHM_SHMAT, PROT_EXEC, shmflg, NULL);
+	return 0;
+}
+
+/*
+ * brk() builds its mapping from VM_DATA_DEFAULT_FLAGS, which carries
+ * VM_EXEC under READ_IMPLIES_EXEC, and passes no LSM hook that can refuse.
+ * A governed task growing its heap with that personality is killed before
+ * it returns to user space, so it never runs on the executable heap.
+ */
+SEC("fentry/do_brk_flags")
+int BPF_PROG(nojit_brk)
+{
+	const struct nojit_cgroup_policy *pol;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct violation_info vi = {
+		.route = NOJIT_ROUTE_READ_IMPLIES_EXEC,
+		.hook = NOJIT_HOOK_BRK,
+		.prot = PROT_EXEC,
+	};
+
+	if (!(BPF_CORE_READ(task, personality) & READ_IMPLIES_EXEC))
+		return 0;
+	pol = policy_current();
+	if (!pol)
+		return 0;
+	bpf_send_signal(SIGKILL);
+	violation(pol, &vi, NOJIT_ACTION_KILLED);
+	return 0;
+}
+
+#endif /* NOJIT_MEM_BPF_H */

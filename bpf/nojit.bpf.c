@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nojit kernel policy: one object, one skeleton. The logic lives in the
+ * per-concern headers; this file only puts them together.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "mem.bpf.h"
+#include "exec.bpf.h"
+#include "inject.bpf.h"
+#include "bpfload.bpf.h"
+#include "cgroup.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";

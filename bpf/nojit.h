@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Everything that crosses the kernel/user boundary: map values, the
+ * ring-buffer event layout and counter indices. Included by the BPF
+ * programs and by the controller, so it uses fixed-width types only and
+ * spells out every byte of padding. Enum values are ABI: never renumber,
+ * never reuse a retired number.
+ */
+#ifndef NOJIT_H
+#define NOJIT_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define NOJIT_PIN_DIR		"/sys/fs/bpf/nojit"
+#define NOJIT_MAX_CGROUPS	65536
+#define NOJIT_RINGBUF_BYTES	(1u << 20)
+#define NOJIT_CGROUP_PATH_MAX	256
+
+/* The bypass routes of DESIGN.md; the number is the route's number there. */
+enum nojit_route {
+	NOJIT_ROUTE_ANON_EXEC		= 1,
+	NOJIT_ROUTE_MPROTECT		= 2,
+	NOJIT_ROUTE_READ_IMPLIES_EXEC	= 3,
+	NOJIT_ROUTE_FILE_WRITTEN	= 4,
+	NOJIT_ROUTE_MEMFD		= 5,
+	NOJIT_ROUTE_DOUBLE_MAP		= 6,
+	NOJIT_ROUTE_SHM_EXEC		= 7,
+	NOJIT_ROUTE_PROC_MEM_PTRACE	= 8,
+	NOJIT_ROUTE_BPF_LOAD		= 9,
+	NOJIT_ROUTE_UNLISTED_EXEC	= 10,
+	NOJIT_ROUTE_LOADER		= 11,
+	NOJIT_ROUTE_CGROUP_ESCAPE	= 12,
+	NOJIT_ROUTE_MAX			= 13,
+};
+
+/* The kernel hook a decision was taken in. */
+enum nojit_hook {
+	NOJIT_HOOK_MMAP_FILE		= 1,
+	NOJIT_HOOK_FILE_MPROTECT	= 2,
+	NOJIT_HOOK_SHM_SHMAT		= 3,
+	NOJIT_HOOK_BPRM_CHECK		= 4,
+	NOJIT_HOOK_FILE_OPEN		= 5,
+	NOJIT_HOOK_FILE_PERMISSION	= 6,
+	NOJIT_HOOK_PTRACE_ACCESS	= 7,
+	NOJIT_HOOK_PTRACE_TRACEME	= 8,
+	NOJIT_HOOK_BPF			= 9,
+	NOJIT_HOOK_INODE_PERMISSION	= 10,
+	NOJIT_HOOK_KERNFS_INIT		= 11,
+	NOJIT_HOOK_BRK			= 12,
+};
+
+enum nojit_action {
+	NOJIT_ACTION_DENIED	= 1,
+	NOJIT_ACTION_KILLED	= 2,
+};
+
+enum nojit_mode {
+	NOJIT_MODE_ENFORCE	= 1,
+};
+
+/*
+ * Value of the cgroup map, keyed by cgroup id. Every cgroup in an enrolled
+ * subtree has an entry naming its nearest enrolled ancestor, so a hook
+ * finds a task's policy with exactly one lookup of its own cgroup id.
+ * An entry whose key equals enrolled_id is an enrollment.
+ */
+struct nojit_cgroup_policy {
+	__u64 enrolled_id;
+	__u32 mode;		/* enum nojit_mode */
+	__u32 flags;		/* reserved, 0 */
+};
+
+/* Controller-owned record of an enrollment, for status and release. */
+struct nojit_enrollment {
+	__u64 enrolled_at_ns;	/* CLOCK_REALTIME */
+	char path[NOJIT_CGROUP_PATH_MAX];
+};
+
+/* Per-CPU counters; index into the stats array map. */
+enum nojit_stat {
+	/* 1..12: denials per route, indexed by enum nojit_route */
+	NOJIT_STAT_EVENTS_EMITTED	= 16,
+	NOJIT_STAT_EVENTS_DROPPED	= 17,
+	NOJIT_STAT_CGROUP_TRACK_FAILED	= 18,	/* child cgroup not recorded: mkdir refused */
+	NOJIT_STAT_KILLS		= 19,
+	NOJIT_STAT_MAX			= 32,
+};
+
+enum nojit_event_type {
+	NOJIT_EVENT_VIOLATION	= 1,
+};
+
+#define NOJIT_EVENT_VERSION	1
+
+struct nojit_event_hdr {
+	__u16 type;		/* enum nojit_event_type */
+	__u16 version;
+	__u32 size;		/* whole record, header included */
+};
+
+struct nojit_violation {
+	struct nojit_event_hdr hdr;
+	__u64 time_ns;		/* CLOCK_BOOTTIME */
+	__u64 cgroup_id;
+	__u64 enrolled_id;
+	__u64 ino;		/* 0 when no file is involved */
+	__u32 dev;
+	__u32 pid;		/* thread id */
+	__u32 tgid;
+	__u32 uid;
+	__u32 route;		/* enum nojit_route */
+	__u32 hook;		/* enum nojit_hook */
+	__u32 action;		/* enum nojit_action */
+	__u32 prot;		/* requested PROT_* (after READ_IMPLIES_EXEC) */
+	__u64 flags;		/* hook-specific: mmap flags, shmat flags, bpf cmd, ptrace mode */
+	char comm[16];
+};
+
+#endif /* NOJIT_H */

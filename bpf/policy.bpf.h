@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Who is governed, and how a decision is reported. Every hook starts with
+ * policy_current(): one hash lookup of the task's own cgroup id, which is
+ * all a task outside every enrolled subtree ever pays.
+ */
+#ifndef NOJIT_POLICY_BPF_H
+#define NOJIT_POLICY_BPF_H
+
+#include "nojit.h"
+#include "kernel_consts.bpf.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NOJIT_MAX_CGROUPS);
+	__type(key, __u64);
+	__type(value, struct nojit_cgroup_policy);
+} nojit_cgroups SEC(".maps");
+
+/* Written by the controller only; the kernel never reads it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct nojit_enrollment);
+} nojit_enrollments SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NOJIT_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} nojit_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, NOJIT_RINGBUF_BYTES);
+} nojit_events SEC(".maps");
+
+static __always_inline const struct nojit_cgroup_policy *policy_current(void)
+{
+	__u64 id = bpf_get_current_cgroup_id();
+
+	return bpf_map_lookup_elem(&nojit_cgroups, &id);
+}
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&nojit_stats, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+struct violation_info {
+	__u32 route;
+	__u32 hook;
+	__u32 prot;
+	__u64 flags;
+	struct inode *inode;	/* may be NULL */
+};
+
+/*
+ * Count the denial, then try to report it. A full ring buffer is counted,
+ * never silent: the daemon writes the drop count into the audit log.
+ */
+static __always_inline int violation(const struct nojit_cgroup_policy *pol,
+				      const struct violation_info *vi,
+				      __u32 action)
+{
+	struct inode *inode = vi->inode;
+	struct nojit_violation *ev;
+	__u64 uid_gid, pid_tgid;
+
+	stat_inc(vi->route);
+	if (action == NOJIT_ACTION_KILLED)
+		stat_inc(NOJIT_STAT_KILLS);
+
+	ev = bpf_ringbuf_reserve(&nojit_events, sizeof(*ev), 0);
+	if (!ev) {
+		stat_inc(NOJIT_STAT_EVENTS_DROPPED);
+		return -EPERM;
+	}
+	pid_tgid = bpf_get_current_pid_tgid();
+	uid_gid = bpf_get_current_uid_gid();
+	ev->hdr.type = NOJIT_EVENT_VIOLATION;
+	ev->hdr.version = NOJIT_EVENT_VERSION;
+	ev->hdr.size = sizeof(*ev);
+	ev->time_ns = bpf_ktime_get_boot_ns();
+	ev->cgroup_id = bpf_get_current_cgroup_id();
+	ev->enrolled_id = pol->enrolled_id;
+	ev->ino = inode ? BPF_CORE_READ(inode, i_ino) : 0;
+	ev->dev = inode ? BPF_CORE_READ(inode, i_sb, s_dev) : 0;
+	ev->pid = (__u32)pid_tgid;
+	ev->tgid = pid_tgid >> 32;
+	ev->uid = (__u32)uid_gid;
+	ev->route = vi->route;
+	ev->hook = vi->hook;
+	ev->action = action;
+	ev->prot = vi->prot;
+	ev->flags = vi->flags;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	bpf_ringbuf_submit(ev, 0);
+	stat_inc(NOJIT_STAT_EVENTS_EMITTED);
+	return -EPERM;
+}
+
+static __always_inline int deny(const struct nojit_cgroup_policy *pol,
+				__u32 route, __u32 hook, __u32 prot,
+				__u64 flags, struct inode *inode)
+{
+	struct violation_info vi = {
+		.route = route, .hook = hook, .prot = prot,
+		.flags = flags, .inode = inode,
+	};
+
+	return violation(pol, &vi, NOJIT_ACTION_DENIED);
+}
+
+#endif /* NOJIT_POLICY_BPF_H */

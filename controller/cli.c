@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdarg.h>
+#include <string.h>
+
+#include "cli.h"
+#include "nojit.h"
+
+bool arg_json;
+bool arg_pretty;
+
+void cli_error(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (arg_json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "error", json_object_new_string(msg));
+		cli_json_print(o);
+		return;
+	}
+	fprintf(stderr, "nojit: %s\n", msg);
+}
+
+int cli_usage_error(const char *usage, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cli_error("%s", msg);
+	fprintf(stderr, "%s", usage);
+	return EXIT_USAGE;
+}
+
+int cli_require_root(void)
+{
+	if (geteuid() == 0)
+		return EXIT_OK;
+	cli_error("must be run as root (loading BPF LSM programs and enrolling cgroups needs CAP_SYS_ADMIN and CAP_BPF)");
+	return EXIT_FAILED;
+}
+
+void cli_json_print(struct json_object *obj)
+{
+	int flags = arg_pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN;
+
+	printf("%s\n", json_object_to_json_string_ext(obj, flags | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(obj);
+}
+
+int cli_dispatch(const struct cli_cmd *cmds, const char *object, int argc, char **argv)
+{
+	const struct cli_cmd *match = NULL;
+	size_t len;
+
+	if (argc < 1)
+		return -1;
+	len = strlen(argv[0]);
+	for (const struct cli_cmd *c = cmds; c->name; c++) {
+		if (strncmp(c->name, argv[0], len))
+			continue;
+		if (strlen(c->name) == len) {
+			match = c;
+			break;
+		}
+		if (match) {
+			cli_error("%s%s'%s' is ambiguous: %s or %s?", object ? object : "",
+				  object ? " " : "", argv[0], match->name, c->name);
+			return EXIT_USAGE;
+		}
+		match = c;
+	}
+	if (!match) {
+		cli_error("%s%sunknown command '%s' (try 'nojit %s%shelp')", object ? object : "",
+			  object ? ": " : "", argv[0], object ? object : "", object ? " " : "");
+		return EXIT_USAGE;
+	}
+	return match->fn(argc, argv);
+}
+
+const char *route_name(unsigned int route)
+{
+	static const char *const names[NOJIT_ROUTE_MAX] = {
+		[NOJIT_ROUTE_ANON_EXEC] = "anonymous executable memory",
+		[NOJIT_ROUTE_MPROTECT] = "mprotect/W^X",
+		[NOJIT_ROUTE_READ_IMPLIES_EXEC] = "READ_IMPLIES_EXEC",
+		[NOJIT_ROUTE_FILE_WRITTEN] = "written file mapped executable",
+		[NOJIT_ROUTE_MEMFD] = "memfd/fileless exec",
+		[NOJIT_ROUTE_DOUBLE_MAP] = "double mapping",
+		[NOJIT_ROUTE_SHM_EXEC] = "SysV shm exec",
+		[NOJIT_ROUTE_PROC_MEM_PTRACE] = "/proc/PID/mem or ptrace write",
+		[NOJIT_ROUTE_BPF_LOAD] = "bpf program load",
+		[NOJIT_ROUTE_UNLISTED_EXEC] = "unlisted exec",
+		[NOJIT_ROUTE_LOADER] = "loader/LD_PRELOAD",
+		[NOJIT_ROUTE_CGROUP_ESCAPE] = "cgroup escape",
+	};
+
+	if (route < NOJIT_ROUTE_MAX && names[route])
+		return names[route];
+	return "unknown";
+}

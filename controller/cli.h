@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Command-line plumbing shared by the cmd_*.c files. */
+#ifndef NOJIT_CLI_H
+#define NOJIT_CLI_H
+
+#include <stdbool.h>
+#include <json-c/json.h>
+
+#include "util.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,	/* refused, or failed */
+	EXIT_USAGE = 2,
+};
+
+extern bool arg_json;
+extern bool arg_pretty;
+
+struct cli_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Run the command whose name ARGV[0] is a unique prefix of. */
+int cli_dispatch(const struct cli_cmd *cmds, const char *object, int argc, char **argv);
+
+/* "nojit: ..." on stderr, or {"error": "..."} on stdout in JSON mode. */
+__attribute__((format(printf, 1, 2)))
+void cli_error(const char *fmt, ...);
+
+__attribute__((format(printf, 2, 3)))
+int cli_usage_error(const char *usage, const char *fmt, ...);
+
+/* EXIT_FAILED with a message unless running as root. */
+int cli_require_root(void);
+
+/* Print OBJ as the one JSON document of this run, and release it. */
+void cli_json_print(struct json_object *obj);
+
+/* Human-readable names for ABI enums (bpf/nojit.h). */
+const char *route_name(unsigned int route);
+
+#endif /* NOJIT_CLI_H */

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Top-level command handlers, one source file per CLI object. */
+#ifndef NOJIT_CMD_H
+#define NOJIT_CMD_H
+
+int do_enforce(int argc, char **argv);
+int do_release(int argc, char **argv);
+int do_status(int argc, char **argv);
+int do_unload(int argc, char **argv);
+
+#endif /* NOJIT_CMD_H */

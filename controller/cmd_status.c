@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nojit status: can this kernel enforce, what is loaded, who is governed. */
+#include <string.h>
+#include <time.h>
+
+#include "bpf_loader.h"
+#include "cli.h"
+#include "cmd.h"
+#include "enroll.h"
+#include "lsm_probe.h"
+
+static const char status_usage[] =
+	"Usage: nojit [--json] status\n"
+	"\n"
+	"Show whether BPF LSM is usable here (or why not), the attached\n"
+	"programs with their ids and tags, the enrolled cgroups, and the\n"
+	"kernel's counters (denials per route, events emitted and dropped).\n";
+
+struct status {
+	int lsm_ret;
+	struct nojit_err lsm_err;
+	bool loaded;
+	struct nojit_prog_info *progs;
+	size_t nprogs;
+	struct nojit_enrolled *cgroups;
+	size_t ncgroups;
+	__u64 stats[NOJIT_STAT_MAX];
+};
+
+static const struct {
+	unsigned int idx;
+	const char *key;
+} counters[] = {
+	{ NOJIT_STAT_EVENTS_EMITTED, "events_emitted" },
+	{ NOJIT_STAT_EVENTS_DROPPED, "events_dropped" },
+	{ NOJIT_STAT_CGROUP_TRACK_FAILED, "cgroup_track_failed" },
+	{ NOJIT_STAT_KILLS, "kills" },
+};
+
+static struct json_object *status_json(const struct status *s)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *lsm = json_object_new_object();
+	struct json_object *progs = json_object_new_array();
+	struct json_object *cgs = json_object_new_array();
+	struct json_object *cnt = json_object_new_object();
+	struct json_object *denials = json_object_new_object();
+
+	json_object_object_add(lsm, "usable", json_object_new_boolean(s->lsm_ret == 0));
+	if (s->lsm_ret)
+		json_object_object_add(lsm, "reason", json_object_new_string(s->lsm_err.msg));
+	json_object_object_add(lsm, "lsm_list", json_object_new_string(bpf_lsm_list()));
+	json_object_object_add(o, "bpf_lsm", lsm);
+	json_object_object_add(o, "loaded", json_object_new_boolean(s->loaded));
+	for (size_t i = 0; i < s->nprogs; i++) {
+		struct json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "name", json_object_new_string(s->progs[i].name));
+		json_object_object_add(p, "id", json_object_new_uint64(s->progs[i].prog_id));
+		json_object_object_add(p, "tag", json_object_new_string(s->progs[i].tag));
+		json_object_object_add(p, "link_id", json_object_new_uint64(s->progs[i].link_id));
+		json_object_object_add(p, "run_cnt", json_object_new_uint64(s->progs[i].run_cnt));
+		json_object_object_add(p, "run_time_ns", json_object_new_uint64(s->progs[i].run_time_ns));
+		json_object_array_add(progs, p);
+	}
+	json_object_object_add(o, "programs", progs);
+	for (size_t i = 0; i < s->ncgroups; i++) {
+		const struct nojit_enrolled *e = &s->cgroups[i];
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "id", json_object_new_uint64(e->id));
+		json_object_object_add(c, "path", json_object_new_string(e->rec.path));
+		json_object_object_add(c, "exists", json_object_new_boolean(e->exists != 0));
+		json_object_object_add(c, "governed_cgroups", json_object_new_uint64(e->governed));
+		json_object_object_add(c, "enrolled_at_ns", json_object_new_uint64(e->rec.enrolled_at_ns));
+		json_object_array_add(cgs, c);
+	}
+	json_object_object_add(o, "enrolled", cgs);
+	for (unsigned int r = 1; r < NOJIT_ROUTE_MAX; r++) {
+		char key[8];
+
+		snprintf(key, sizeof(key), "%u", r);
+		json_object_object_add(denials, key, json_object_new_uint64(s->stats[r]));
+	}
+	json_object_object_add(cnt, "denials_by_route", denials);
+	for (size_t i = 0; i < ARRAY_SIZE(counters); i++)
+		json_object_object_add(cnt, counters[i].key,
+				       json_object_new_uint64(s->stats[counters[i].idx]));
+	json_object_object_add(o, "counters", cnt);
+	return o;
+}
+
+static void status_text(const struct status *s)
+{
+	if (s->lsm_ret)
+		printf("BPF LSM:   not usable: %s\n", s->lsm_err.msg);
+	else
+		printf("BPF LSM:   usable (lsm=%s)\n", bpf_lsm_list());
+	if (!s->loaded) {
+		printf("Policy:    not loaded\n");
+		return;
+	}
+	printf("Policy:    loaded, %zu programs pinned under %s\n", s->nprogs, NOJIT_PIN_DIR);
+	printf("\n%-7s %-17s %-28s %12s %10s\n", "PROG", "TAG", "NAME", "RUNS", "NS/RUN");
+	for (size_t i = 0; i < s->nprogs; i++) {
+		const struct nojit_prog_info *p = &s->progs[i];
+
+		printf("%-7u %-17s %-28s %12llu %10llu\n", p->prog_id, p->tag, p->name,
+		       (unsigned long long)p->run_cnt,
+		       p->run_cnt ? (unsigned long long)(p->run_time_ns / p->run_cnt) : 0ull);
+	}
+	printf("\nEnrolled cgroups: %zu\n", s->ncgroups);
+	for (size_t i = 0; i < s->ncgroups; i++) {
+		const struct nojit_enrolled *e = &s->cgroups[i];
+		time_t t = e->rec.enrolled_at_ns / 1000000000ull;
+		char when[32];
+
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+		printf("  %-10llu %s  (%u cgroups governed, since %s)%s\n",
+		       (unsigned long long)e->id, e->rec.path, e->governed, when,
+		       e->exists == 0 ? " [removed]" : "");
+	}
+	printf("\nDenials by route:\n");
+	for (unsigned int r = 1; r < NOJIT_ROUTE_MAX; r++)
+		if (s->stats[r])
+			printf("  %2u %-32s %llu\n", r, route_name(r), (unsigned long long)s->stats[r]);
+	printf("Events:    %llu emitted, %llu dropped; kills %llu; untracked cgroups %llu\n",
+	       (unsigned long long)s->stats[NOJIT_STAT_EVENTS_EMITTED],
+	       (unsigned long long)s->stats[NOJIT_STAT_EVENTS_DROPPED],
+	       (unsigned long long)s->stats[NOJIT_STAT_KILLS],
+	       (unsigned long long)s->stats[NOJIT_STAT_CGROUP_TRACK_FAILED]);
+}
+
+int do_status(int argc, char **argv)
+{
+	struct nojit_maps maps = NOJIT_MAPS_INIT;
+	struct status s = {};
+	struct nojit_err err;
+	int ret = EXIT_OK;
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("%s", status_usage);
+		return EXIT_OK;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--json")) {
+		arg_json = true;
+		argc--;
+	}
+	if (argc > 1)
+		return cli_usage_error(status_usage, "unexpected argument '%s'", argv[1]);
+	ret = cli_require_root();
+	if (ret)
+		return ret;
+	if (bpffs_check(&err)) {
+		cli_error("%s", err.msg);
+		return EXIT_FAILED;
+	}
+	s.loaded = policy_open_pinned(&maps, &err) == 0;
+	/* Attached programs prove BPF LSM works; only probe when nothing is. */
+	s.lsm_ret = s.loaded ? 0 : bpf_lsm_probe(&s.lsm_err);
+	if (s.loaded) {
+		unsigned int removed;
+		int r;
+
+		enroll_gc(&maps, &removed);
+		r = policy_programs(&s.progs, &s.nprogs);
+		if (!r)
+			r = enroll_list(&maps, &s.cgroups, &s.ncgroups);
+		if (!r)
+			r = policy_stats(maps.stats, s.stats);
+		if (r) {
+			cli_error("reading the pinned policy: %s", strerror(-r));
+			ret = EXIT_FAILED;
+			goto out;
+		}
+	}
+	if (arg_json)
+		cli_json_print(status_json(&s));
+	else
+		status_text(&s);
+out:
+	free(s.progs);
+	free(s.cgroups);
+	nojit_maps_close(&maps);
+	return ret;
+}

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+
+#include "cgroup.h"
+#include "enroll.h"
+
+/* The cgroup2 root's id: enrolling it would govern the whole machine. */
+#define CGROUP_ROOT_ID 1
+
+struct subtree_ctx {
+	const struct nojit_maps *m;
+	struct nojit_cgroup_policy value;
+};
+
+static bool is_enrolled(const struct nojit_maps *m, __u64 id)
+{
+	struct nojit_enrollment rec;
+
+	return bpf_map_lookup_elem(m->enrollments, &id, &rec) == 0;
+}
+
+static int govern_one(void *ctx, __u64 id)
+{
+	struct subtree_ctx *c = ctx;
+
+	/* A nested enrollment keeps governing its own subtree. */
+	if (is_enrolled(c->m, id))
+		return CGROUP_WALK_SKIP;
+	if (bpf_map_update_elem(c->m->cgroups, &id, &c->value, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int enroll_cgroup(const struct nojit_maps *m, const char *path, bool *ret_already,
+		  struct nojit_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	struct nojit_enrollment rec = {};
+	struct subtree_ctx ctx = { .m = m };
+	char real[PATH_MAX];
+	struct timespec now;
+	__u64 id;
+	int ret;
+
+	ret = cgroup_open(path, &fd, &id, err);
+	if (ret)
+		return ret;
+	if (id == CGROUP_ROOT_ID)
+		return nojit_err_set(err, -EINVAL,
+				     "cgroup %s: refusing to enroll the cgroup2 root (it holds the whole machine, nojit included)",
+				     path);
+	if (!realpath(path, real))
+		return nojit_err_set(err, -errno, "cgroup %s: %s", path, strerror(errno));
+	if (strlen(real) >= sizeof(rec.path))
+		return nojit_err_set(err, -ENAMETOOLONG, "cgroup %s: path longer than %zu bytes",
+				     path, sizeof(rec.path) - 1);
+	strcpy(rec.path, real);
+	clock_gettime(CLOCK_REALTIME, &now);
+	rec.enrolled_at_ns = (__u64)now.tv_sec * 1000000000ull + now.tv_nsec;
+
+	*ret_already = is_enrolled(m, id);
+	if (*ret_already) {
+		struct nojit_enrollment old;
+
+		if (!bpf_map_lookup_elem(m->enrollments, &id, &old))
+			rec.enrolled_at_ns = old.enrolled_at_ns;
+	}
+	ctx.value.enrolled_id = id;
+	ctx.value.mode = NOJIT_MODE_ENFORCE;
+	if (bpf_map_update_elem(m->enrollments, &id, &rec, BPF_ANY))
+		return nojit_err_set(err, -errno, "cgroup %s: recording the enrollment: %s",
+				     path, strerror(errno));
+	/*
+	 * From this update on, the kernel gives every new child cgroup the
+	 * entry of its parent. The walk then covers the children that already
+	 * existed; it runs twice because a mkdir in flight during the first
+	 * pass may have copied its parent's entry from before the update.
+	 */
+	if (bpf_map_update_elem(m->cgroups, &id, &ctx.value, BPF_ANY))
+		return nojit_err_set(err, -errno, "cgroup %s: updating the policy map: %s",
+				     path, strerror(errno));
+	for (int pass = 0; pass < 2; pass++) {
+		ret = cgroup_walk_below(fd, govern_one, &ctx);
+		if (ret)
+			return nojit_err_set(err, ret, "cgroup %s: enrolling its subtree: %s",
+					     path, strerror(-ret));
+	}
+	return 0;
+}
+
+/* All keys of a hash map, collected before any of them is changed. */
+static int map_keys(int fd, __u64 **ret, size_t *ret_n)
+{
+	__u64 *keys = NULL, key, *prev = NULL;
+	size_t n = 0, cap = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+		if (n == cap) {
+			__u64 *grown;
+
+			cap = cap ? cap * 2 : 256;
+			grown = realloc(keys, cap * sizeof(*keys));
+			if (!grown) {
+				free(keys);
+				return -ENOMEM;
+			}
+			keys = grown;
+		}
+		keys[n] = key;
+		prev = &keys[n];
+		n++;
+	}
+	if (errno != ENOENT) {
+		free(keys);
+		return -errno;
+	}
+	*ret = keys;
+	*ret_n = n;
+	return 0;
+}
+
+struct ancestor_ctx {
+	const struct nojit_maps *m;
+	__u64 id;
+	bool found;
+};
+
+static int find_enrolled(void *ctx, __u64 id)
+{
+	struct ancestor_ctx *c = ctx;
+
+	if (!is_enrolled(c->m, id))
+		return 0;
+	c->id = id;
+	c->found = true;
+	return 1;
+}
+
+int release_cgroup(const struct nojit_maps *m, const char *path, struct nojit_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	struct ancestor_ctx anc = { .m = m };
+	struct nojit_cgroup_policy fallback;
+	__u64 id;
+	int ret;
+
+	ret = cgroup_open(path, &fd, &id, err);
+	if (ret)
+		return ret;
+	if (!is_enrolled(m, id))
+		return nojit_err_set(err, -ENOENT, "cgroup %s: not enrolled", path);
+	ret = cgroup_walk_up(fd, find_enrolled, &anc);
+	if (ret)
+		return nojit_err_set(err, ret, "cgroup %s: looking for an enrolled ancestor: %s",
+				     path, strerror(-ret));
+	if (anc.found && bpf_map_lookup_elem(m->cgroups, &anc.id, &fallback))
+		return nojit_err_set(err, -errno, "cgroup %s: enrolled ancestor %llu has no policy entry",
+				     path, (unsigned long long)anc.id);
+
+	/* Twice, for a child created while the first sweep ran. */
+	for (int pass = 0; pass < 2; pass++) {
+		_cleanup_free_ __u64 *keys = NULL;
+		size_t n;
+
+		ret = map_keys(m->cgroups, &keys, &n);
+		if (ret)
+			return nojit_err_set(err, ret, "reading the policy map: %s", strerror(-ret));
+		for (size_t i = 0; i < n; i++) {
+			struct nojit_cgroup_policy v;
+
+			if (bpf_map_lookup_elem(m->cgroups, &keys[i], &v) || v.enrolled_id != id)
+				continue;
+			if (anc.found)
+				ret = bpf_map_update_elem(m->cgroups, &keys[i], &fallback, BPF_ANY);
+			else
+				ret = bpf_map_delete_elem(m->cgroups, &keys[i]);
+			if (ret && errno != ENOENT)
+				return nojit_err_set(err, -errno, "cgroup %s: updating the policy map: %s",
+						     path, strerror(errno));
+		}
+	}
+	if (bpf_map_delete_elem(m->enrollments, &id) && errno != ENOENT)
+		return nojit_err_set(err, -errno, "cgroup %s: removing the enrollment: %s",
+				     path, strerror(errno));
+	return 0;
+}
+
+static int cgroup2_mount_fd(void)
+{
+	char mnt[4096];
+	int ret = cgroup2_mount_path(mnt, sizeof(mnt));
+
+	if (ret)
+		return ret;
+	ret = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return ret < 0 ? -errno : ret;
+}
+
+int enroll_gc(const struct nojit_maps *m, unsigned int *ret_removed)
+{
+	_cleanup_close_ int mnt = -1;
+	_cleanup_free_ __u64 *keys = NULL;
+	unsigned int removed = 0;
+	size_t n;
+	int ret;
+
+	mnt = cgroup2_mount_fd();
+	if (mnt < 0)
+		return mnt;
+	ret = map_keys(m->cgroups, &keys, &n);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		ret = cgroup_id_exists(mnt, keys[i]);
+		if (ret < 0)
+			return ret;
+		if (ret)
+			continue;
+		bpf_map_delete_elem(m->cgroups, &keys[i]);
+		bpf_map_delete_elem(m->enrollments, &keys[i]);
+		removed++;
+	}
+	*ret_removed = removed;
+	return 0;
+}
+
+int enroll_list(const struct nojit_maps *m, struct nojit_enrolled **ret, size_t *ret_n)
+{
+	_cleanup_free_ __u64 *roots = NULL, *all = NULL;
+	_cleanup_close_ int mnt = -1;
+	struct nojit_enrolled *list;
+	size_t nroots, nall, n = 0;
+	int r;
+
+	r = map_keys(m->enrollments, &roots, &nroots);
+	if (r)
+		return r;
+	r = map_keys(m->cgroups, &all, &nall);
+	if (r)
+		return r;
+	list = calloc(nroots ? nroots : 1, sizeof(*list));
+	if (!list)
+		return -ENOMEM;
+	mnt = cgroup2_mount_fd();
+	for (size_t i = 0; i < nroots; i++) {
+		struct nojit_enrolled *e = &list[n];
+
+		if (bpf_map_lookup_elem(m->enrollments, &roots[i], &e->rec))
+			continue;
+		e->id = roots[i];
+		e->exists = mnt >= 0 ? cgroup_id_exists(mnt, e->id) : mnt;
+		for (size_t j = 0; j < nall; j++) {
+			struct nojit_cgroup_policy v;
+
+			if (!bpf_map_lookup_elem(m->cgroups, &all[j], &v) && v.enrolled_id == e->id)
+				e->governed++;
+		}
+		n++;
+	}
+	*ret = list;
+	*ret_n = n;
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Enrollment: which cgroups are governed. The kernel's cgroup map holds an
+ * entry for every cgroup of an enrolled subtree (see bpf/nojit.h); these
+ * functions keep it in step with the enrollments the operator asked for.
+ */
+#ifndef NOJIT_ENROLL_H
+#define NOJIT_ENROLL_H
+
+#include <stdbool.h>
+
+#include "bpf_loader.h"
+
+/*
+ * Govern PATH and every cgroup below it; idempotent. A cgroup below that
+ * is enrolled itself keeps its own enrollment (nearest ancestor wins).
+ * *ret_already is set when PATH was enrolled before.
+ */
+int enroll_cgroup(const struct nojit_maps *m, const char *path, bool *ret_already,
+		  struct nojit_err *err);
+
+/*
+ * Stop governing PATH's subtree: its cgroups fall back to the nearest
+ * enrolled ancestor's policy, or to none.
+ */
+int release_cgroup(const struct nojit_maps *m, const char *path, struct nojit_err *err);
+
+/* Drop the entries of cgroups that no longer exist. */
+int enroll_gc(const struct nojit_maps *m, unsigned int *ret_removed);
+
+struct nojit_enrolled {
+	__u64 id;
+	struct nojit_enrollment rec;
+	unsigned int governed;	/* cgroups whose nearest enrolled ancestor this is */
+	int exists;		/* 1, 0, or -errno when unknown */
+};
+
+int enroll_list(const struct nojit_maps *m, struct nojit_enrolled **ret, size_t *ret_n);
+
+#endif /* NOJIT_ENROLL_H */

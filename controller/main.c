@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nojit: the controller. `nojit [OPTIONS] COMMAND [ARGS]`, bpftool-style. */
+#include <getopt.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd.h"
+
+#define NOJIT_VERSION "0.1"
+
+static int do_help(int argc, char **argv);
+
+static const struct cli_cmd commands[] = {
+	{ "enforce", do_enforce, "enroll a cgroup: no executable memory inside" },
+	{ "release", do_release, "stop governing a cgroup" },
+	{ "status", do_status, "BPF LSM usability, programs, enrolled cgroups, counters" },
+	{ "unload", do_unload, "detach all programs and remove the pins" },
+	{ "help", do_help, "show this help" },
+	{}
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: nojit [OPTIONS] COMMAND [ARGS...]\n"
+		"\n"
+		"Stop runtime code generation in enrolled cgroups (BPF LSM).\n"
+		"\n"
+		"Commands:\n");
+	for (const struct cli_cmd *c = commands; c->name; c++)
+		fprintf(out, "  %-10s %s\n", c->name, c->summary);
+	fprintf(out,
+		"\n"
+		"Options:\n"
+		"  -j, --json      machine-readable output: one JSON document on stdout\n"
+		"  -p, --pretty    indented JSON (implies --json)\n"
+		"  -h, --help      show this help; 'nojit COMMAND --help' for a command\n"
+		"  -V, --version   show the version\n"
+		"\n"
+		"Exit status: 0 success, 1 refused or failed, 2 usage error.\n");
+}
+
+static int do_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{}
+	};
+	int c;
+
+	/* '+': stop at the command, its options are its own. */
+	while ((c = getopt_long(argc, argv, "+jphV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			arg_pretty = true;
+			/* fall through */
+		case 'j':
+			arg_json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("nojit %s\n", NOJIT_VERSION);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return cli_dispatch(commands, NULL, argc - optind, argv + optind);
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Small shared helpers: cleanup attributes, error detail, formatting. */
+#ifndef NOJIT_UTIL_H
+#define NOJIT_UTIL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Library functions return 0 or -errno and never print. Where the errno
+ * alone would not tell an operator what to fix, they also describe the
+ * failure, naming the input, in a struct nojit_err the caller prints once.
+ */
+struct nojit_err {
+	char msg[512];
+};
+
+__attribute__((format(printf, 3, 4)))
+int nojit_err_set(struct nojit_err *err, int negerrno, const char *fmt, ...);
+
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
+
+static inline void closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+
+static inline void fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+#define _cleanup_free_ __attribute__((cleanup(freep)))
+#define _cleanup_close_ __attribute__((cleanup(closep)))
+#define _cleanup_fclose_ __attribute__((cleanup(fclosep)))
+
+/* Hand a resource out of a cleanup-managed variable. */
+#define TAKE_FD(fd) ({ int _fd = (fd); (fd) = -1; _fd; })
+#define TAKE_PTR(p) ({ __typeof__(p) _p = (p); (p) = NULL; _p; })
+
+/* Read a whole small text file (sysfs, securityfs, procfs). */
+int read_small_file(const char *path, char *buf, size_t size);
+
+#endif /* NOJIT_UTIL_H */
