@@ -178,8 +178,8 @@ int policy_load(struct nojit_maps *ret, struct nojit_err *err)
 	return policy_open_pinned(ret, err);
 }
 
-/* Link ids of the pinned links, to wait for them to go. */
-static void pinned_link_ids(DIR *dir, __u32 *ids, size_t cap, size_t *ret_n)
+/* Program ids behind the pinned links, to wait for them to go. */
+static void pinned_prog_ids(DIR *dir, __u32 *ids, size_t cap, size_t *ret_n)
 {
 	struct dirent *de;
 	size_t n = 0;
@@ -198,24 +198,26 @@ static void pinned_link_ids(DIR *dir, __u32 *ids, size_t cap, size_t *ret_n)
 		if (fd < 0)
 			continue;
 		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && n < cap)
-			ids[n++] = info.id;
+			ids[n++] = info.prog_id;
 		close(fd);
 	}
 	*ret_n = n;
 }
 
 /*
- * The kernel frees an unpinned link from a workqueue, after an RCU grace
- * period, so the hooks are still live for a moment after the unlink.
- * Unload returns only once they are gone: "unloaded" must mean it.
+ * The kernel releases an unpinned link from a workqueue, and drops the
+ * link's id before it detaches the program, so the hooks stay live for a
+ * moment after the unlink. A program id disappears only once nothing,
+ * trampoline included, holds the program. Unload returns after that:
+ * "unloaded" must mean it.
  */
-static int wait_links_gone(const __u32 *ids, size_t n, struct nojit_err *err)
+static int wait_progs_gone(const __u32 *ids, size_t n, struct nojit_err *err)
 {
 	for (int tries = 0; tries < 1000; tries++) {
 		size_t live = 0;
 
 		for (size_t i = 0; i < n; i++) {
-			int fd = bpf_link_get_fd_by_id(ids[i]);
+			int fd = bpf_prog_get_fd_by_id(ids[i]);
 
 			if (fd >= 0) {
 				close(fd);
@@ -244,7 +246,7 @@ int policy_unload(struct nojit_err *err)
 			return 0;
 		return nojit_err_set(err, -errno, "%s: %s", NOJIT_PIN_DIR, strerror(errno));
 	}
-	pinned_link_ids(dir, ids, ARRAY_SIZE(ids), &nids);
+	pinned_prog_ids(dir, ids, ARRAY_SIZE(ids), &nids);
 	/* Links first: the hooks go away before the maps they read. */
 	for (int pass = 0; pass < 2 && !ret; pass++) {
 		rewinddir(dir);
@@ -264,7 +266,7 @@ int policy_unload(struct nojit_err *err)
 	if (!ret && rmdir(NOJIT_PIN_DIR) && errno != ENOENT)
 		ret = nojit_err_set(err, -errno, "%s: %s", NOJIT_PIN_DIR, strerror(errno));
 	if (!ret)
-		ret = wait_links_gone(ids, nids, err);
+		ret = wait_progs_gone(ids, nids, err);
 	return ret;
 }
 
