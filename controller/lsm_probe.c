@@ -16,7 +16,7 @@ const char *bpf_lsm_list(void)
 	return lsm_list;
 }
 
-static bool list_has(const char *list, const char *name)
+bool lsm_list_has(const char *list, const char *name)
 {
 	size_t n = strlen(name);
 
@@ -72,7 +72,7 @@ int bpf_lsm_probe(struct nojit_err *err)
 		goto out;
 	}
 	lsm_list[strcspn(lsm_list, "\n")] = '\0';
-	if (!list_has(lsm_list, "bpf")) {
+	if (!lsm_list_has(lsm_list, "bpf")) {
 		cached = nojit_err_set(&cached_err, -EOPNOTSUPP,
 				       "bpf is missing from %s (\"%s\"): boot with lsm=...,bpf",
 				       LSM_LIST_PATH, lsm_list);

@@ -15,6 +15,11 @@
  */
 int bpf_lsm_probe(struct nojit_err *err);
 
+#include <stdbool.h>
+
+/* True if NAME is an entry of the comma-separated LSM list. */
+bool lsm_list_has(const char *list, const char *name);
+
 /* The active LSM list, for status output; "" when unreadable. */
 const char *bpf_lsm_list(void);
 

@@ -7,6 +7,7 @@ UNIT_BINS := $(patsubst selftests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 UNIT_LIB_OBJS := $(patsubst controller/%.c,$(BUILD)/asan/%.o,$(CTL_LIB_SRCS))
 
 .PHONY: unit-tests
+.SECONDARY: $(UNIT_LIB_OBJS)
 
 unit-tests: $(UNIT_BINS)
 
