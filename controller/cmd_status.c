@@ -20,6 +20,7 @@ struct status {
 	int lsm_ret;
 	struct nojit_err lsm_err;
 	bool loaded;
+	bool bpf_stats;		/* kernel.bpf_stats_enabled: run counts are live */
 	struct nojit_prog_info *progs;
 	size_t nprogs;
 	struct nojit_enrolled *cgroups;
@@ -36,6 +37,14 @@ static const struct {
 	{ NOJIT_STAT_CGROUP_TRACK_FAILED, "cgroup_track_failed" },
 	{ NOJIT_STAT_KILLS, "kills" },
 };
+
+static bool bpf_stats_enabled(void)
+{
+	char v[8];
+
+	return read_small_file("/proc/sys/kernel/bpf_stats_enabled", v, sizeof(v)) > 0 &&
+	       v[0] != '0';
+}
 
 static struct json_object *status_json(const struct status *s)
 {
@@ -101,14 +110,21 @@ static void status_text(const struct status *s)
 		return;
 	}
 	printf("Policy:    loaded, %zu programs pinned under %s\n", s->nprogs, NOJIT_PIN_DIR);
-	printf("\n%-7s %-17s %-28s %12s %10s\n", "PROG", "TAG", "NAME", "RUNS", "NS/RUN");
+	if (s->bpf_stats)
+		printf("\n%-7s %-17s %-28s %12s %10s\n", "PROG", "TAG", "NAME", "RUNS", "NS/RUN");
+	else
+		printf("\n%-7s %-17s %s\n", "PROG", "TAG", "NAME");
 	for (size_t i = 0; i < s->nprogs; i++) {
 		const struct nojit_prog_info *p = &s->progs[i];
 
-		printf("%-7u %-17s %-28s %12llu %10llu\n", p->prog_id, p->tag, p->name,
-		       (unsigned long long)p->run_cnt,
-		       p->run_cnt ? (unsigned long long)(p->run_time_ns / p->run_cnt) : 0ull);
+		printf("%-7u %-17s %-28s", p->prog_id, p->tag, p->name);
+		if (s->bpf_stats)
+			printf(" %12llu %10llu", (unsigned long long)p->run_cnt,
+			       p->run_cnt ? (unsigned long long)(p->run_time_ns / p->run_cnt) : 0ull);
+		printf("\n");
 	}
+	if (!s->bpf_stats)
+		printf("(run counts and cost per run: sysctl kernel.bpf_stats_enabled=1)\n");
 	printf("\nEnrolled cgroups: %zu\n", s->ncgroups);
 	for (size_t i = 0; i < s->ncgroups; i++) {
 		const struct nojit_enrolled *e = &s->cgroups[i];
@@ -156,6 +172,7 @@ int do_status(int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	s.loaded = policy_open_pinned(&maps, &err) == 0;
+	s.bpf_stats = bpf_stats_enabled();
 	/* Attached programs prove BPF LSM works; only probe when nothing is. */
 	s.lsm_ret = s.loaded ? 0 : bpf_lsm_probe(&s.lsm_err);
 	if (s.loaded) {
