@@ -106,6 +106,14 @@ int BPF_PROG(nojit_mmap_file, struct file *file, unsigned long reqprot,
 	if (!file_is_regular(file))
 		return deny(pol, NOJIT_ROUTE_ANON_EXEC, NOJIT_HOOK_MMAP_FILE,
 			    prot, flags, inode);
+	/*
+	 * Writable means not executable: a file someone holds open for
+	 * writing (a shared writable mapping holds such a file too) could
+	 * change under the executable view, as execve's ETXTBSY rule knows.
+	 */
+	if (BPF_CORE_READ(inode, i_writecount.counter) > 0)
+		return deny(pol, NOJIT_ROUTE_DOUBLE_MAP, NOJIT_HOOK_MMAP_FILE,
+			    prot, flags, inode);
 	if (stack_is_executable())
 		return deny(pol, NOJIT_ROUTE_MPROTECT, NOJIT_HOOK_MMAP_FILE,
 			    prot, flags, inode);
