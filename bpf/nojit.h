@@ -58,6 +58,14 @@ enum nojit_action {
 
 enum nojit_mode {
 	NOJIT_MODE_ENFORCE	= 1,
+	NOJIT_MODE_AUDIT	= 2,
+};
+
+/* What a manifest entry may be used as; a bit mask. */
+enum nojit_kind {
+	NOJIT_KIND_EXEC		= 1,	/* execve()d program or interpreter */
+	NOJIT_KIND_LIB		= 2,	/* mapped executable: shared library, ld.so's work, dlopen */
+	NOJIT_KIND_ANY		= 3,
 };
 
 /*
