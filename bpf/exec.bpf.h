@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Route 5: fileless exec (fexecve, execveat(AT_EMPTY_PATH) of a memfd). */
+/*
+ * Route 5: fileless exec (fexecve, execveat(AT_EMPTY_PATH) of a memfd), and
+ * route 10: with a manifest, only listed programs run. For a #! script the
+ * hook runs for the script and again for its interpreter: both must be
+ * listed.
+ */
 #ifndef NOJIT_EXEC_BPF_H
 #define NOJIT_EXEC_BPF_H
 
 #include "policy.bpf.h"
 #include "file.bpf.h"
+#include "hashgate.bpf.h"
 
 /* Fails closed: anything that cannot be classified is refused. */
-SEC("lsm/bprm_check_security")
+SEC("lsm.s/bprm_check_security")
 int BPF_PROG(nojit_bprm_check, struct linux_binprm *bprm, int ret)
 {
 	const struct nojit_cgroup_policy *pol;
@@ -18,11 +24,12 @@ int BPF_PROG(nojit_bprm_check, struct linux_binprm *bprm, int ret)
 	pol = policy_current();
 	if (!pol)
 		return 0;
-	file = BPF_CORE_READ(bprm, file);
+	file = bprm->file;
 	if (file_is_pathless(file))
 		return deny(pol, NOJIT_ROUTE_MEMFD, NOJIT_HOOK_BPRM_CHECK,
 			    PROT_EXEC, 0, BPF_CORE_READ(file, f_inode));
-	return 0;
+	return hash_gate(pol, file, NOJIT_KIND_EXEC, NOJIT_ROUTE_UNLISTED_EXEC,
+			 NOJIT_HOOK_BPRM_CHECK, PROT_EXEC, 0);
 }
 
 #endif /* NOJIT_EXEC_BPF_H */

@@ -11,6 +11,7 @@
 
 #include "policy.bpf.h"
 #include "file.bpf.h"
+#include "hashgate.bpf.h"
 
 static __always_inline bool file_is_proc_mem(struct file *file)
 {
@@ -20,6 +21,7 @@ static __always_inline bool file_is_proc_mem(struct file *file)
 		       "mem");
 }
 
+/* Every task's write-open also makes the file's cached digest stale. */
 SEC("lsm/file_open")
 int BPF_PROG(nojit_file_open, struct file *file, int ret)
 {
@@ -29,6 +31,7 @@ int BPF_PROG(nojit_file_open, struct file *file, int ret)
 		return ret;
 	if (!(BPF_CORE_READ(file, f_mode) & FMODE_WRITE))
 		return 0;
+	file_hash_invalidate(file->f_inode);
 	if (!file_is_proc_mem(file))
 		return 0;
 	pol = policy_current();

@@ -9,6 +9,7 @@
 
 #include "policy.bpf.h"
 #include "file.bpf.h"
+#include "hashgate.bpf.h"
 
 /*
  * The mm an exec-time stack check already passed for, per thread: the
@@ -64,7 +65,8 @@ static __always_inline bool stack_is_executable(void)
 	return false;
 }
 
-SEC("lsm/mmap_file")
+/* Sleepable: the hash gate may have to hash the file. */
+SEC("lsm.s/mmap_file")
 int BPF_PROG(nojit_mmap_file, struct file *file, unsigned long reqprot,
 	     unsigned long prot, unsigned long flags, int ret)
 {
@@ -96,15 +98,15 @@ int BPF_PROG(nojit_mmap_file, struct file *file, unsigned long reqprot,
 			    prot, flags, NULL);
 
 	inode = BPF_CORE_READ(file, f_inode);
-	if (prot & PROT_WRITE)
-		return deny(pol, NOJIT_ROUTE_MPROTECT, NOJIT_HOOK_MMAP_FILE,
-			    prot, flags, inode);
 	if (file_is_pathless(file))
 		return deny(pol, NOJIT_ROUTE_MEMFD, NOJIT_HOOK_MMAP_FILE,
 			    prot, flags, inode);
 	/* /dev/zero and friends hand out anonymous memory. */
 	if (!file_is_regular(file))
 		return deny(pol, NOJIT_ROUTE_ANON_EXEC, NOJIT_HOOK_MMAP_FILE,
+			    prot, flags, inode);
+	if (prot & PROT_WRITE)
+		return deny(pol, NOJIT_ROUTE_MPROTECT, NOJIT_HOOK_MMAP_FILE,
 			    prot, flags, inode);
 	/*
 	 * Writable means not executable: a file someone holds open for
@@ -117,7 +119,8 @@ int BPF_PROG(nojit_mmap_file, struct file *file, unsigned long reqprot,
 	if (stack_is_executable())
 		return deny(pol, NOJIT_ROUTE_MPROTECT, NOJIT_HOOK_MMAP_FILE,
 			    prot, flags, inode);
-	return 0;
+	return hash_gate(pol, file, NOJIT_KIND_ANY, NOJIT_ROUTE_FILE_WRITTEN,
+			 NOJIT_HOOK_MMAP_FILE, prot, flags);
 }
 
 SEC("lsm/file_mprotect")

@@ -17,6 +17,7 @@
 #define NOJIT_MAX_CGROUPS	65536
 #define NOJIT_RINGBUF_BYTES	(1u << 20)
 #define NOJIT_CGROUP_PATH_MAX	256
+#define NOJIT_MAX_ALLOW		(1u << 20)	/* all manifests together, twice during a swap */
 
 /* The bypass routes of DESIGN.md; the number is the route's number there. */
 enum nojit_route {
@@ -49,6 +50,7 @@ enum nojit_hook {
 	NOJIT_HOOK_INODE_PERMISSION	= 10,
 	NOJIT_HOOK_KERNFS_INIT		= 11,
 	NOJIT_HOOK_BRK			= 12,
+	NOJIT_HOOK_PATH_TRUNCATE	= 13,
 };
 
 enum nojit_action {
@@ -80,10 +82,57 @@ struct nojit_cgroup_policy {
 	__u32 flags;		/* reserved, 0 */
 };
 
+/*
+ * The manifest in force for an enrollment (key: enrolled cgroup id). No
+ * entry: the enrollment has no manifest and exec is not hash-gated. The
+ * controller swaps a manifest by filling nojit_allow under a fresh
+ * policy_id and then replacing this one value: an exec sees the whole old
+ * or the whole new set, never a half-loaded one.
+ */
+struct nojit_policy_ref {
+	__u32 policy_id;
+	__u32 hash_source;	/* enum nojit_hash_source */
+};
+
+enum nojit_hash_source {
+	/* The kernel hashes with IMA (bpf_ima_file_hash) on first use. */
+	NOJIT_HASH_SOURCE_IMA		= 1,
+	/*
+	 * Kernels without IMA: only digests the controller computed and
+	 * attached to the inode count; anything else is refused.
+	 */
+	NOJIT_HASH_SOURCE_CONTROLLER	= 2,
+};
+
+struct nojit_allow_key {
+	__u32 policy_id;
+	__u32 pad;		/* 0 */
+	__u8 sha256[32];
+};
+
+/*
+ * Per-inode digest cache (inode storage). gen counts opens for writing and
+ * truncations; the digest is valid while hashed_gen == gen and valid is 1.
+ */
+struct nojit_file_hash {
+	__u64 gen;
+	__u64 hashed_gen;
+	__u32 valid;
+	__u32 pad;
+	__u8 sha256[32];
+};
+
 /* Controller-owned record of an enrollment, for status and release. */
 struct nojit_enrollment {
 	__u64 enrolled_at_ns;	/* CLOCK_REALTIME */
 	char path[NOJIT_CGROUP_PATH_MAX];
+	/* The manifest in force, all zero when there is none. */
+	__u64 serial;
+	__s64 expires;		/* unix seconds */
+	__u8 manifest_sha256[32];
+	char manifest_name[64];
+	char key_id[17];
+	__u8 pad[7];
 };
 
 /* Per-CPU counters; index into the stats array map. */
@@ -93,6 +142,9 @@ enum nojit_stat {
 	NOJIT_STAT_EVENTS_DROPPED	= 17,
 	NOJIT_STAT_CGROUP_TRACK_FAILED	= 18,	/* child cgroup not recorded: mkdir refused */
 	NOJIT_STAT_KILLS		= 19,
+	NOJIT_STAT_HASH_FAILED		= 20,	/* digest unavailable: refused (fail closed) */
+	NOJIT_STAT_HASHES_COMPUTED	= 21,
+	NOJIT_STAT_HASH_CACHE_HITS	= 22,
 	NOJIT_STAT_MAX			= 32,
 };
 
@@ -124,6 +176,9 @@ struct nojit_violation {
 	__u32 prot;		/* requested PROT_* (after READ_IMPLIES_EXEC) */
 	__u64 flags;		/* hook-specific: mmap flags, shmat flags, bpf cmd, ptrace mode */
 	char comm[16];
+	__u8 sha256[32];	/* the file's digest when the hash gate refused it */
+	__u32 has_sha256;
+	__u32 pad;
 };
 
 #endif /* NOJIT_H */

@@ -58,6 +58,7 @@ struct violation_info {
 	__u32 prot;
 	__u64 flags;
 	struct inode *inode;	/* may be NULL */
+	const __u8 *sha256;	/* may be NULL */
 };
 
 /*
@@ -100,6 +101,13 @@ static __always_inline int violation(const struct nojit_cgroup_policy *pol,
 	ev->prot = vi->prot;
 	ev->flags = vi->flags;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	ev->has_sha256 = 0;
+	ev->pad = 0;
+	__builtin_memset(ev->sha256, 0, sizeof(ev->sha256));
+	if (vi->sha256) {
+		__builtin_memcpy(ev->sha256, vi->sha256, sizeof(ev->sha256));
+		ev->has_sha256 = 1;
+	}
 	bpf_ringbuf_submit(ev, 0);
 	stat_inc(NOJIT_STAT_EVENTS_EMITTED);
 	return -EPERM;

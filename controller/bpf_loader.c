@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
@@ -15,18 +16,32 @@
 
 #define LINK_PREFIX "link_"
 
-static const char *const user_maps[] = {
-	"nojit_cgroups", "nojit_enrollments", "nojit_stats", "nojit_events",
+static const struct {
+	const char *name;
+	size_t offset;
+} user_maps[] = {
+	{ "nojit_cgroups", offsetof(struct nojit_maps, cgroups) },
+	{ "nojit_enrollments", offsetof(struct nojit_maps, enrollments) },
+	{ "nojit_stats", offsetof(struct nojit_maps, stats) },
+	{ "nojit_events", offsetof(struct nojit_maps, events) },
+	{ "nojit_policies", offsetof(struct nojit_maps, policies) },
+	{ "nojit_allow", offsetof(struct nojit_maps, allow) },
+	{ "nojit_file_hashes", offsetof(struct nojit_maps, file_hashes) },
 };
+
+static int *map_fd(struct nojit_maps *m, size_t i)
+{
+	return (int *)((char *)m + user_maps[i].offset);
+}
 
 void nojit_maps_close(struct nojit_maps *m)
 {
-	int *fds[] = { &m->cgroups, &m->enrollments, &m->stats, &m->events };
+	for (size_t i = 0; i < ARRAY_SIZE(user_maps); i++) {
+		int *fd = map_fd(m, i);
 
-	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
-		if (*fds[i] >= 0)
-			close(*fds[i]);
-		*fds[i] = -1;
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
 	}
 }
 
@@ -50,13 +65,14 @@ static void pin_path(char *buf, size_t size, const char *prefix, const char *nam
 int policy_open_pinned(struct nojit_maps *ret, struct nojit_err *err)
 {
 	struct nojit_maps m = NOJIT_MAPS_INIT;
-	int *fds[] = { &m.cgroups, &m.enrollments, &m.stats, &m.events };
 	char path[256];
 
 	for (size_t i = 0; i < ARRAY_SIZE(user_maps); i++) {
-		pin_path(path, sizeof(path), "", user_maps[i]);
-		*fds[i] = bpf_obj_get(path);
-		if (*fds[i] < 0) {
+		int *fd = map_fd(&m, i);
+
+		pin_path(path, sizeof(path), "", user_maps[i].name);
+		*fd = bpf_obj_get(path);
+		if (*fd < 0) {
 			int e = errno;
 
 			nojit_maps_close(&m);

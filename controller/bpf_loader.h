@@ -13,14 +13,18 @@
 #include "nojit.h"
 #include "util.h"
 
+/* File descriptors of the pinned maps; their layout is in the bpf/ headers. */
 struct nojit_maps {
 	int cgroups;
 	int enrollments;
 	int stats;
 	int events;
+	int policies;
+	int allow;
+	int file_hashes;
 };
 
-#define NOJIT_MAPS_INIT { -1, -1, -1, -1 }
+#define NOJIT_MAPS_INIT { -1, -1, -1, -1, -1, -1, -1 }
 
 void nojit_maps_close(struct nojit_maps *m);
 
