@@ -32,13 +32,15 @@ DEB_PACKAGES := gcc make clang llvm lld libbpf-dev bpftool libelf-dev \
 WARN		:= -Wall -Wextra -Werror
 CFLAGS		?= -O2 -g
 CPPFLAGS	+= -I$(BUILD) -Ibpf -Icontroller -D_GNU_SOURCE
-LDLIBS		+= -lbpf -lelf -lz -ljson-c
+LDLIBS		+= -lbpf -lelf -lz -ljson-c -lsodium
 
 SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 		   -fno-sanitize-recover=all
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
+# Generated once, kept: the controller and the unit tests both use them.
+.SECONDARY: $(BUILD)/nojit.bpf.o $(BUILD)/nojit.skel.h
 .PHONY: all deps check unit-check vm-check demo bench install clean vm-kernel
 
 all: $(BUILD)/nojit
