@@ -7,5 +7,7 @@ int do_enforce(int argc, char **argv);
 int do_release(int argc, char **argv);
 int do_status(int argc, char **argv);
 int do_unload(int argc, char **argv);
+int do_keygen(int argc, char **argv);
+int do_manifest(int argc, char **argv);
 
 #endif /* NOJIT_CMD_H */

@@ -15,6 +15,8 @@ static const struct cli_cmd commands[] = {
 	{ "release", do_release, "stop governing a cgroup" },
 	{ "status", do_status, "BPF LSM usability, programs, enrolled cgroups, counters" },
 	{ "unload", do_unload, "detach all programs and remove the pins" },
+	{ "keygen", do_keygen, "generate an Ed25519 key pair for signing manifests" },
+	{ "manifest", do_manifest, "build, sign and verify manifests of allowed file hashes" },
 	{ "help", do_help, "show this help" },
 	{}
 };
