@@ -27,7 +27,7 @@ endif
 DEB_PACKAGES := gcc make clang llvm lld libbpf-dev bpftool libelf-dev \
 	zlib1g-dev pkg-config libsodium-dev libjson-c-dev libcriterion-dev \
 	qemu-system-x86 busybox-static cpio zstd xz-utils kmod iproute2 \
-	python3 luajit nodejs
+	python3 python3-cryptography python3-jsonschema luajit nodejs
 
 WARN		:= -Wall -Wextra -Werror
 CFLAGS		?= -O2 -g

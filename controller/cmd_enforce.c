@@ -2,48 +2,92 @@
 /* nojit enforce / nojit release: enroll and release cgroups. */
 #include <getopt.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "cmd.h"
 #include "cgroup.h"
 #include "enroll.h"
+#include "hash_attach.h"
+#include "lsm_probe.h"
+#include "manifest.h"
+#include "policy_set.h"
+
+#define DEFAULT_TRUST "/etc/nojit/trust"
 
 static const char enforce_usage[] =
-	"Usage: nojit enforce --cgroup DIR\n"
+	"Usage: nojit enforce --cgroup DIR [--manifest FILE [--trust PUB|DIR]\n"
+	"                     [--hash-source ima|controller]]\n"
 	"\n"
 	"Load the kernel policy (or reuse the pinned one under " NOJIT_PIN_DIR ")\n"
 	"and enroll the cgroup2 directory DIR: no task in DIR or below it may\n"
-	"create executable memory. Idempotent; enforcement outlives this process.\n"
+	"create executable memory. With a manifest, they may also exec or map\n"
+	"executable only files whose SHA-256 the signed manifest lists.\n"
+	"Idempotent; enforcement outlives this process.\n"
 	"\n"
-	"  -c, --cgroup DIR   cgroup2 directory to enroll\n"
-	"  -h, --help         show this help\n";
+	"  -c, --cgroup DIR        cgroup2 directory to enroll\n"
+	"  -m, --manifest FILE     signed manifest (FILE.sig beside it) to put in force;\n"
+	"                          a lower serial than the one in force is refused\n"
+	"  -t, --trust PUB|DIR     trusted public key, or a directory of *.pub\n"
+	"                          (default " DEFAULT_TRUST ")\n"
+	"      --hash-source SRC   ima: the kernel hashes files on first use (default);\n"
+	"                          controller: for kernels without IMA, see docs/manifest.md\n"
+	"  -h, --help              show this help\n";
 
 static const char release_usage[] =
 	"Usage: nojit release --cgroup DIR\n"
 	"\n"
 	"Stop governing DIR's subtree. Its cgroups fall back to the nearest\n"
-	"enrolled ancestor, if any.\n"
+	"enrolled ancestor, if any. DIR's manifest is dropped.\n"
 	"\n"
 	"  -c, --cgroup DIR   enrolled cgroup2 directory\n"
 	"  -h, --help         show this help\n";
 
-static const struct option cgroup_opts[] = {
-	{ "cgroup", required_argument, NULL, 'c' },
-	{ "help", no_argument, NULL, 'h' },
-	{}
+struct enforce_args {
+	const char *cgroup;
+	const char *manifest;
+	const char *trust;
+	__u32 hash_source;
 };
 
-/* Parse "--cgroup DIR"; returns -1 after --help, EXIT_USAGE on errors. */
-static int parse_cgroup_arg(int argc, char **argv, const char *usage, const char **ret_dir)
+/* Parse the options; returns -1 after --help, EXIT_USAGE on errors. */
+static int parse_args(int argc, char **argv, const char *usage, bool with_manifest,
+		      struct enforce_args *a)
 {
-	const char *dir = NULL;
+	static const struct option opts[] = {
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "manifest", required_argument, NULL, 'm' },
+		{ "trust", required_argument, NULL, 't' },
+		{ "hash-source", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
 	int c;
 
+	*a = (struct enforce_args){ .trust = DEFAULT_TRUST,
+				    .hash_source = NOJIT_HASH_SOURCE_IMA };
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", cgroup_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, with_manifest ? "c:m:t:h" : "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			dir = optarg;
+			a->cgroup = optarg;
+			break;
+		case 'm':
+		case 't':
+		case 'H':
+			if (!with_manifest)
+				return cli_usage_error(usage, "unexpected option");
+			if (c == 'm')
+				a->manifest = optarg;
+			else if (c == 't')
+				a->trust = optarg;
+			else if (!strcmp(optarg, "ima"))
+				a->hash_source = NOJIT_HASH_SOURCE_IMA;
+			else if (!strcmp(optarg, "controller"))
+				a->hash_source = NOJIT_HASH_SOURCE_CONTROLLER;
+			else
+				return cli_usage_error(usage, "--hash-source: '%s' is neither ima nor controller",
+						       optarg);
 			break;
 		case 'h':
 			printf("%s", usage);
@@ -55,84 +99,167 @@ static int parse_cgroup_arg(int argc, char **argv, const char *usage, const char
 	}
 	if (optind < argc)
 		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	if (!dir)
+	if (!a->cgroup)
 		return cli_usage_error(usage, "--cgroup DIR is required");
-	*ret_dir = dir;
 	return 0;
 }
 
-static void report_cgroup(const char *verb, const char *dir, __u64 id, bool flag,
-			  const char *flag_name)
+static void report(const char *verb, const char *dir, __u64 id, bool already,
+		   const struct nojit_manifest *man)
 {
+	char expires[32];
+
+	if (man)
+		manifest_time_format(man->expires, expires);
 	if (arg_json) {
 		struct json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "cgroup", json_object_new_string(dir));
 		json_object_object_add(o, "id", json_object_new_uint64(id));
-		json_object_object_add(o, flag_name, json_object_new_boolean(flag));
+		json_object_object_add(o, "already_enrolled", json_object_new_boolean(already));
+		if (man) {
+			struct json_object *mo = json_object_new_object();
+
+			json_object_object_add(mo, "name", json_object_new_string(man->name));
+			json_object_object_add(mo, "serial", json_object_new_uint64(man->serial));
+			json_object_object_add(mo, "entries", json_object_new_uint64(man->n_entries));
+			json_object_object_add(mo, "key_id", json_object_new_string(man->key_id));
+			json_object_object_add(mo, "expires", json_object_new_string(expires));
+			json_object_object_add(o, "manifest", mo);
+		}
 		cli_json_print(o);
 		return;
 	}
 	printf("%s %s (cgroup id %llu)%s\n", verb, dir, (unsigned long long)id,
-	       flag ? " (already enrolled)" : "");
+	       already ? " (already enrolled)" : "");
+	if (man)
+		printf("manifest \"%s\" serial %llu in force: %zu entries, signed by key %s, expires %s\n",
+		       man->name, (unsigned long long)man->serial, man->n_entries, man->key_id,
+		       expires);
+}
+
+static int enforce(const struct enforce_args *a, __u64 id, const struct nojit_manifest *man,
+		   bool *ret_already, struct nojit_err *err)
+{
+	struct nojit_maps maps = NOJIT_MAPS_INIT;
+	struct hash_attach_report attach;
+	unsigned int removed;
+	int ret;
+
+	ret = policy_load(&maps, err);
+	if (ret)
+		goto out;
+	/*
+	 * The allow set goes in before the cgroup entries: a cgroup enrolled
+	 * with a manifest is hash-gated from its first governed moment.
+	 */
+	if (man) {
+		ret = enroll_check_serial(&maps, id, man, err);
+		if (!ret && a->hash_source == NOJIT_HASH_SOURCE_CONTROLLER) {
+			ret = hash_attach_manifest(&maps, man, &attach);
+			if (ret)
+				nojit_err_set(err, ret, "attaching digests: %s", strerror(-ret));
+			else if (!arg_json)
+				fprintf(stderr,
+					"nojit: digests attached for %zu files; %zu missing, %zu changed since the manifest, %zu busy (open for writing)\n",
+					attach.attached, attach.missing, attach.changed, attach.busy);
+		}
+		if (!ret)
+			ret = policy_set_install(&maps, id, man, a->hash_source, err);
+		if (ret)
+			goto out;
+	}
+	ret = enroll_cgroup(&maps, a->cgroup, ret_already, err);
+	if (!ret && man) {
+		ret = enroll_set_manifest(&maps, id, man);
+		if (ret)
+			nojit_err_set(err, ret, "cgroup %s: recording the manifest: %s",
+				      a->cgroup, strerror(-ret));
+	}
+	/* Housekeeping: entries of cgroups removed since the last run. */
+	if (!ret)
+		enroll_gc(&maps, &removed);
+out:
+	nojit_maps_close(&maps);
+	return ret;
 }
 
 int do_enforce(int argc, char **argv)
 {
-	struct nojit_maps maps = NOJIT_MAPS_INIT;
+	struct nojit_manifest *man = NULL;
 	_cleanup_close_ int fd = -1;
+	struct enforce_args a;
 	struct nojit_err err;
-	const char *dir;
-	bool already;
-	unsigned int removed;
+	bool already = false;
 	__u64 id;
 	int ret;
 
-	ret = parse_cgroup_arg(argc, argv, enforce_usage, &dir);
+	ret = parse_args(argc, argv, enforce_usage, true, &a);
 	if (ret)
 		return ret < 0 ? EXIT_OK : ret;
 	ret = cli_require_root();
 	if (ret)
 		return ret;
-	/* Check the target before touching the kernel. */
-	if (cgroup_open(dir, &fd, &id, &err)) {
+	/* Check every input before touching the kernel. */
+	if (cgroup_open(a.cgroup, &fd, &id, &err)) {
 		cli_error("%s", err.msg);
 		return EXIT_FAILED;
 	}
-	if (policy_load(&maps, &err) || enroll_cgroup(&maps, dir, &already, &err)) {
-		cli_error("%s", err.msg);
-		nojit_maps_close(&maps);
+	if (a.manifest && manifest_load_verified(a.manifest, a.trust, time(NULL), &man, &err)) {
+		cli_error("manifest %s: %s", a.manifest, err.msg);
 		return EXIT_FAILED;
 	}
-	/* Housekeeping: entries of cgroups removed since the last run. */
-	enroll_gc(&maps, &removed);
-	nojit_maps_close(&maps);
-	report_cgroup("enrolled", dir, id, already, "already_enrolled");
-	return EXIT_OK;
+	/* Without IMA every digest lookup would fail and every exec be refused. */
+	if (man && a.hash_source == NOJIT_HASH_SOURCE_IMA && !lsm_list_has(bpf_lsm_list(), "ima")) {
+		cli_error("IMA is not active in this kernel (%s: \"%s\"), so it cannot hash files: use --hash-source controller (docs/manifest.md)",
+			  LSM_LIST_PATH, bpf_lsm_list());
+		manifest_free(man);
+		return EXIT_FAILED;
+	}
+	ret = enforce(&a, id, man, &already, &err);
+	if (ret) {
+		if (man)
+			cli_error("manifest %s: %s", a.manifest, err.msg);
+		else
+			cli_error("%s", err.msg);
+	} else {
+		report("enrolled", a.cgroup, id, already, man);
+	}
+	manifest_free(man);
+	return ret ? EXIT_FAILED : EXIT_OK;
 }
 
 int do_release(int argc, char **argv)
 {
 	struct nojit_maps maps = NOJIT_MAPS_INIT;
 	_cleanup_close_ int fd = -1;
+	struct enforce_args a;
 	struct nojit_err err;
-	const char *dir;
 	__u64 id;
 	int ret;
 
-	ret = parse_cgroup_arg(argc, argv, release_usage, &dir);
+	ret = parse_args(argc, argv, release_usage, false, &a);
 	if (ret)
 		return ret < 0 ? EXIT_OK : ret;
 	ret = cli_require_root();
 	if (ret)
 		return ret;
-	if (cgroup_open(dir, &fd, &id, &err) || bpffs_check(&err) ||
-	    policy_open_pinned(&maps, &err) || release_cgroup(&maps, dir, &err)) {
+	if (cgroup_open(a.cgroup, &fd, &id, &err) || bpffs_check(&err) ||
+	    policy_open_pinned(&maps, &err) || release_cgroup(&maps, a.cgroup, &err)) {
 		cli_error("%s", err.msg);
 		nojit_maps_close(&maps);
 		return EXIT_FAILED;
 	}
 	nojit_maps_close(&maps);
-	report_cgroup("released", dir, id, false, "released");
+	if (arg_json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "cgroup", json_object_new_string(a.cgroup));
+		json_object_object_add(o, "id", json_object_new_uint64(id));
+		json_object_object_add(o, "released", json_object_new_boolean(1));
+		cli_json_print(o);
+	} else {
+		printf("released %s (cgroup id %llu)\n", a.cgroup, (unsigned long long)id);
+	}
 	return EXIT_OK;
 }

@@ -8,6 +8,8 @@
 #include "cmd.h"
 #include "enroll.h"
 #include "lsm_probe.h"
+#include "manifest.h"
+#include "policy_set.h"
 
 static const char status_usage[] =
 	"Usage: nojit [--json] status\n"
@@ -24,6 +26,7 @@ struct status {
 	struct nojit_prog_info *progs;
 	size_t nprogs;
 	struct nojit_enrolled *cgroups;
+	size_t *allow_counts;	/* manifest entries in the kernel, per enrollment */
 	size_t ncgroups;
 	__u64 stats[NOJIT_STAT_MAX];
 };
@@ -36,6 +39,9 @@ static const struct {
 	{ NOJIT_STAT_EVENTS_DROPPED, "events_dropped" },
 	{ NOJIT_STAT_CGROUP_TRACK_FAILED, "cgroup_track_failed" },
 	{ NOJIT_STAT_KILLS, "kills" },
+	{ NOJIT_STAT_HASH_FAILED, "hash_failed" },
+	{ NOJIT_STAT_HASHES_COMPUTED, "hashes_computed" },
+	{ NOJIT_STAT_HASH_CACHE_HITS, "hash_cache_hits" },
 };
 
 static bool bpf_stats_enabled(void)
@@ -82,6 +88,18 @@ static struct json_object *status_json(const struct status *s)
 		json_object_object_add(c, "exists", json_object_new_boolean(e->exists != 0));
 		json_object_object_add(c, "governed_cgroups", json_object_new_uint64(e->governed));
 		json_object_object_add(c, "enrolled_at_ns", json_object_new_uint64(e->rec.enrolled_at_ns));
+		if (e->rec.key_id[0]) {
+			struct json_object *mo = json_object_new_object();
+			char expires[32];
+
+			manifest_time_format(e->rec.expires, expires);
+			json_object_object_add(mo, "name", json_object_new_string(e->rec.manifest_name));
+			json_object_object_add(mo, "serial", json_object_new_uint64(e->rec.serial));
+			json_object_object_add(mo, "key_id", json_object_new_string(e->rec.key_id));
+			json_object_object_add(mo, "expires", json_object_new_string(expires));
+			json_object_object_add(mo, "entries", json_object_new_uint64(s->allow_counts[i]));
+			json_object_object_add(c, "manifest", mo);
+		}
 		json_object_array_add(cgs, c);
 	}
 	json_object_object_add(o, "enrolled", cgs);
@@ -117,11 +135,12 @@ static void status_text(const struct status *s)
 	for (size_t i = 0; i < s->nprogs; i++) {
 		const struct nojit_prog_info *p = &s->progs[i];
 
-		printf("%-7u %-17s %-28s", p->prog_id, p->tag, p->name);
 		if (s->bpf_stats)
-			printf(" %12llu %10llu", (unsigned long long)p->run_cnt,
+			printf("%-7u %-17s %-28s %12llu %10llu\n", p->prog_id, p->tag, p->name,
+			       (unsigned long long)p->run_cnt,
 			       p->run_cnt ? (unsigned long long)(p->run_time_ns / p->run_cnt) : 0ull);
-		printf("\n");
+		else
+			printf("%-7u %-17s %s\n", p->prog_id, p->tag, p->name);
 	}
 	if (!s->bpf_stats)
 		printf("(run counts and cost per run: sysctl kernel.bpf_stats_enabled=1)\n");
@@ -135,6 +154,17 @@ static void status_text(const struct status *s)
 		printf("  %-10llu %s  (%u cgroups governed, since %s)%s\n",
 		       (unsigned long long)e->id, e->rec.path, e->governed, when,
 		       e->exists == 0 ? " [removed]" : "");
+		if (e->rec.key_id[0]) {
+			char expires[32];
+
+			manifest_time_format(e->rec.expires, expires);
+			printf("             manifest \"%s\" serial %llu, %zu entries, key %s, expires %s%s\n",
+			       e->rec.manifest_name, (unsigned long long)e->rec.serial,
+			       s->allow_counts[i], e->rec.key_id, expires,
+			       e->rec.expires < time(NULL) ? " [EXPIRED]" : "");
+		} else {
+			printf("             no manifest: exec not hash-gated\n");
+		}
 	}
 	printf("\nDenials by route:\n");
 	for (unsigned int r = 1; r < NOJIT_ROUTE_MAX; r++)
@@ -145,6 +175,10 @@ static void status_text(const struct status *s)
 	       (unsigned long long)s->stats[NOJIT_STAT_EVENTS_DROPPED],
 	       (unsigned long long)s->stats[NOJIT_STAT_KILLS],
 	       (unsigned long long)s->stats[NOJIT_STAT_CGROUP_TRACK_FAILED]);
+	printf("Hashes:    %llu computed, %llu cache hits, %llu unavailable (refused)\n",
+	       (unsigned long long)s->stats[NOJIT_STAT_HASHES_COMPUTED],
+	       (unsigned long long)s->stats[NOJIT_STAT_HASH_CACHE_HITS],
+	       (unsigned long long)s->stats[NOJIT_STAT_HASH_FAILED]);
 }
 
 int do_status(int argc, char **argv)
@@ -183,6 +217,10 @@ int do_status(int argc, char **argv)
 		r = policy_programs(&s.progs, &s.nprogs);
 		if (!r)
 			r = enroll_list(&maps, &s.cgroups, &s.ncgroups);
+		if (!r && !(s.allow_counts = calloc(s.ncgroups + 1, sizeof(size_t))))
+			r = -ENOMEM;
+		for (size_t i = 0; !r && i < s.ncgroups; i++)
+			r = policy_set_count(&maps, s.cgroups[i].id, &s.allow_counts[i]);
 		if (!r)
 			r = policy_stats(maps.stats, s.stats);
 		if (r) {
@@ -198,6 +236,7 @@ int do_status(int argc, char **argv)
 out:
 	free(s.progs);
 	free(s.cgroups);
+	free(s.allow_counts);
 	nojit_maps_close(&maps);
 	return ret;
 }

@@ -7,6 +7,7 @@
 
 #include "cgroup.h"
 #include "enroll.h"
+#include "policy_set.h"
 
 /* The cgroup2 root's id: enrolling it would govern the whole machine. */
 #define CGROUP_ROOT_ID 1
@@ -39,7 +40,7 @@ int enroll_cgroup(const struct nojit_maps *m, const char *path, bool *ret_alread
 		  struct nojit_err *err)
 {
 	_cleanup_close_ int fd = -1;
-	struct nojit_enrollment rec = {};
+	struct nojit_enrollment rec = {}, old;
 	struct subtree_ctx ctx = { .m = m };
 	char real[PATH_MAX];
 	struct timespec now;
@@ -62,12 +63,11 @@ int enroll_cgroup(const struct nojit_maps *m, const char *path, bool *ret_alread
 	clock_gettime(CLOCK_REALTIME, &now);
 	rec.enrolled_at_ns = (__u64)now.tv_sec * 1000000000ull + now.tv_nsec;
 
-	*ret_already = is_enrolled(m, id);
+	*ret_already = bpf_map_lookup_elem(m->enrollments, &id, &old) == 0;
 	if (*ret_already) {
-		struct nojit_enrollment old;
-
-		if (!bpf_map_lookup_elem(m->enrollments, &id, &old))
-			rec.enrolled_at_ns = old.enrolled_at_ns;
+		/* Re-enrolling keeps the date and the manifest in force. */
+		rec = old;
+		strcpy(rec.path, real);
 	}
 	ctx.value.enrolled_id = id;
 	ctx.value.mode = NOJIT_MODE_ENFORCE;
@@ -183,9 +183,50 @@ int release_cgroup(const struct nojit_maps *m, const char *path, struct nojit_er
 						     path, strerror(errno));
 		}
 	}
+	ret = policy_set_remove(m, id);
+	if (ret)
+		return nojit_err_set(err, ret, "cgroup %s: removing its manifest: %s",
+				     path, strerror(-ret));
 	if (bpf_map_delete_elem(m->enrollments, &id) && errno != ENOENT)
 		return nojit_err_set(err, -errno, "cgroup %s: removing the enrollment: %s",
 				     path, strerror(errno));
+	return 0;
+}
+
+int enroll_set_manifest(const struct nojit_maps *m, __u64 id, const struct nojit_manifest *man)
+{
+	struct nojit_enrollment rec;
+
+	if (bpf_map_lookup_elem(m->enrollments, &id, &rec))
+		return -errno;
+	rec.serial = man->serial;
+	rec.expires = man->expires;
+	memcpy(rec.manifest_sha256, man->file_sha256, sizeof(rec.manifest_sha256));
+	snprintf(rec.manifest_name, sizeof(rec.manifest_name), "%s", man->name);
+	snprintf(rec.key_id, sizeof(rec.key_id), "%s", man->key_id);
+	if (bpf_map_update_elem(m->enrollments, &id, &rec, BPF_EXIST))
+		return -errno;
+	return 0;
+}
+
+int enroll_check_serial(const struct nojit_maps *m, __u64 id, const struct nojit_manifest *man,
+			struct nojit_err *err)
+{
+	struct nojit_enrollment rec;
+
+	if (bpf_map_lookup_elem(m->enrollments, &id, &rec) || !rec.key_id[0])
+		return 0;
+	if (man->serial < rec.serial)
+		return nojit_err_set(err, -ESTALE,
+				     "serial %llu is lower than serial %llu of manifest \"%s\" in force: rollback refused",
+				     (unsigned long long)man->serial, (unsigned long long)rec.serial,
+				     rec.manifest_name);
+	/* Re-applying the manifest in force is fine; another one under its serial is not. */
+	if (man->serial == rec.serial &&
+	    memcmp(man->file_sha256, rec.manifest_sha256, sizeof(rec.manifest_sha256)))
+		return nojit_err_set(err, -ESTALE,
+				     "serial %llu is already in force with different content (manifest \"%s\"): a new manifest needs a higher serial",
+				     (unsigned long long)man->serial, rec.manifest_name);
 	return 0;
 }
 
@@ -222,6 +263,7 @@ int enroll_gc(const struct nojit_maps *m, unsigned int *ret_removed)
 			continue;
 		bpf_map_delete_elem(m->cgroups, &keys[i]);
 		bpf_map_delete_elem(m->enrollments, &keys[i]);
+		policy_set_remove(m, keys[i]);
 		removed++;
 	}
 	*ret_removed = removed;

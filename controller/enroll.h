@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "bpf_loader.h"
+#include "manifest.h"
 
 /*
  * Govern PATH and every cgroup below it; idempotent. A cgroup below that
@@ -21,11 +22,21 @@ int enroll_cgroup(const struct nojit_maps *m, const char *path, bool *ret_alread
 
 /*
  * Stop governing PATH's subtree: its cgroups fall back to the nearest
- * enrolled ancestor's policy, or to none.
+ * enrolled ancestor's policy, or to none. Its manifest goes with it.
  */
 int release_cgroup(const struct nojit_maps *m, const char *path, struct nojit_err *err);
 
-/* Drop the entries of cgroups that no longer exist. */
+/* Record MAN as the manifest in force for enrollment ID (status, rollback). */
+int enroll_set_manifest(const struct nojit_maps *m, __u64 id, const struct nojit_manifest *man);
+
+/*
+ * Refuse (-ESTALE) a manifest whose serial is lower than that of the one
+ * in force for enrollment ID: an old signed manifest cannot be replayed.
+ */
+int enroll_check_serial(const struct nojit_maps *m, __u64 id, const struct nojit_manifest *man,
+			struct nojit_err *err);
+
+/* Drop the entries (and manifests) of cgroups that no longer exist. */
 int enroll_gc(const struct nojit_maps *m, unsigned int *ret_removed);
 
 struct nojit_enrolled {

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "sha256.h"
+
+int sha256_fd(int fd, __u8 out[32], __u8 *buf, size_t buf_size,
+	      void (*on_chunk)(void *ctx, const __u8 *data, size_t n), void *ctx)
+{
+	crypto_hash_sha256_state st;
+
+	crypto_hash_sha256_init(&st);
+	for (;;) {
+		ssize_t n = read(fd, buf, buf_size);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		if (on_chunk)
+			on_chunk(ctx, buf, (size_t)n);
+		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+	}
+	crypto_hash_sha256_final(&st, out);
+	return 0;
+}
