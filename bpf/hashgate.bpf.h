@@ -44,6 +44,31 @@ static __always_inline void file_hash_invalidate(struct inode *inode)
 }
 
 /*
+ * An open for writing. A file that governed code runs from may not be
+ * rewritten by governed tasks: the hash gate saw only the first mapping,
+ * and the page cache would carry new bytes into it (execve's ETXTBSY,
+ * extended to every executable mapping). Anyone else's write makes the
+ * cached digest stale.
+ */
+static __always_inline int file_write_open(struct file *file)
+{
+	const struct nojit_cgroup_policy *pol;
+	struct nojit_file_hash *fh;
+
+	fh = bpf_inode_storage_get(&nojit_file_hashes, file->f_inode, 0, 0);
+	if (!fh)
+		return 0;
+	if (fh->exec_mapped) {
+		pol = policy_current();
+		if (pol)
+			return deny(pol, NOJIT_ROUTE_DOUBLE_MAP, NOJIT_HOOK_FILE_OPEN,
+				    0, FMODE_WRITE, file->f_inode);
+	}
+	__sync_fetch_and_add(&fh->gen, 1);
+	return 0;
+}
+
+/*
  * The file's SHA-256 into DIGEST: from the inode's cache, else from IMA
  * (sleepable hooks only). 0 or -EPERM when no trustworthy digest exists.
  */
@@ -107,8 +132,14 @@ static __always_inline int hash_gate(const struct nojit_cgroup_policy *pol,
 	}
 	key.policy_id = ref->policy_id;
 	kind = bpf_map_lookup_elem(&nojit_allow, &key);
-	if (kind && (*kind & need_kind))
+	if (kind && (*kind & need_kind)) {
+		struct nojit_file_hash *fh;
+
+		fh = bpf_inode_storage_get(&nojit_file_hashes, inode, 0, 0);
+		if (fh)
+			fh->exec_mapped = 1;
 		return 0;
+	}
 	vi.sha256 = key.sha256;
 	return violation(pol, &vi, NOJIT_ACTION_DENIED);
 }

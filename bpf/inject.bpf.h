@@ -21,7 +21,7 @@ static __always_inline bool file_is_proc_mem(struct file *file)
 		       "mem");
 }
 
-/* Every task's write-open also makes the file's cached digest stale. */
+/* Write-opens also feed the hash gate (file_write_open). */
 SEC("lsm/file_open")
 int BPF_PROG(nojit_file_open, struct file *file, int ret)
 {
@@ -31,7 +31,9 @@ int BPF_PROG(nojit_file_open, struct file *file, int ret)
 		return ret;
 	if (!(BPF_CORE_READ(file, f_mode) & FMODE_WRITE))
 		return 0;
-	file_hash_invalidate(file->f_inode);
+	ret = file_write_open(file);
+	if (ret)
+		return ret;
 	if (!file_is_proc_mem(file))
 		return 0;
 	pol = policy_current();

@@ -26,7 +26,7 @@ enum nojit_route {
 	NOJIT_ROUTE_READ_IMPLIES_EXEC	= 3,
 	NOJIT_ROUTE_FILE_WRITTEN	= 4,
 	NOJIT_ROUTE_MEMFD		= 5,
-	NOJIT_ROUTE_DOUBLE_MAP		= 6,
+	NOJIT_ROUTE_DOUBLE_MAP		= 6,	/* also: rewriting a file mapped executable */
 	NOJIT_ROUTE_SHM_EXEC		= 7,
 	NOJIT_ROUTE_PROC_MEM_PTRACE	= 8,
 	NOJIT_ROUTE_BPF_LOAD		= 9,
@@ -113,12 +113,14 @@ struct nojit_allow_key {
 /*
  * Per-inode digest cache (inode storage). gen counts opens for writing and
  * truncations; the digest is valid while hashed_gen == gen and valid is 1.
+ * exec_mapped: a governed task has run or mapped this inode executable
+ * under a manifest, so governed tasks may no longer open it for writing.
  */
 struct nojit_file_hash {
 	__u64 gen;
 	__u64 hashed_gen;
 	__u32 valid;
-	__u32 pad;
+	__u32 exec_mapped;
 	__u8 sha256[32];
 };
 

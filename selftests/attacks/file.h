@@ -49,11 +49,12 @@ static inline void attack_scratch_remove(const char *dir)
 }
 
 /*
- * Writes a copy of src to dst with mode, plus one extra byte at the end:
- * still a valid ELF, but not the file (or the hash) that was allowed.
+ * Writes a copy of src to dst with mode; with extra_byte, one byte more at
+ * the end: still a valid ELF, but not the file (or the hash) that was
+ * allowed.
  */
-static inline void attack_copy_modified(const char *src, const char *dst,
-					mode_t mode)
+static inline void attack_copy_file(const char *src, const char *dst,
+				    mode_t mode, int extra_byte)
 {
 	char buf[65536];
 	ssize_t n;
@@ -71,11 +72,17 @@ static inline void attack_copy_modified(const char *src, const char *dst,
 		if (write(out, buf, n) != n)
 			attack_error("write %s: %s", dst, strerror(errno));
 	}
-	if (write(out, "", 1) != 1)
+	if (extra_byte && write(out, "", 1) != 1)
 		attack_error("write %s: %s", dst, strerror(errno));
 	close(in);
 	if (close(out))
 		attack_error("close %s: %s", dst, strerror(errno));
+}
+
+static inline void attack_copy_modified(const char *src, const char *dst,
+					mode_t mode)
+{
+	attack_copy_file(src, dst, mode, 1);
 }
 
 static inline void attack_write_file(const char *path, const void *buf,
