@@ -134,41 +134,6 @@ static void show_progress(void *ctx, size_t done, size_t n, __u64 done_bytes, __
 		total_bytes ? 100.0 * (double)done_bytes / (double)total_bytes : 100.0);
 }
 
-static int write_output(const char *path, const char *data, size_t len, struct nojit_err *err)
-{
-	char tmp[PATH_MAX];
-	int fd, r = 0;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= sizeof(tmp))
-		return nojit_err_set(err, -ENAMETOOLONG, "%s: name too long", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
-	if (fchmod(fd, 0644))
-		r = -errno;
-	while (!r && len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = -errno;
-		else
-			data += n, len -= (size_t)n;
-	}
-	if (!r && fsync(fd))
-		r = -errno;
-	if (close(fd) && !r)
-		r = -errno;
-	if (!r && rename(tmp, path))
-		r = -errno;
-	if (r) {
-		unlink(tmp);
-		return nojit_err_set(err, r, "%s: %s", path, strerror(-r));
-	}
-	return 0;
-}
-
 /* Default name: FILE's base name without ".json", else the first PATH's. */
 static void default_name(const char *out, const char *first, char *buf, size_t size)
 {
@@ -355,7 +320,7 @@ static int do_build(int argc, char **argv)
 	crypto_hash_sha256(sha, (const unsigned char *)text, len);
 	hex32(sha, hex);
 	if (out) {
-		if (write_output(out, text, len, &err)) {
+		if (write_file_atomic(out, text, len, 0644, &err)) {
 			cli_error("manifest build: %s", err.msg);
 			goto out;
 		}

@@ -1067,42 +1067,6 @@ int manifest_load_verified(const char *file, const char *trust, __s64 now,
 	return 0;
 }
 
-static int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
-			     struct nojit_err *err)
-{
-	char tmp[PATH_MAX];
-	int fd, r = 0;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= sizeof(tmp))
-		return nojit_err_set(err, -ENAMETOOLONG, "%s: name too long", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return nojit_err_set(err, -errno, "%s: %s", tmp, strerror(errno));
-	if (fchmod(fd, mode))
-		r = -errno;
-	while (!r && len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = -errno;
-		else
-			data += n, len -= (size_t)n;
-	}
-	if (!r && fsync(fd))
-		r = -errno;
-	if (close(fd) && !r)
-		r = -errno;
-	if (!r && rename(tmp, path))
-		r = -errno;
-	if (r) {
-		unlink(tmp);
-		return nojit_err_set(err, r, "%s: %s", path, strerror(-r));
-	}
-	return 0;
-}
-
 int manifest_sign_file(const char *file, const struct nojit_seckey *key, __s64 now,
 		       struct nojit_manifest **ret, struct nojit_err *err)
 {

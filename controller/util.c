@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -31,4 +34,41 @@ int read_small_file(const char *path, char *buf, size_t size)
 		return -errno;
 	buf[n] = '\0';
 	return (int)n;
+}
+
+int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode,
+		      struct nojit_err *err)
+{
+	const char *data = buf;
+	char tmp[PATH_MAX];
+	int fd, r = 0;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= sizeof(tmp))
+		return nojit_err_set(err, -ENAMETOOLONG, "%s: name too long", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return nojit_err_set(err, -errno, "%s: %s", tmp, strerror(errno));
+	if (fchmod(fd, mode))
+		r = -errno;
+	while (!r && len) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			r = -errno;
+		else
+			data += n, len -= (size_t)n;
+	}
+	if (!r && fsync(fd))
+		r = -errno;
+	if (close(fd) && !r)
+		r = -errno;
+	if (!r && rename(tmp, path))
+		r = -errno;
+	if (r) {
+		unlink(tmp);
+		return nojit_err_set(err, r, "%s: %s", path, strerror(-r));
+	}
+	return 0;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -48,6 +49,13 @@ static inline void fclosep(FILE **f)
 /* Hand a resource out of a cleanup-managed variable. */
 #define TAKE_FD(fd) ({ int _fd = (fd); (fd) = -1; _fd; })
 #define TAKE_PTR(p) ({ __typeof__(p) _p = (p); (p) = NULL; _p; })
+
+/*
+ * Replace PATH with BUF (mode MODE) so that readers see the old or the new
+ * content, never a partial one: a temporary file beside it, fsync, rename.
+ */
+int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode,
+		      struct nojit_err *err);
 
 /* Read a whole small text file (sysfs, securityfs, procfs). */
 int read_small_file(const char *path, char *buf, size_t size);
