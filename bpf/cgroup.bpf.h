@@ -98,7 +98,7 @@ int BPF_PROG(nojit_inode_permission, struct inode *inode, int mask, int ret)
 		return ret;
 	if (!(mask & MAY_WRITE))
 		return 0;
-	if (BPF_CORE_READ(inode, i_sb, s_magic) != CGROUP2_SUPER_MAGIC)
+	if (inode->i_sb->s_magic != CGROUP2_SUPER_MAGIC)
 		return 0;
 	pol = policy_current();
 	if (!pol)

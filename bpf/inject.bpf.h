@@ -15,7 +15,7 @@
 
 static __always_inline bool file_is_proc_mem(struct file *file)
 {
-	if (BPF_CORE_READ(file, f_inode, i_sb, s_magic) != PROC_SUPER_MAGIC)
+	if (file->f_inode->i_sb->s_magic != PROC_SUPER_MAGIC)
 		return false;
 	return KSTR_EQ((const char *)BPF_CORE_READ(file, f_path.dentry, d_name.name),
 		       "mem");
@@ -29,7 +29,7 @@ int BPF_PROG(nojit_file_open, struct file *file, int ret)
 
 	if (ret)
 		return ret;
-	if (!(BPF_CORE_READ(file, f_mode) & FMODE_WRITE))
+	if (!(file->f_mode & FMODE_WRITE))
 		return 0;
 	ret = file_write_open(file);
 	if (ret)

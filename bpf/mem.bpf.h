@@ -139,7 +139,7 @@ int BPF_PROG(nojit_file_mprotect, struct vm_area_struct *vma,
 	if (!pol)
 		return 0;
 
-	vm_flags = BPF_CORE_READ(vma, vm_flags);
+	vm_flags = vma->vm_flags;
 	route = (prot & PROT_EXEC) && !(reqprot & PROT_EXEC) ?
 		NOJIT_ROUTE_READ_IMPLIES_EXEC : NOJIT_ROUTE_MPROTECT;
 	/* Write and exec at once, exec gained, or code made writable. */
@@ -197,7 +197,7 @@ int BPF_PROG(nojit_brk)
 		.prot = PROT_EXEC,
 	};
 
-	if (!(BPF_CORE_READ(task, personality) & READ_IMPLIES_EXEC))
+	if (!(task->personality & READ_IMPLIES_EXEC))
 		return 0;
 	pol = policy_current();
 	if (!pol)

@@ -2,6 +2,11 @@
 /*
  * nojit kernel policy: one object, one skeleton. The logic lives in the
  * per-concern headers; this file only puts them together.
+ *
+ * Fields read on every call of a hot hook are read with direct, CO-RE
+ * relocated loads of BTF pointers, which the verifier turns into
+ * fault-safe loads; BPF_CORE_READ() costs a helper call each time and is
+ * kept for the rare paths.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
