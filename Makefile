@@ -96,6 +96,7 @@ $(BUILD)/nojit: $(patsubst controller/%.c,$(BUILD)/controller/%.o,$(CTL_SRCS))
 include selftests/attacks/attacks.mk
 include selftests/legit/legit.mk
 include selftests/unit/unit.mk
+include selftests/bench/bench.mk
 
 VM_RUN := selftests/vm/run
 
@@ -109,8 +110,10 @@ check: all attacks legit unit-tests vm-kernel
 demo: all attacks vm-kernel
 	$(Q)$(VM_RUN) --timeout 600 -- selftests/demo $(BUILD)
 
-bench: all vm-kernel
-	$(Q)$(VM_RUN) --timeout 1800 -- selftests/bench/run $(BUILD)
+bench: all bench-bins vm-kernel
+	$(Q)selftests/bench/manifest-build $(BUILD)
+	$(Q)$(VM_RUN) --timeout 2400 -- sh -c \
+		'selftests/bench/run $(BUILD) && selftests/bench/hashgate $(BUILD)'
 
 install: all
 	install -D -m 0755 $(BUILD)/nojit $(DESTDIR)$(PREFIX)/sbin/nojit

@@ -164,7 +164,7 @@ print([e["manifest"]["entries"] for e in json.load(sys.stdin)["enrolled"] if e["
 
 # --- hash source "controller" (kernels without IMA) -------------------------
 cp /bin/true "$SCRATCH/true-unattached"
-out=$("$NOJIT" enforce --cgroup "$CTL" --manifest "$T/system.json" --trust "$TRUST" \
+out=$("$NOJIT" enforce --cgroup "$CTL" --manifest "$T/tools.json" --trust "$TRUST" \
 	--hash-source controller 2>&1); rc=$?
 [ $rc -eq 0 ] && [[ $out == *"digests attached for"* ]] && tap_ok "enforce --hash-source controller attaches digests" ||
 	tap_not_ok "enforce --hash-source controller attaches digests" "exit $rc" "$out"
