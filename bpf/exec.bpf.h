@@ -26,8 +26,8 @@ int BPF_PROG(nojit_bprm_check, struct linux_binprm *bprm, int ret)
 		return 0;
 	file = bprm->file;
 	if (file_is_pathless(file))
-		return deny(pol, NOJIT_ROUTE_MEMFD, NOJIT_HOOK_BPRM_CHECK,
-			    PROT_EXEC, 0, BPF_CORE_READ(file, f_inode));
+		return deny_file(pol, NOJIT_ROUTE_MEMFD, NOJIT_HOOK_BPRM_CHECK,
+				 PROT_EXEC, 0, file);
 	return hash_gate(pol, file, NOJIT_KIND_EXEC, NOJIT_ROUTE_UNLISTED_EXEC,
 			 NOJIT_HOOK_BPRM_CHECK, PROT_EXEC, 0);
 }

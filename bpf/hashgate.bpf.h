@@ -61,8 +61,8 @@ static __always_inline int file_write_open(struct file *file)
 	if (fh->exec_mapped) {
 		pol = policy_current();
 		if (pol)
-			return deny(pol, NOJIT_ROUTE_DOUBLE_MAP, NOJIT_HOOK_FILE_OPEN,
-				    0, FMODE_WRITE, file->f_inode);
+			return deny_file(pol, NOJIT_ROUTE_DOUBLE_MAP, NOJIT_HOOK_FILE_OPEN,
+					 0, FMODE_WRITE, file);
 	}
 	__sync_fetch_and_add(&fh->gen, 1);
 	return 0;
@@ -126,6 +126,7 @@ static __always_inline int hash_gate(const struct nojit_cgroup_policy *pol,
 	if (!ref)
 		return 0;
 	vi.inode = inode;
+	vi.path = &file->f_path;
 	if (file_digest(file, inode, ref->hash_source, key.sha256)) {
 		stat_inc(NOJIT_STAT_HASH_FAILED);
 		return violation(pol, &vi, NOJIT_ACTION_DENIED);

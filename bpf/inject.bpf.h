@@ -39,8 +39,8 @@ int BPF_PROG(nojit_file_open, struct file *file, int ret)
 	pol = policy_current();
 	if (!pol)
 		return 0;
-	return deny(pol, NOJIT_ROUTE_PROC_MEM_PTRACE, NOJIT_HOOK_FILE_OPEN,
-		    0, BPF_CORE_READ(file, f_mode), BPF_CORE_READ(file, f_inode));
+	return deny_file(pol, NOJIT_ROUTE_PROC_MEM_PTRACE, NOJIT_HOOK_FILE_OPEN,
+			 0, file->f_mode, file);
 }
 
 /* A mem file opened before enrollment, or passed in over a socket. */

@@ -99,26 +99,26 @@ int BPF_PROG(nojit_mmap_file, struct file *file, unsigned long reqprot,
 
 	inode = BPF_CORE_READ(file, f_inode);
 	if (file_is_pathless(file))
-		return deny(pol, NOJIT_ROUTE_MEMFD, NOJIT_HOOK_MMAP_FILE,
-			    prot, flags, inode);
+		return deny_file(pol, NOJIT_ROUTE_MEMFD, NOJIT_HOOK_MMAP_FILE,
+				 prot, flags, file);
 	/* /dev/zero and friends hand out anonymous memory. */
 	if (!file_is_regular(file))
-		return deny(pol, NOJIT_ROUTE_ANON_EXEC, NOJIT_HOOK_MMAP_FILE,
-			    prot, flags, inode);
+		return deny_file(pol, NOJIT_ROUTE_ANON_EXEC, NOJIT_HOOK_MMAP_FILE,
+				 prot, flags, file);
 	if (prot & PROT_WRITE)
-		return deny(pol, NOJIT_ROUTE_MPROTECT, NOJIT_HOOK_MMAP_FILE,
-			    prot, flags, inode);
+		return deny_file(pol, NOJIT_ROUTE_MPROTECT, NOJIT_HOOK_MMAP_FILE,
+				 prot, flags, file);
 	/*
 	 * Writable means not executable: a file someone holds open for
 	 * writing (a shared writable mapping holds such a file too) could
 	 * change under the executable view, as execve's ETXTBSY rule knows.
 	 */
 	if (BPF_CORE_READ(inode, i_writecount.counter) > 0)
-		return deny(pol, NOJIT_ROUTE_DOUBLE_MAP, NOJIT_HOOK_MMAP_FILE,
-			    prot, flags, inode);
+		return deny_file(pol, NOJIT_ROUTE_DOUBLE_MAP, NOJIT_HOOK_MMAP_FILE,
+				 prot, flags, file);
 	if (stack_is_executable())
-		return deny(pol, NOJIT_ROUTE_MPROTECT, NOJIT_HOOK_MMAP_FILE,
-			    prot, flags, inode);
+		return deny_file(pol, NOJIT_ROUTE_MPROTECT, NOJIT_HOOK_MMAP_FILE,
+				 prot, flags, file);
 	return hash_gate(pol, file, NOJIT_KIND_ANY, NOJIT_ROUTE_FILE_WRITTEN,
 			 NOJIT_HOOK_MMAP_FILE, prot, flags);
 }
@@ -184,7 +184,8 @@ int BPF_PROG(nojit_shm_shmat, struct kern_ipc_perm *perm, char *shmaddr,
  * brk() builds its mapping from VM_DATA_DEFAULT_FLAGS, which carries
  * VM_EXEC under READ_IMPLIES_EXEC, and passes no LSM hook that can refuse.
  * A governed task growing its heap with that personality is killed before
- * it returns to user space, so it never runs on the executable heap.
+ * it returns to user space, so it never runs on the executable heap
+ * (in audit mode it is only reported).
  */
 SEC("fentry/do_brk_flags")
 int BPF_PROG(nojit_brk)
@@ -202,7 +203,6 @@ int BPF_PROG(nojit_brk)
 	pol = policy_current();
 	if (!pol)
 		return 0;
-	bpf_send_signal(SIGKILL);
 	violation(pol, &vi, NOJIT_ACTION_KILLED);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #define NOJIT_MAX_CGROUPS	65536
 #define NOJIT_RINGBUF_BYTES	(1u << 20)
 #define NOJIT_CGROUP_PATH_MAX	256
+#define NOJIT_EVENT_PATH_MAX	256
 #define NOJIT_MAX_ALLOW		(1u << 20)	/* all manifests together, twice during a swap */
 
 /* The bypass routes of DESIGN.md; the number is the route's number there. */
@@ -55,7 +56,25 @@ enum nojit_hook {
 
 enum nojit_action {
 	NOJIT_ACTION_DENIED	= 1,
-	NOJIT_ACTION_KILLED	= 2,
+	NOJIT_ACTION_KILLED	= 2,	/* denied, and the process killed before it returned */
+	NOJIT_ACTION_AUDITED	= 3,	/* audit mode: would have been denied, was allowed */
+};
+
+/* What happens to an offender beyond the denial (nojit enforce --on-violation). */
+enum nojit_on_violation {
+	NOJIT_ON_VIOLATION_DENY		= 1,
+	NOJIT_ON_VIOLATION_KILL		= 2,	/* SIGKILL from the kernel, in the hook */
+	NOJIT_ON_VIOLATION_KILL_CGROUP	= 3,	/* the daemon writes cgroup.kill */
+	NOJIT_ON_VIOLATION_FREEZE	= 4,	/* the daemon writes cgroup.freeze */
+};
+
+/*
+ * How an enrollment answers a violation (key: enrolled cgroup id). Read
+ * only on the violation path; no entry means enforce + deny.
+ */
+struct nojit_response {
+	__u32 mode;		/* enum nojit_mode */
+	__u32 on_violation;	/* enum nojit_on_violation */
 };
 
 enum nojit_mode {
@@ -137,6 +156,16 @@ struct nojit_enrollment {
 	__u8 pad[7];
 };
 
+/*
+ * nojit daemon's own bookkeeping (a one-element mmap-able array the kernel
+ * never touches): how much of the kernel's output is in the audit log, so
+ * a daemon restarted after a crash can write what went missing in between.
+ */
+struct nojit_daemon_state {
+	__u64 events_logged;		/* ring-buffer events the log accounts for */
+	__u64 kernel_drops_logged;	/* NOJIT_STAT_EVENTS_DROPPED accounted for */
+};
+
 /* Per-CPU counters; index into the stats array map. */
 enum nojit_stat {
 	/* 1..12: denials per route, indexed by enum nojit_route */
@@ -147,6 +176,7 @@ enum nojit_stat {
 	NOJIT_STAT_HASH_FAILED		= 20,	/* digest unavailable: refused (fail closed) */
 	NOJIT_STAT_HASHES_COMPUTED	= 21,
 	NOJIT_STAT_HASH_CACHE_HITS	= 22,
+	NOJIT_STAT_AUDITED		= 23,	/* would-be denials allowed in audit mode */
 	NOJIT_STAT_MAX			= 32,
 };
 
@@ -154,7 +184,7 @@ enum nojit_event_type {
 	NOJIT_EVENT_VIOLATION	= 1,
 };
 
-#define NOJIT_EVENT_VERSION	1
+#define NOJIT_EVENT_VERSION	2
 
 struct nojit_event_hdr {
 	__u16 type;		/* enum nojit_event_type */
@@ -180,7 +210,8 @@ struct nojit_violation {
 	char comm[16];
 	__u8 sha256[32];	/* the file's digest when the hash gate refused it */
 	__u32 has_sha256;
-	__u32 pad;
+	__u32 on_violation;	/* enum nojit_on_violation in force */
+	char path[NOJIT_EVENT_PATH_MAX];	/* "" when no file, or not resolvable here */
 };
 
 #endif /* NOJIT_H */

@@ -26,11 +26,26 @@ struct {
 } nojit_enrollments SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct nojit_response);
+} nojit_responses SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NOJIT_STAT_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
 } nojit_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nojit_daemon_state);
+} nojit_daemon_state SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -59,28 +74,49 @@ struct violation_info {
 	__u64 flags;
 	struct inode *inode;	/* may be NULL */
 	const __u8 *sha256;	/* may be NULL */
+	/* The file's path; only from hooks bpf_d_path() is allowed in. */
+	const struct path *path;	/* may be NULL */
 };
 
 /*
- * Count the denial, then try to report it. A full ring buffer is counted,
- * never silent: the daemon writes the drop count into the audit log.
+ * Count the violation, answer it as the enrollment asks (audit mode lets
+ * it through; kill ends the process before the syscall returns), then try
+ * to report it. A full ring buffer is counted, never silent: the daemon
+ * writes the drop count into the audit log. Returns the hook's verdict.
  */
 static __always_inline int violation(const struct nojit_cgroup_policy *pol,
-				      const struct violation_info *vi,
-				      __u32 action)
+				     const struct violation_info *vi,
+				     __u32 action)
 {
+	const struct nojit_response *resp;
 	struct inode *inode = vi->inode;
 	struct nojit_violation *ev;
+	__u32 on_violation = NOJIT_ON_VIOLATION_DENY;
 	__u64 uid_gid, pid_tgid;
+	int verdict = -EPERM;
 
-	stat_inc(vi->route);
-	if (action == NOJIT_ACTION_KILLED)
+	resp = bpf_map_lookup_elem(&nojit_responses, &pol->enrolled_id);
+	if (resp) {
+		on_violation = resp->on_violation;
+		if (resp->mode == NOJIT_MODE_AUDIT) {
+			action = NOJIT_ACTION_AUDITED;
+			verdict = 0;
+		}
+	}
+	if (action == NOJIT_ACTION_DENIED && on_violation == NOJIT_ON_VIOLATION_KILL)
+		action = NOJIT_ACTION_KILLED;
+	if (action == NOJIT_ACTION_KILLED) {
+		bpf_send_signal(SIGKILL);
 		stat_inc(NOJIT_STAT_KILLS);
+	}
+	stat_inc(vi->route);
+	if (action == NOJIT_ACTION_AUDITED)
+		stat_inc(NOJIT_STAT_AUDITED);
 
 	ev = bpf_ringbuf_reserve(&nojit_events, sizeof(*ev), 0);
 	if (!ev) {
 		stat_inc(NOJIT_STAT_EVENTS_DROPPED);
-		return -EPERM;
+		return verdict;
 	}
 	pid_tgid = bpf_get_current_pid_tgid();
 	uid_gid = bpf_get_current_uid_gid();
@@ -100,17 +136,20 @@ static __always_inline int violation(const struct nojit_cgroup_policy *pol,
 	ev->action = action;
 	ev->prot = vi->prot;
 	ev->flags = vi->flags;
+	ev->on_violation = on_violation;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	ev->has_sha256 = 0;
-	ev->pad = 0;
 	__builtin_memset(ev->sha256, 0, sizeof(ev->sha256));
 	if (vi->sha256) {
 		__builtin_memcpy(ev->sha256, vi->sha256, sizeof(ev->sha256));
 		ev->has_sha256 = 1;
 	}
+	ev->path[0] = '\0';
+	if (vi->path && bpf_d_path((struct path *)vi->path, ev->path, sizeof(ev->path)) < 0)
+		ev->path[0] = '\0';
 	bpf_ringbuf_submit(ev, 0);
 	stat_inc(NOJIT_STAT_EVENTS_EMITTED);
-	return -EPERM;
+	return verdict;
 }
 
 static __always_inline int deny(const struct nojit_cgroup_policy *pol,
@@ -120,6 +159,19 @@ static __always_inline int deny(const struct nojit_cgroup_policy *pol,
 	struct violation_info vi = {
 		.route = route, .hook = hook, .prot = prot,
 		.flags = flags, .inode = inode,
+	};
+
+	return violation(pol, &vi, NOJIT_ACTION_DENIED);
+}
+
+/* deny(), naming the file by path (hooks where bpf_d_path() is allowed). */
+static __always_inline int deny_file(const struct nojit_cgroup_policy *pol,
+				     __u32 route, __u32 hook, __u32 prot,
+				     __u64 flags, struct file *file)
+{
+	struct violation_info vi = {
+		.route = route, .hook = hook, .prot = prot, .flags = flags,
+		.inode = file->f_inode, .path = &file->f_path,
 	};
 
 	return violation(pol, &vi, NOJIT_ACTION_DENIED);

@@ -27,6 +27,8 @@ static const struct {
 	{ "nojit_policies", offsetof(struct nojit_maps, policies) },
 	{ "nojit_allow", offsetof(struct nojit_maps, allow) },
 	{ "nojit_file_hashes", offsetof(struct nojit_maps, file_hashes) },
+	{ "nojit_responses", offsetof(struct nojit_maps, responses) },
+	{ "nojit_daemon_state", offsetof(struct nojit_maps, daemon_state) },
 };
 
 static int *map_fd(struct nojit_maps *m, size_t i)

@@ -22,9 +22,11 @@ struct nojit_maps {
 	int policies;
 	int allow;
 	int file_hashes;
+	int responses;
+	int daemon_state;
 };
 
-#define NOJIT_MAPS_INIT { -1, -1, -1, -1, -1, -1, -1 }
+#define NOJIT_MAPS_INIT { -1, -1, -1, -1, -1, -1, -1, -1, -1 }
 
 void nojit_maps_close(struct nojit_maps *m);
 
@@ -58,5 +60,7 @@ int policy_programs(struct nojit_prog_info **ret, size_t *ret_n);
 
 /* Counters summed over CPUs; VALUES has NOJIT_STAT_MAX slots. */
 int policy_stats(int stats_fd, __u64 *values);
+
+
 
 #endif /* NOJIT_BPF_LOADER_H */

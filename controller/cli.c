@@ -106,3 +106,24 @@ const char *route_name(unsigned int route)
 		return names[route];
 	return "unknown";
 }
+
+static const char *const on_violation_names[] = {
+	[NOJIT_ON_VIOLATION_DENY] = "deny",
+	[NOJIT_ON_VIOLATION_KILL] = "kill",
+	[NOJIT_ON_VIOLATION_KILL_CGROUP] = "kill-cgroup",
+	[NOJIT_ON_VIOLATION_FREEZE] = "freeze",
+};
+
+const char *on_violation_name(unsigned int v)
+{
+	return v < ARRAY_SIZE(on_violation_names) && on_violation_names[v] ?
+	       on_violation_names[v] : "unknown";
+}
+
+unsigned int on_violation_from_name(const char *s)
+{
+	for (unsigned int v = 1; v < ARRAY_SIZE(on_violation_names); v++)
+		if (!strcmp(s, on_violation_names[v]))
+			return v;
+	return 0;
+}

@@ -41,5 +41,7 @@ void cli_json_print(struct json_object *obj);
 
 /* Human-readable names for ABI enums (bpf/nojit.h). */
 const char *route_name(unsigned int route);
+const char *on_violation_name(unsigned int v);
+unsigned int on_violation_from_name(const char *s);	/* 0 if unknown */
 
 #endif /* NOJIT_CLI_H */

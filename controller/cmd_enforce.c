@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* nojit enforce / nojit release: enroll and release cgroups. */
+/* nojit enforce / release / thaw: enroll, release and thaw cgroups. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
 #include <time.h>
@@ -17,7 +18,8 @@
 
 static const char enforce_usage[] =
 	"Usage: nojit enforce --cgroup DIR [--manifest FILE [--trust PUB|DIR]\n"
-	"                     [--hash-source ima|controller]]\n"
+	"                     [--hash-source ima|controller]] [--mode enforce|audit]\n"
+	"                     [--on-violation deny|kill|kill-cgroup|freeze]\n"
 	"\n"
 	"Load the kernel policy (or reuse the pinned one under " NOJIT_PIN_DIR ")\n"
 	"and enroll the cgroup2 directory DIR: no task in DIR or below it may\n"
@@ -32,7 +34,21 @@ static const char enforce_usage[] =
 	"                          (default " DEFAULT_TRUST ")\n"
 	"      --hash-source SRC   ima: the kernel hashes files on first use (default);\n"
 	"                          controller: for kernels without IMA, see docs/manifest.md\n"
+	"      --mode MODE         enforce: refuse violations (default, or the manifest's\n"
+	"                          mode); audit: only report what would be refused\n"
+	"      --on-violation R    deny (default); kill: SIGKILL the offender in the\n"
+	"                          kernel; kill-cgroup: kill the whole cgroup; freeze:\n"
+	"                          freeze the cgroup (nojit thaw); the last two are\n"
+	"                          carried out by nojit daemon\n"
 	"  -h, --help              show this help\n";
+
+static const char thaw_usage[] =
+	"Usage: nojit thaw --cgroup DIR\n"
+	"\n"
+	"Thaw a cgroup that --on-violation freeze quarantined (cgroup.freeze = 0).\n"
+	"\n"
+	"  -c, --cgroup DIR   cgroup2 directory\n"
+	"  -h, --help         show this help\n";
 
 static const char release_usage[] =
 	"Usage: nojit release --cgroup DIR\n"
@@ -48,6 +64,8 @@ struct enforce_args {
 	const char *manifest;
 	const char *trust;
 	__u32 hash_source;
+	__u32 mode;		/* 0: keep, or the manifest's */
+	__u32 on_violation;	/* 0: keep */
 };
 
 /* Parse the options; returns -1 after --help, EXIT_USAGE on errors. */
@@ -59,6 +77,8 @@ static int parse_args(int argc, char **argv, const char *usage, bool with_manife
 		{ "manifest", required_argument, NULL, 'm' },
 		{ "trust", required_argument, NULL, 't' },
 		{ "hash-source", required_argument, NULL, 'H' },
+		{ "mode", required_argument, NULL, 'M' },
+		{ "on-violation", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -87,6 +107,23 @@ static int parse_args(int argc, char **argv, const char *usage, bool with_manife
 				a->hash_source = NOJIT_HASH_SOURCE_CONTROLLER;
 			else
 				return cli_usage_error(usage, "--hash-source: '%s' is neither ima nor controller",
+						       optarg);
+			break;
+		case 'M':
+			if (!with_manifest)
+				return cli_usage_error(usage, "unexpected option");
+			a->mode = manifest_mode_from_name(optarg);
+			if (!a->mode)
+				return cli_usage_error(usage, "--mode: '%s' is neither enforce nor audit",
+						       optarg);
+			break;
+		case 'O':
+			if (!with_manifest)
+				return cli_usage_error(usage, "unexpected option");
+			a->on_violation = on_violation_from_name(optarg);
+			if (!a->on_violation)
+				return cli_usage_error(usage,
+						       "--on-violation: '%s' is not one of deny, kill, kill-cgroup, freeze",
 						       optarg);
 			break;
 		case 'h':
@@ -150,9 +187,23 @@ static int enforce(const struct enforce_args *a, __u64 id, const struct nojit_ma
 	if (ret)
 		goto out;
 	/*
-	 * The allow set goes in before the cgroup entries: a cgroup enrolled
-	 * with a manifest is hash-gated from its first governed moment.
+	 * The response and the allow set go in before the cgroup entries: a
+	 * new enrollment answers violations as asked, and is hash-gated, from
+	 * its first governed moment.
 	 */
+	if (a->mode || a->on_violation || man) {
+		struct nojit_response cur;
+
+		enroll_get_response(&maps, id, &cur);
+		ret = enroll_set_response(&maps, id,
+					  a->mode ? a->mode : man ? man->mode : cur.mode,
+					  a->on_violation ? a->on_violation : cur.on_violation);
+		if (ret) {
+			nojit_err_set(err, ret, "cgroup %s: setting its response: %s",
+				      a->cgroup, strerror(-ret));
+			goto out;
+		}
+	}
 	if (man) {
 		ret = enroll_check_serial(&maps, id, man, err);
 		if (!ret && a->hash_source == NOJIT_HASH_SOURCE_CONTROLLER) {
@@ -260,6 +311,41 @@ int do_release(int argc, char **argv)
 		cli_json_print(o);
 	} else {
 		printf("released %s (cgroup id %llu)\n", a.cgroup, (unsigned long long)id);
+	}
+	return EXIT_OK;
+}
+
+int do_thaw(int argc, char **argv)
+{
+	_cleanup_close_ int fd = -1, ffd = -1;
+	struct enforce_args a;
+	struct nojit_err err;
+	__u64 id;
+	int ret;
+
+	ret = parse_args(argc, argv, thaw_usage, false, &a);
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	ret = cli_require_root();
+	if (ret)
+		return ret;
+	if (cgroup_open(a.cgroup, &fd, &id, &err)) {
+		cli_error("%s", err.msg);
+		return EXIT_FAILED;
+	}
+	ffd = openat(fd, "cgroup.freeze", O_WRONLY | O_CLOEXEC);
+	if (ffd < 0 || write(ffd, "0", 1) != 1) {
+		cli_error("cgroup %s: writing cgroup.freeze: %s", a.cgroup, strerror(errno));
+		return EXIT_FAILED;
+	}
+	if (arg_json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "cgroup", json_object_new_string(a.cgroup));
+		json_object_object_add(o, "thawed", json_object_new_boolean(1));
+		cli_json_print(o);
+	} else {
+		printf("thawed %s (cgroup id %llu)\n", a.cgroup, (unsigned long long)id);
 	}
 	return EXIT_OK;
 }

@@ -27,6 +27,7 @@ struct status {
 	size_t nprogs;
 	struct nojit_enrolled *cgroups;
 	size_t *allow_counts;	/* manifest entries in the kernel, per enrollment */
+	struct nojit_response *responses;	/* per enrollment */
 	size_t ncgroups;
 	__u64 stats[NOJIT_STAT_MAX];
 };
@@ -42,6 +43,7 @@ static const struct {
 	{ NOJIT_STAT_HASH_FAILED, "hash_failed" },
 	{ NOJIT_STAT_HASHES_COMPUTED, "hashes_computed" },
 	{ NOJIT_STAT_HASH_CACHE_HITS, "hash_cache_hits" },
+	{ NOJIT_STAT_AUDITED, "audited" },
 };
 
 static bool bpf_stats_enabled(void)
@@ -88,6 +90,10 @@ static struct json_object *status_json(const struct status *s)
 		json_object_object_add(c, "exists", json_object_new_boolean(e->exists != 0));
 		json_object_object_add(c, "governed_cgroups", json_object_new_uint64(e->governed));
 		json_object_object_add(c, "enrolled_at_ns", json_object_new_uint64(e->rec.enrolled_at_ns));
+		json_object_object_add(c, "mode",
+				       json_object_new_string(manifest_mode_name(s->responses[i].mode)));
+		json_object_object_add(c, "on_violation",
+				       json_object_new_string(on_violation_name(s->responses[i].on_violation)));
 		if (e->rec.key_id[0]) {
 			struct json_object *mo = json_object_new_object();
 			char expires[32];
@@ -154,6 +160,9 @@ static void status_text(const struct status *s)
 		printf("  %-10llu %s  (%u cgroups governed, since %s)%s\n",
 		       (unsigned long long)e->id, e->rec.path, e->governed, when,
 		       e->exists == 0 ? " [removed]" : "");
+		printf("             mode %s, on violation %s\n",
+		       manifest_mode_name(s->responses[i].mode),
+		       on_violation_name(s->responses[i].on_violation));
 		if (e->rec.key_id[0]) {
 			char expires[32];
 
@@ -170,10 +179,11 @@ static void status_text(const struct status *s)
 	for (unsigned int r = 1; r < NOJIT_ROUTE_MAX; r++)
 		if (s->stats[r])
 			printf("  %2u %-32s %llu\n", r, route_name(r), (unsigned long long)s->stats[r]);
-	printf("Events:    %llu emitted, %llu dropped; kills %llu; untracked cgroups %llu\n",
+	printf("Events:    %llu emitted, %llu dropped; kills %llu; audited %llu; untracked cgroups %llu\n",
 	       (unsigned long long)s->stats[NOJIT_STAT_EVENTS_EMITTED],
 	       (unsigned long long)s->stats[NOJIT_STAT_EVENTS_DROPPED],
 	       (unsigned long long)s->stats[NOJIT_STAT_KILLS],
+	       (unsigned long long)s->stats[NOJIT_STAT_AUDITED],
 	       (unsigned long long)s->stats[NOJIT_STAT_CGROUP_TRACK_FAILED]);
 	printf("Hashes:    %llu computed, %llu cache hits, %llu unavailable (refused)\n",
 	       (unsigned long long)s->stats[NOJIT_STAT_HASHES_COMPUTED],
@@ -219,8 +229,12 @@ int do_status(int argc, char **argv)
 			r = enroll_list(&maps, &s.cgroups, &s.ncgroups);
 		if (!r && !(s.allow_counts = calloc(s.ncgroups + 1, sizeof(size_t))))
 			r = -ENOMEM;
-		for (size_t i = 0; !r && i < s.ncgroups; i++)
+		if (!r && !(s.responses = calloc(s.ncgroups + 1, sizeof(*s.responses))))
+			r = -ENOMEM;
+		for (size_t i = 0; !r && i < s.ncgroups; i++) {
+			enroll_get_response(&maps, s.cgroups[i].id, &s.responses[i]);
 			r = policy_set_count(&maps, s.cgroups[i].id, &s.allow_counts[i]);
+		}
 		if (!r)
 			r = policy_stats(maps.stats, s.stats);
 		if (r) {
@@ -237,6 +251,7 @@ out:
 	free(s.progs);
 	free(s.cgroups);
 	free(s.allow_counts);
+	free(s.responses);
 	nojit_maps_close(&maps);
 	return ret;
 }

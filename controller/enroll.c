@@ -187,6 +187,7 @@ int release_cgroup(const struct nojit_maps *m, const char *path, struct nojit_er
 	if (ret)
 		return nojit_err_set(err, ret, "cgroup %s: removing its manifest: %s",
 				     path, strerror(-ret));
+	bpf_map_delete_elem(m->responses, &id);
 	if (bpf_map_delete_elem(m->enrollments, &id) && errno != ENOENT)
 		return nojit_err_set(err, -errno, "cgroup %s: removing the enrollment: %s",
 				     path, strerror(errno));
@@ -207,6 +208,21 @@ int enroll_set_manifest(const struct nojit_maps *m, __u64 id, const struct nojit
 	if (bpf_map_update_elem(m->enrollments, &id, &rec, BPF_EXIST))
 		return -errno;
 	return 0;
+}
+
+int enroll_set_response(const struct nojit_maps *m, __u64 id, __u32 mode, __u32 on_violation)
+{
+	struct nojit_response r = { .mode = mode, .on_violation = on_violation };
+
+	if (bpf_map_update_elem(m->responses, &id, &r, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+void enroll_get_response(const struct nojit_maps *m, __u64 id, struct nojit_response *ret)
+{
+	if (bpf_map_lookup_elem(m->responses, &id, ret))
+		*ret = (struct nojit_response){ NOJIT_MODE_ENFORCE, NOJIT_ON_VIOLATION_DENY };
 }
 
 int enroll_check_serial(const struct nojit_maps *m, __u64 id, const struct nojit_manifest *man,
@@ -264,6 +280,7 @@ int enroll_gc(const struct nojit_maps *m, unsigned int *ret_removed)
 		bpf_map_delete_elem(m->cgroups, &keys[i]);
 		bpf_map_delete_elem(m->enrollments, &keys[i]);
 		policy_set_remove(m, keys[i]);
+		bpf_map_delete_elem(m->responses, &keys[i]);
 		removed++;
 	}
 	*ret_removed = removed;

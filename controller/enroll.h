@@ -36,6 +36,12 @@ int enroll_set_manifest(const struct nojit_maps *m, __u64 id, const struct nojit
 int enroll_check_serial(const struct nojit_maps *m, __u64 id, const struct nojit_manifest *man,
 			struct nojit_err *err);
 
+/* How enrollment ID answers violations: enum nojit_mode, enum nojit_on_violation. */
+int enroll_set_response(const struct nojit_maps *m, __u64 id, __u32 mode, __u32 on_violation);
+
+/* The response in force; enforce + deny when none was set. */
+void enroll_get_response(const struct nojit_maps *m, __u64 id, struct nojit_response *ret);
+
 /* Drop the entries (and manifests) of cgroups that no longer exist. */
 int enroll_gc(const struct nojit_maps *m, unsigned int *ret_removed);
 
