@@ -4,10 +4,13 @@
 #define NOJIT_CMD_H
 
 int do_enforce(int argc, char **argv);
+int do_thaw(int argc, char **argv);
 int do_release(int argc, char **argv);
 int do_status(int argc, char **argv);
+int do_daemon(int argc, char **argv);
 int do_unload(int argc, char **argv);
 int do_keygen(int argc, char **argv);
 int do_manifest(int argc, char **argv);
+int do_audit(int argc, char **argv);
 
 #endif /* NOJIT_CMD_H */

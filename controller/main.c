@@ -13,10 +13,13 @@ static int do_help(int argc, char **argv);
 static const struct cli_cmd commands[] = {
 	{ "enforce", do_enforce, "enroll a cgroup: no executable memory inside" },
 	{ "release", do_release, "stop governing a cgroup" },
+	{ "thaw", do_thaw, "thaw a cgroup frozen by --on-violation freeze" },
+	{ "daemon", do_daemon, "drain violations into the signed, hash-chained audit log" },
 	{ "status", do_status, "BPF LSM usability, programs, enrolled cgroups, counters" },
 	{ "unload", do_unload, "detach all programs and remove the pins" },
 	{ "keygen", do_keygen, "generate an Ed25519 key pair for signing manifests" },
 	{ "manifest", do_manifest, "build, sign and verify manifests of allowed file hashes" },
+	{ "audit", do_audit, "verify the signed, hash-chained audit log" },
 	{ "help", do_help, "show this help" },
 	{}
 };
