@@ -100,11 +100,18 @@ include selftests/bench/bench.mk
 
 VM_RUN := selftests/vm/run
 
+# The audit suite's violation storm.
+STORM := $(BUILD)/selftests/storm
+$(STORM): selftests/audit/storm.c | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -O1 -g $(WARN) $< -o $@
+
 vm-kernel: | deps
 	$(Q)selftests/vm/fetch-kernel >/dev/null
 
 # Every suite writes TAP; the summary line is computed over all of them.
-check: all attacks legit unit-tests vm-kernel
+check: all attacks legit unit-tests $(STORM) vm-kernel
 	$(Q)selftests/check $(BUILD)
 
 demo: all attacks vm-kernel

@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nojit daemon: drain the kernel's violation ring buffer into the signed,
+ * hash-chained audit log, and carry out the responses the kernel leaves
+ * to user space (cgroup.kill, cgroup.freeze, an incident-response command).
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <sodium.h>
+
+#include "audit_log.h"
+#include "bpf_loader.h"
+#include "cgroup_names.h"
+#include "cli.h"
+#include "cmd.h"
+#include "keys.h"
+#include "responses.h"
+#include "sha256.h"
+
+#define DEFAULT_LOG "/var/log/nojit/audit.log"
+#define DEFAULT_KEY "/etc/nojit/audit.key"
+#define POLL_MS 100
+
+static const char daemon_usage[] =
+	"Usage: nojit daemon [--log FILE] [--key KEY] [--stdout] [--syslog]\n"
+	"                    [--seal-every N] [--seal-every-ms MS]\n"
+	"                    [--exec-on-violation CMD [--exec-timeout MS] [--exec-max N]]\n"
+	"\n"
+	"Drain nojit's violation events into a JSON Lines audit log in which every\n"
+	"record carries a sequence number and the hash of the one before, sealed\n"
+	"with Ed25519 every N records or MS milliseconds and at shutdown (SIGTERM,\n"
+	"SIGINT). Events the kernel could not queue are written as drops records.\n"
+	"Carries out --on-violation kill-cgroup and freeze. Verify the log with\n"
+	"'nojit audit verify'. Format: docs/audit-log.md.\n"
+	"\n"
+	"  -l, --log FILE             audit log (default " DEFAULT_LOG ")\n"
+	"  -k, --key KEY              Ed25519 key from 'nojit keygen' that seals it\n"
+	"                             (default " DEFAULT_KEY ")\n"
+	"      --stdout               also write every record to stdout (log shippers)\n"
+	"      --syslog               also send every record to syslog (RFC 5424, /dev/log)\n"
+	"      --seal-every N         seal after N records (default 1000)\n"
+	"      --seal-every-ms MS     ... or after MS ms (default 10000)\n"
+	"      --exec-on-violation CMD  run CMD (sh -c) with the event record on stdin\n"
+	"      --exec-timeout MS      kill CMD after MS ms (default 10000)\n"
+	"      --exec-max N           at most N commands at once; more are skipped\n"
+	"                             and recorded (default 4)\n"
+	"  -h, --help                 show this help\n";
+
+struct daemon {
+	struct audit_log *log;
+	struct cgroup_names *names;
+	struct exec_runner *runner;
+	struct nojit_maps maps;
+	struct nojit_daemon_state *state;	/* mmap of the pinned nojit_daemon_state */
+	__s64 boot_to_real_ns;
+	int syslog_fd;
+	bool to_stdout;
+	char hostname[256];
+	/* The record line just written, for --exec-on-violation. */
+	char *last_line;
+	size_t last_len;
+	/* Last executable hashed, to hash each program once. */
+	dev_t exe_dev;
+	ino_t exe_ino;
+	struct timespec exe_mtime;
+	__u8 exe_sha256[32];
+	char exe_path[4096];
+	int error;
+};
+
+static __s64 clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (__s64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* RFC 5424 over the local syslog socket; the record is the message. */
+static void send_syslog(struct daemon *d, const char *line, size_t len)
+{
+	char buf[8192], ts[40];
+	struct timespec now;
+	struct tm tm;
+	int n;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	/* <facility authpriv(10) * 8 + severity warning(4)> */
+	n = snprintf(buf, sizeof(buf), "<84>1 %s.%06ldZ %s nojit %d audit - %.*s", ts,
+		     now.tv_nsec / 1000, d->hostname, getpid(), (int)len, line);
+	if (n > 0)
+		send(d->syslog_fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1,
+		     MSG_DONTWAIT);
+}
+
+static void on_line(void *ctx, const char *line, size_t len)
+{
+	struct daemon *d = ctx;
+	char *copy;
+
+	if (d->to_stdout) {
+		fwrite(line, 1, len, stdout);
+		fputc('\n', stdout);
+		fflush(stdout);
+	}
+	if (d->syslog_fd >= 0)
+		send_syslog(d, line, len);
+	copy = realloc(d->last_line, len + 1);
+	if (copy) {
+		memcpy(copy, line, len);
+		copy[len] = '\0';
+		d->last_line = copy;
+		d->last_len = len;
+	}
+}
+
+/* The offender's executable and its digest; the process may be gone. */
+static void fill_exe(struct daemon *d, __u32 tgid, struct audit_event *ev)
+{
+	char link[64];
+	struct stat st;
+	__u8 buf[1 << 16];
+	ssize_t n;
+	int fd;
+
+	snprintf(link, sizeof(link), "/proc/%u/exe", tgid);
+	fd = open(link, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = readlink(link, d->exe_path, sizeof(d->exe_path) - 1);
+	if (n > 0) {
+		d->exe_path[n] = '\0';
+		ev->exe = d->exe_path;
+	}
+	if (fstat(fd, &st) == 0 && !(st.st_dev == d->exe_dev && st.st_ino == d->exe_ino &&
+				     st.st_mtim.tv_sec == d->exe_mtime.tv_sec &&
+				     st.st_mtim.tv_nsec == d->exe_mtime.tv_nsec)) {
+		if (sha256_fd(fd, d->exe_sha256, buf, sizeof(buf), NULL, NULL) == 0) {
+			d->exe_dev = st.st_dev;
+			d->exe_ino = st.st_ino;
+			d->exe_mtime = st.st_mtim;
+		} else {
+			d->exe_ino = 0;
+		}
+	}
+	close(fd);
+	if (d->exe_ino && st.st_ino == d->exe_ino) {
+		memcpy(ev->exe_sha256, d->exe_sha256, sizeof(ev->exe_sha256));
+		ev->has_exe_sha256 = true;
+	}
+}
+
+static void respond(struct daemon *d, const struct nojit_violation *v, const char *cgroup_path,
+		    __u64 event_seq)
+{
+	struct audit_response r = {
+		.pid = v->tgid, .cgroup_id = v->cgroup_id, .cgroup_path = cgroup_path,
+		.event_seq = event_seq,
+	};
+	struct nojit_err err;
+	char dir[4096];
+
+	if (v->action == NOJIT_ACTION_AUDITED)
+		return;
+	switch (v->on_violation) {
+	case NOJIT_ON_VIOLATION_KILL:
+		r.action = "kill";
+		r.detail = "SIGKILL sent by the kernel before the system call returned";
+		break;
+	case NOJIT_ON_VIOLATION_KILL_CGROUP:
+		r.action = "kill-cgroup";
+		r.error = cgroup_names_dir(d->names, v->cgroup_id, dir, sizeof(dir));
+		if (!r.error)
+			r.error = cgroup_write_knob(dir, "cgroup.kill", "1");
+		break;
+	case NOJIT_ON_VIOLATION_FREEZE:
+		r.action = "freeze";
+		r.error = cgroup_names_dir(d->names, v->cgroup_id, dir, sizeof(dir));
+		if (!r.error)
+			r.error = cgroup_write_knob(dir, "cgroup.freeze", "1");
+		if (!r.error)
+			r.detail = "quarantined: 'nojit thaw --cgroup DIR' releases it";
+		break;
+	default:
+		break;
+	}
+	if (r.action && audit_log_append_response(d->log, &r, NULL, &err))
+		d->error = -EIO;
+	if (!d->runner || !d->last_line)
+		return;
+	r = (struct audit_response){ .action = "exec-on-violation", .pid = v->tgid,
+				     .cgroup_id = v->cgroup_id, .cgroup_path = cgroup_path,
+				     .event_seq = event_seq };
+	exec_runner_reap(d->runner);
+	r.error = exec_runner_start(d->runner, d->last_line, d->last_len, NULL);
+	if (r.error == -EBUSY)
+		r.detail = "skipped: --exec-max commands already running";
+	if (audit_log_append_response(d->log, &r, NULL, &err))
+		d->error = -EIO;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	const struct nojit_violation *v = data;
+	char path[NOJIT_EVENT_PATH_MAX + 1];
+	struct daemon *d = ctx;
+	struct audit_event ev;
+	struct nojit_err err;
+	const char *cgroup_path;
+	__u64 seq = 0;
+	int r;
+
+	if (size < sizeof(v->hdr) || v->hdr.type != NOJIT_EVENT_VIOLATION ||
+	    v->hdr.version != NOJIT_EVENT_VERSION || size < sizeof(*v)) {
+		audit_log_append_drops(d->log, "daemon", 1, 0, false, NULL, &err);
+		return 0;
+	}
+	audit_event_from_violation(v, d->boot_to_real_ns, &ev);
+	cgroup_path = cgroup_names_path(d->names, v->cgroup_id);
+	ev.cgroup_path = cgroup_path;
+	/* The kernel terminates it; a copy makes sure of it. */
+	memcpy(path, v->path, sizeof(v->path));
+	path[sizeof(v->path)] = '\0';
+	if (path[0])
+		ev.path = path;
+	fill_exe(d, v->tgid, &ev);
+	r = audit_log_append_event(d->log, &ev, &seq, &err);
+	/*
+	 * Accounted either way: a failed append is already a "writer" drops
+	 * record. Counted after the write, so a crash in between over-reports
+	 * the gap by one rather than hiding a lost event.
+	 */
+	__atomic_fetch_add(&d->state->events_logged, 1, __ATOMIC_RELAXED);
+	if (r) {
+		d->error = -EIO;
+		return 0;
+	}
+	respond(d, v, cgroup_path, seq);
+	return 0;
+}
+
+/* Events the kernel could not queue, since the log last accounted for them. */
+static int log_kernel_drops(struct daemon *d)
+{
+	__u64 stats[NOJIT_STAT_MAX], total, logged;
+	struct nojit_err err;
+	int r;
+
+	r = policy_stats(d->maps.stats, stats);
+	if (r)
+		return r;
+	total = stats[NOJIT_STAT_EVENTS_DROPPED];
+	logged = __atomic_load_n(&d->state->kernel_drops_logged, __ATOMIC_RELAXED);
+	if (total <= logged)
+		return 0;
+	r = audit_log_append_drops(d->log, "kernel", total - logged, total, true, NULL, &err);
+	if (r)
+		return r;
+	__atomic_store_n(&d->state->kernel_drops_logged, total, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/*
+ * Events a previous daemon took from the ring buffer but never wrote (it
+ * was killed): the kernel's count of queued events, less those the log
+ * holds, less those still waiting in the ring buffer. The producer
+ * position is read before the counter, so an event queued meanwhile makes
+ * the figure too high, never too low: a gap is never hidden.
+ */
+static int log_daemon_gap(struct daemon *d)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	const unsigned long rec = 8 + ((sizeof(struct nojit_violation) + 7) & ~7ul);
+	unsigned long *cons, *prod, pending;
+	__u64 stats[NOJIT_STAT_MAX], emitted, logged;
+	struct nojit_err err;
+	int r = 0;
+
+	cons = mmap(NULL, page, PROT_READ, MAP_SHARED, d->maps.events, 0);
+	prod = mmap(NULL, page, PROT_READ, MAP_SHARED, d->maps.events, page);
+	if (cons == MAP_FAILED || prod == MAP_FAILED) {
+		r = -errno;
+		goto out;
+	}
+	pending = (__atomic_load_n(prod, __ATOMIC_ACQUIRE) -
+		   __atomic_load_n(cons, __ATOMIC_ACQUIRE)) / rec;
+	r = policy_stats(d->maps.stats, stats);
+	if (r)
+		goto out;
+	emitted = stats[NOJIT_STAT_EVENTS_EMITTED];
+	logged = __atomic_load_n(&d->state->events_logged, __ATOMIC_RELAXED);
+	if (emitted > logged + pending) {
+		r = audit_log_append_drops(d->log, "daemon", emitted - logged - pending, 0, false,
+					   NULL, &err);
+		if (!r)
+			__atomic_store_n(&d->state->events_logged, emitted - pending,
+					 __ATOMIC_RELAXED);
+	}
+out:
+	if (cons != MAP_FAILED)
+		munmap(cons, page);
+	if (prod != MAP_FAILED)
+		munmap(prod, page);
+	return r;
+}
+
+struct daemon_args {
+	const char *log;
+	const char *key;
+	const char *exec_cmd;
+	unsigned int exec_timeout_ms, exec_max;
+	struct audit_log_config cfg;
+	bool to_stdout, to_syslog;
+};
+
+static int parse_args(int argc, char **argv, struct daemon_args *a)
+{
+	static const struct option opts[] = {
+		{ "log", required_argument, NULL, 'l' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "stdout", no_argument, NULL, 'S' },
+		{ "syslog", no_argument, NULL, 'Y' },
+		{ "seal-every", required_argument, NULL, 'n' },
+		{ "seal-every-ms", required_argument, NULL, 't' },
+		{ "exec-on-violation", required_argument, NULL, 'x' },
+		{ "exec-timeout", required_argument, NULL, 'T' },
+		{ "exec-max", required_argument, NULL, 'M' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	unsigned long v;
+	char *end;
+	int c;
+
+	*a = (struct daemon_args){ .log = DEFAULT_LOG, .key = DEFAULT_KEY,
+				   .exec_timeout_ms = 10000, .exec_max = 4 };
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "l:k:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': a->log = optarg; break;
+		case 'k': a->key = optarg; break;
+		case 'S': a->to_stdout = true; break;
+		case 'Y': a->to_syslog = true; break;
+		case 'x': a->exec_cmd = optarg; break;
+		case 'n': case 't': case 'T': case 'M':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || v == 0 || v > AUDIT_SEAL_EVERY_MS_MAX)
+				return cli_usage_error(daemon_usage, "%s: not a positive number: '%s'",
+						       c == 'n' ? "--seal-every" : c == 't' ? "--seal-every-ms" :
+						       c == 'T' ? "--exec-timeout" : "--exec-max", optarg);
+			if (c == 'n')
+				a->cfg.seal_every = v;
+			else if (c == 't')
+				a->cfg.seal_every_ms = v;
+			else if (c == 'T')
+				a->exec_timeout_ms = v;
+			else
+				a->exec_max = v;
+			break;
+		case 'h':
+			printf("%s", daemon_usage);
+			return -1;
+		default:
+			fprintf(stderr, "%s", daemon_usage);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(daemon_usage, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+/* SIGTERM and SIGINT end the run with a final seal; SIGHUP is ignored. */
+static int signal_fd(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	fd = signalfd(-1, &set, SFD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static int run(struct daemon *d, struct ring_buffer *rb, int sfd)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN },
+		{ .fd = sfd, .events = POLLIN },
+	};
+	struct nojit_err err;
+
+	for (;;) {
+		long due = audit_log_seal_due_ms(d->log);
+		int timeout = due < 0 || due > POLL_MS ? POLL_MS : (int)due;
+
+		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
+			return -errno;
+		if (ring_buffer__consume(rb) < 0)
+			return -EIO;
+		if (log_kernel_drops(d) || d->error)
+			return d->error ? d->error : -EIO;
+		if (audit_log_maybe_seal(d->log, &err) < 0)
+			return -EIO;
+		if (d->runner)
+			exec_runner_reap(d->runner);
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP)
+				break;
+		}
+	}
+	/* Whatever the kernel queued before the signal still goes in. */
+	if (ring_buffer__consume(rb) < 0)
+		return -EIO;
+	return log_kernel_drops(d);
+}
+
+int do_daemon(int argc, char **argv)
+{
+	struct daemon d = { .maps = NOJIT_MAPS_INIT, .syslog_fd = -1 };
+	struct audit_log_open_info info;
+	struct ring_buffer *rb = NULL;
+	struct nojit_seckey key;
+	struct daemon_args a;
+	struct nojit_err err;
+	int ret, sfd = -1;
+
+	ret = parse_args(argc, argv, &a);
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	ret = cli_require_root();
+	if (ret)
+		return ret;
+	if (keys_init() || key_load_secret(a.key, &key, &err)) {
+		cli_error("audit key %s: %s", a.key, keys_init() ? "libsodium failed" : err.msg);
+		return EXIT_FAILED;
+	}
+	if (bpffs_check(&err) || policy_open_pinned(&d.maps, &err)) {
+		cli_error("%s", err.msg);
+		key_secret_wipe(&key);
+		return EXIT_FAILED;
+	}
+	d.names = cgroup_names_new();
+	d.to_stdout = a.to_stdout;
+	d.boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	gethostname(d.hostname, sizeof(d.hostname) - 1);
+	if (a.to_syslog) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+
+		d.syslog_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (d.syslog_fd < 0 || connect(d.syslog_fd, (struct sockaddr *)&sun, sizeof(sun))) {
+			cli_error("--syslog: /dev/log: %s", strerror(errno));
+			ret = EXIT_FAILED;
+			goto out;
+		}
+	}
+	if (a.exec_cmd && !(d.runner = exec_runner_new(a.exec_cmd, a.exec_max, a.exec_timeout_ms))) {
+		cli_error("--exec-on-violation: %s", strerror(errno));
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	a.cfg.on_line = on_line;
+	a.cfg.on_line_ctx = &d;
+	if (!d.names || audit_log_open(a.log, &key, &a.cfg, &d.log, &info, &err)) {
+		cli_error("audit log %s: %s", a.log, d.names ? err.msg : strerror(errno));
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	if (info.how == AUDIT_OPEN_RECOVERED || info.how == AUDIT_OPEN_REPLACED)
+		fprintf(stderr, "nojit: audit log %s: %s; the old file is %s\n", a.log, info.detail,
+			info.rotated_to);
+	d.state = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED,
+		       d.maps.daemon_state, 0);
+	if (d.state == MAP_FAILED) {
+		d.state = NULL;
+		cli_error("nojit_daemon_state: %s", strerror(errno));
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	ret = log_daemon_gap(&d);
+	if (ret) {
+		cli_error("audit log %s: %s", a.log, strerror(-ret));
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	rb = ring_buffer__new(d.maps.events, handle_event, &d, NULL);
+	sfd = signal_fd();
+	if (!rb || sfd < 0) {
+		cli_error("ring buffer: %s", strerror(rb ? -sfd : errno));
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	fprintf(stderr, "nojit: daemon draining events into %s\n", a.log);
+	ret = run(&d, rb, sfd);
+	if (ret)
+		cli_error("audit log %s: %s", a.log, strerror(-ret));
+	ret = ret ? EXIT_FAILED : EXIT_OK;
+out:
+	if (d.log && audit_log_close(d.log, &err)) {
+		cli_error("audit log %s: final seal: %s", a.log, err.msg);
+		ret = EXIT_FAILED;
+	}
+	ring_buffer__free(rb);
+	if (sfd >= 0)
+		close(sfd);
+	if (d.syslog_fd >= 0)
+		close(d.syslog_fd);
+	exec_runner_free(d.runner);
+	cgroup_names_free(d.names);
+	if (d.state)
+		munmap(d.state, sysconf(_SC_PAGESIZE));
+	nojit_maps_close(&d.maps);
+	free(d.last_line);
+	key_secret_wipe(&key);
+	return ret;
+}
