@@ -1,0 +1,217 @@
+# SPDX-License-Identifier: GPL-2.0
+# Violations reach the signed audit log; responses; audit mode (issue:
+# ring buffer -> nojit daemon -> signed, hash-chained audit log). Sourced
+# by run, after memory.sh and manifest.sh.
+
+AW=$(mktemp -d /tmp/nojit-audit.XXXXXX)
+AUD=$CG/nojit-test-audit
+"$NOJIT" keygen --out "$AW/keys" >/dev/null || die "keygen for the audit log"
+AKEY=$AW/keys/nojit.key
+APUB=$AW/keys/nojit.pub
+rmdir "$AUD"/* "$AUD" 2>/dev/null
+mkdir -p "$AUD" "$OUT"
+"$NOJIT" enforce --cgroup "$AUD" >/dev/null || die "enforce $AUD"
+
+DAEMON=
+start_daemon() {	# start_daemon LOG [ARGS...]
+	local log=$1
+	shift
+	"$NOJIT" daemon --log "$log" --key "$AKEY" "$@" 2>>"$AW/daemon.err" &
+	DAEMON=$!
+	for _ in $(seq 1 100); do
+		grep -q "draining events" "$AW/daemon.err" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	die "nojit daemon did not start: $(cat "$AW/daemon.err")"
+}
+stop_daemon() {
+	kill -TERM "$DAEMON"
+	wait "$DAEMON"
+}
+
+# records LOG PYTHON-FILTER: records of LOG (a JSON list) for python checks.
+verify_ok() {	# verify_ok DESC LOG...
+	local desc=$1 out
+	shift
+	out=$("$NOJIT" audit verify --key "$APUB" "$@" 2>&1) && tap_ok "$desc" ||
+		tap_not_ok "$desc" "$out"
+}
+
+# --- one well-formed event per route --------------------------------------------
+start_daemon "$AW/routes.log" --seal-every 50
+: >"$AW/pids"
+while read -r name route desc; do
+	case $name in ''|'#'*) continue ;; esac
+	( echo "$BASHPID" >"$AUD/cgroup.procs" && echo "$name $route $BASHPID" >>"$AW/pids" &&
+	  exec "$ATTACKS/$name" $(attack_target "$name") ) >/dev/null 2>&1
+	sleep 0.3	# the daemon polls every 100 ms: keep records per attack apart
+	echo "--- $name" >>"$AW/marks"
+done < "$HERE/attacks/routes.txt"
+stop_daemon
+verify_ok "the log of the route attacks verifies" "$AW/routes.log"
+tap_check "each route attack left exactly one well-formed event" \
+	python3 - "$AW/routes.log" "$AW/pids" "${AUD#$CG}" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+events = [r for r in recs if r["type"] == "event"]
+want = [l.split() for l in open(sys.argv[2])]
+cg = sys.argv[3]
+# Attacks whose refused step runs in a child they forked.
+child = {"ptrace_poketext", "exec_stack"}
+bad = []
+pids = {int(p) for _, _, p in want}
+for name, route, pid in want:
+    mine = [e for e in events if e["tgid"] == int(pid) or
+            (name in child and e["comm"].startswith(name[:15]) and e["tgid"] not in pids)]
+    if len(mine) != 1:
+        bad.append(f"{name}: {len(mine)} events")
+        continue
+    e = mine[0]
+    if name not in child and e["tgid"] != int(pid):
+        bad.append(f"{name}: tgid {e['tgid']} != {pid}")
+    if e["cgroup"] != cg:
+        bad.append(f"{name}: cgroup {e['cgroup']}")
+    if e["action"] not in ("denied", "killed"):
+        bad.append(f"{name}: action {e['action']}")
+    if not e.get("hook"):
+        bad.append(f"{name}: no hook")
+    if name.startswith("anon_rwx") and not (e["prot"] & 4 and e["hook"] == "mmap_file"):
+        bad.append(f"{name}: hook {e['hook']} prot {e['prot']}")
+    if name == "memfd_exec_mmap" and "memfd:" not in (e.get("path") or ""):
+        bad.append(f"{name}: path {e.get('path')}")
+    if name == "memfd_exec_mmap" and not e.get("ino"):
+        bad.append(f"{name}: no inode")
+if len(events) != len(want):
+    bad.append(f"{len(events)} events for {len(want)} attacks")
+if bad:
+    sys.exit("\n".join(bad))
+PY
+
+# --- responses ------------------------------------------------------------------
+# respond_cg MODE-ARGS...: a fresh enrolled cgroup with a sleeper in it.
+respond_cg() {
+	local cg=$CG/nojit-test-resp
+	rmdir "$cg" 2>/dev/null
+	mkdir "$cg" && "$NOJIT" enforce --cgroup "$cg" "$@" >/dev/null || die "enforce $cg $*"
+	( echo "$BASHPID" >"$cg/cgroup.procs" && exec sleep 300 ) &
+	SLEEPER=$!
+	RESP=$cg
+}
+gone() {	# gone PID: within 5 s
+	for _ in $(seq 1 50); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+start_daemon "$AW/resp.log" --seal-every 10 \
+	--exec-on-violation "cat >$AW/ir.\$\$" --exec-timeout 5000 --exec-max 2
+
+respond_cg --on-violation kill
+run_in "$RESP" "$ATTACKS/anon_rwx_private" >/dev/null 2>&1
+rc=$?
+[ $rc -eq 137 ] && kill -0 "$SLEEPER" 2>/dev/null && tap_ok "kill: the offender is killed in the kernel, its cgroup lives on" ||
+	tap_not_ok "kill: the offender is killed in the kernel, its cgroup lives on" "exit $rc"
+kill "$SLEEPER"; wait "$SLEEPER" 2>/dev/null; "$NOJIT" release --cgroup "$RESP" >/dev/null; rmdir "$RESP"
+
+respond_cg --on-violation kill-cgroup
+run_in "$RESP" "$ATTACKS/anon_rwx_private" >/dev/null 2>&1
+gone "$SLEEPER" && tap_ok "kill-cgroup: every process of the cgroup is killed (cgroup.kill)" ||
+	tap_not_ok "kill-cgroup: every process of the cgroup is killed (cgroup.kill)" "the sleeper survived"
+wait "$SLEEPER" 2>/dev/null; "$NOJIT" release --cgroup "$RESP" >/dev/null; rmdir "$RESP"
+
+respond_cg --on-violation freeze
+run_in "$RESP" "$ATTACKS/anon_rwx_private" >/dev/null 2>&1
+frozen=0
+for _ in $(seq 1 50); do
+	grep -q '^frozen 1' "$RESP/cgroup.events" && { frozen=1; break; }
+	sleep 0.1
+done
+[ $frozen = 1 ] && kill -0 "$SLEEPER" && tap_ok "freeze: the cgroup is frozen, its processes kept" ||
+	tap_not_ok "freeze: the cgroup is frozen, its processes kept" "$(cat "$RESP/cgroup.events")"
+out=$("$NOJIT" thaw --cgroup "$RESP" 2>&1)
+sleep 0.5
+grep -q '^frozen 0' "$RESP/cgroup.events" && tap_ok "thaw releases the quarantine" ||
+	tap_not_ok "thaw releases the quarantine" "$out" "$(cat "$RESP/cgroup.events")"
+kill "$SLEEPER"; wait "$SLEEPER" 2>/dev/null; "$NOJIT" release --cgroup "$RESP" >/dev/null; rmdir "$RESP"
+
+respond_cg --mode audit
+out=$(run_in "$RESP" "$ATTACKS/anon_rwx_private" 2>&1); rc=$?
+[ $rc -eq 0 ] && tap_ok "audit mode: the would-be violation runs" || tap_not_ok "audit mode: the would-be violation runs" "exit $rc" "$out"
+kill "$SLEEPER"; wait "$SLEEPER" 2>/dev/null; "$NOJIT" release --cgroup "$RESP" >/dev/null; rmdir "$RESP"
+
+sleep 0.3
+stop_daemon
+verify_ok "the log of the responses verifies" "$AW/resp.log"
+tap_check "each response and the audited event are in the log" python3 - "$AW/resp.log" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+ev = [r for r in recs if r["type"] == "event"]
+resp = [r for r in recs if r["type"] == "response"]
+acts = sorted(r["action"] for r in resp)
+assert acts == ["freeze", "kill", "kill-cgroup"], acts
+assert all(r.get("error") in (None, 0, "") for r in resp), resp
+assert [e["action"] for e in ev] == ["killed", "denied", "denied", "audited"], [e["action"] for e in ev]
+PY
+tap_check "exec-on-violation: the command got each event's record on stdin" python3 - "$AW" <<'PY'
+import glob, json, sys
+got = [json.loads(open(f).read()) for f in glob.glob(sys.argv[1] + "/ir.*")]
+assert len(got) == 4, len(got)
+assert all(g["type"] == "event" and g["comm"] == "anon_rwx_privat" for g in got), got
+PY
+
+# --- storm: every attempt is a record or a counted drop ------------------------
+STORM_N=${NOJIT_STORM_N:-250000}
+start_daemon "$AW/storm.log" --seal-every 1000
+attempts=$(run_in "$AUD" "$BUILD/selftests/storm" 4 "$STORM_N") || tap_not_ok "storm ran" "$attempts"
+sleep 1
+stop_daemon
+verify_ok "the storm's log verifies" "$AW/storm.log"
+tap_check "storm: $attempts attempts = events logged + drops counted" python3 - "$AW/storm.log" "$attempts" <<'PY'
+import json, sys
+ev = dr = 0
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["type"] == "event":
+        ev += 1
+    elif r["type"] == "drops":
+        dr += r["dropped"]
+n = int(sys.argv[2])
+print(f"# {ev} events + {dr} dropped = {ev + dr} of {n}")
+assert ev + dr == n, (ev, dr, n)
+PY
+
+# --- kill -9 during a storm, restart: verifies, the gap is written down ------
+start_daemon "$AW/crash.log" --seal-every 1000
+( run_in "$AUD" "$BUILD/selftests/storm" 2 "$((STORM_N / 2))" >"$AW/crash-attempts" ) &
+storm=$!
+sleep 3
+kill -KILL "$DAEMON"; wait "$DAEMON" 2>/dev/null
+start_daemon "$AW/crash.log" --seal-every 1000
+wait "$storm"
+sleep 1
+stop_daemon
+out=$("$NOJIT" audit verify --key "$APUB" "$AW/crash.log"* 2>&1) && tap_ok "after kill -9 and a restart the log verifies" ||
+	tap_not_ok "after kill -9 and a restart the log verifies" "$out"
+tap_check "after kill -9: events + drops (daemon and kernel) account for every attempt" \
+	python3 - "$(cat "$AW/crash-attempts")" "$AW"/crash.log* <<'PY'
+import json, sys
+ev = dr = 0
+for f in sys.argv[2:]:
+    for l in open(f, errors="replace"):
+        try:
+            r = json.loads(l)
+        except ValueError:
+            continue		# the partial line the crash left
+        if r["type"] == "event":
+            ev += 1
+        elif r["type"] == "drops":
+            dr += r["dropped"]
+n = int(sys.argv[1])
+print(f"# {ev} events + {dr} dropped or lost = {ev + dr} of {n}")
+assert ev + dr >= n, (ev, dr, n)
+PY
+
+rm -rf "$AW"
+"$NOJIT" release --cgroup "$AUD" >/dev/null
+rmdir "$AUD" 2>/dev/null
