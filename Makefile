@@ -117,10 +117,10 @@ check: all attacks legit unit-tests $(STORM) vm-kernel
 demo: all attacks vm-kernel
 	$(Q)$(VM_RUN) --timeout 600 -- selftests/demo $(BUILD)
 
-bench: all bench-bins vm-kernel
+bench: all bench-bins $(STORM) vm-kernel
 	$(Q)selftests/bench/manifest-build $(BUILD)
 	$(Q)$(VM_RUN) --timeout 2400 -- sh -c \
-		'selftests/bench/run $(BUILD) && selftests/bench/hashgate $(BUILD)'
+		'selftests/bench/run $(BUILD) && selftests/bench/hashgate $(BUILD) && selftests/bench/audit $(BUILD)'
 
 install: all
 	install -D -m 0755 $(BUILD)/nojit $(DESTDIR)$(PREFIX)/sbin/nojit

@@ -71,6 +71,8 @@ struct daemon {
 	char *last_line;
 	size_t last_len;
 	/* Last executable hashed, to hash each program once. */
+	__u32 exe_tgid;		/* whose exe_path this is; a storm repeats it */
+	bool exe_has_path;
 	dev_t exe_dev;
 	ino_t exe_ino;
 	struct timespec exe_mtime;
@@ -137,10 +139,21 @@ static void fill_exe(struct daemon *d, __u32 tgid, struct audit_event *ev)
 	int fd;
 
 	snprintf(link, sizeof(link), "/proc/%u/exe", tgid);
+	/* The same process still running the same file: nothing to look up. */
+	if (tgid == d->exe_tgid && d->exe_ino && stat(link, &st) == 0 &&
+	    st.st_ino == d->exe_ino && st.st_dev == d->exe_dev) {
+		if (d->exe_has_path)
+			ev->exe = d->exe_path;
+		memcpy(ev->exe_sha256, d->exe_sha256, sizeof(ev->exe_sha256));
+		ev->has_exe_sha256 = true;
+		return;
+	}
+	d->exe_tgid = 0;
 	fd = open(link, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	n = readlink(link, d->exe_path, sizeof(d->exe_path) - 1);
+	d->exe_has_path = n > 0;
 	if (n > 0) {
 		d->exe_path[n] = '\0';
 		ev->exe = d->exe_path;
@@ -160,6 +173,7 @@ static void fill_exe(struct daemon *d, __u32 tgid, struct audit_event *ev)
 	if (d->exe_ino && st.st_ino == d->exe_ino) {
 		memcpy(ev->exe_sha256, d->exe_sha256, sizeof(ev->exe_sha256));
 		ev->has_exe_sha256 = true;
+		d->exe_tgid = tgid;
 	}
 }
 
@@ -170,11 +184,20 @@ static void respond(struct daemon *d, const struct nojit_violation *v, const cha
 		.pid = v->tgid, .cgroup_id = v->cgroup_id, .cgroup_path = cgroup_path,
 		.event_seq = event_seq,
 	};
+	struct audit_response ir = r;
 	struct nojit_err err;
 	char dir[4096];
 
 	if (v->action == NOJIT_ACTION_AUDITED)
 		return;
+	/* First, while the event's record is still the last line written. */
+	if (d->runner && d->last_line) {
+		ir.action = "exec-on-violation";
+		exec_runner_reap(d->runner);
+		ir.error = exec_runner_start(d->runner, d->last_line, d->last_len, NULL);
+		if (ir.error == -EBUSY)
+			ir.detail = "skipped: --exec-max commands already running";
+	}
 	switch (v->on_violation) {
 	case NOJIT_ON_VIOLATION_KILL:
 		r.action = "kill";
@@ -199,16 +222,7 @@ static void respond(struct daemon *d, const struct nojit_violation *v, const cha
 	}
 	if (r.action && audit_log_append_response(d->log, &r, NULL, &err))
 		d->error = -EIO;
-	if (!d->runner || !d->last_line)
-		return;
-	r = (struct audit_response){ .action = "exec-on-violation", .pid = v->tgid,
-				     .cgroup_id = v->cgroup_id, .cgroup_path = cgroup_path,
-				     .event_seq = event_seq };
-	exec_runner_reap(d->runner);
-	r.error = exec_runner_start(d->runner, d->last_line, d->last_len, NULL);
-	if (r.error == -EBUSY)
-		r.detail = "skipped: --exec-max commands already running";
-	if (audit_log_append_response(d->log, &r, NULL, &err))
+	if (ir.action && audit_log_append_response(d->log, &ir, NULL, &err))
 		d->error = -EIO;
 }
 

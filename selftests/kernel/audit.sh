@@ -4,6 +4,7 @@
 # by run, after memory.sh and manifest.sh.
 
 AW=$(mktemp -d /tmp/nojit-audit.XXXXXX)
+T=${T:-$BUILD/kernel-test}
 AUD=$CG/nojit-test-audit
 "$NOJIT" keygen --out "$AW/keys" >/dev/null || die "keygen for the audit log"
 AKEY=$AW/keys/nojit.key
@@ -87,6 +88,51 @@ if bad:
     sys.exit("\n".join(bad))
 PY
 
+# --- a refused exec under a manifest names the file and its digest ------------
+AUDG=$CG/nojit-test-audit-gate
+mkdir -p "$AUDG"
+"$NOJIT" enforce --cgroup "$AUDG" --manifest "$T/system.json" --trust "$T/keys/nojit.pub" >/dev/null ||
+	die "enforce $AUDG with a manifest"
+cp /bin/true "$AW/unlisted"
+printf '\0' >>"$AW/unlisted"
+# A stand-in for the system logger on /dev/log.
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+out = open(sys.argv[1], "w")
+while True:
+    out.write(s.recv(65536).decode() + "\n")
+    out.flush()' "$AW/syslog.out" &
+SYSLOGD=$!
+for _ in $(seq 1 50); do [ -S /dev/log ] && break; sleep 0.1; done
+start_daemon "$AW/gate.log" --stdout --syslog >"$AW/gate.stdout"
+run_in "$AUDG" "$AW/unlisted" >/dev/null 2>&1
+sleep 0.3
+stop_daemon
+tap_check "a hash-gate refusal records the file's path and SHA-256" \
+	python3 - "$AW/gate.log" "$AW/unlisted" "$(sha256sum "$AW/unlisted" | cut -d' ' -f1)" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+ev = [r for r in ev if r["type"] == "event"]
+assert len(ev) == 1, ev
+e = ev[0]
+assert e["route"] == 10 and e["hook"] == "bprm_check_security", e
+assert e["path"] == sys.argv[2] and e["sha256"] == sys.argv[3], e
+PY
+tap_check "--stdout carries the same records as the log" cmp "$AW/gate.log" "$AW/gate.stdout"
+tap_check "--syslog sent every record as an RFC 5424 message" python3 - "$AW/gate.log" "$AW/syslog.out" <<'PY'
+import sys
+log = open(sys.argv[1]).read().splitlines()
+got = open(sys.argv[2]).read().splitlines()
+assert len(got) == len(log), (len(got), len(log))
+for g, l in zip(got, log):
+    assert g.startswith("<84>1 ") and " nojit " in g and g.endswith(l), g
+PY
+kill "$SYSLOGD"; wait "$SYSLOGD" 2>/dev/null; rm -f /dev/log
+"$NOJIT" release --cgroup "$AUDG" >/dev/null
+rmdir "$AUDG"
+
 # --- responses ------------------------------------------------------------------
 # respond_cg MODE-ARGS...: a fresh enrolled cgroup with a sleeper in it.
 respond_cg() {
@@ -148,15 +194,17 @@ import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 ev = [r for r in recs if r["type"] == "event"]
 resp = [r for r in recs if r["type"] == "response"]
-acts = sorted(r["action"] for r in resp)
+acts = sorted(r["action"] for r in resp if r["action"] != "exec-on-violation")
 assert acts == ["freeze", "kill", "kill-cgroup"], acts
+# Audit mode reports and does nothing else: no command for the audited one.
+assert sum(r["action"] == "exec-on-violation" for r in resp) == 3, resp
 assert all(r.get("error") in (None, 0, "") for r in resp), resp
 assert [e["action"] for e in ev] == ["killed", "denied", "denied", "audited"], [e["action"] for e in ev]
 PY
-tap_check "exec-on-violation: the command got each event's record on stdin" python3 - "$AW" <<'PY'
+tap_check "exec-on-violation: the command got each enforced event's record on stdin" python3 - "$AW" <<'PY'
 import glob, json, sys
 got = [json.loads(open(f).read()) for f in glob.glob(sys.argv[1] + "/ir.*")]
-assert len(got) == 4, len(got)
+assert len(got) == 3, len(got)
 assert all(g["type"] == "event" and g["comm"] == "anon_rwx_privat" for g in got), got
 PY
 
