@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* nojit enforce / release / thaw: enroll, release and thaw cgroups. */
-#include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +12,7 @@
 #include "lsm_probe.h"
 #include "manifest.h"
 #include "policy_set.h"
+#include "responses.h"
 
 #define DEFAULT_TRUST "/etc/nojit/trust"
 
@@ -141,6 +141,45 @@ static int parse_args(int argc, char **argv, const char *usage, bool with_manife
 	return 0;
 }
 
+/*
+ * What every cgroup command starts with: its options, root, and DIR
+ * checked as a cgroup2 directory before anything else happens. Returns
+ * -1 to go on, or the exit status to return.
+ */
+static int cgroup_cmd_begin(int argc, char **argv, const char *usage, bool with_manifest,
+			    struct enforce_args *a, int *ret_fd, __u64 *ret_id)
+{
+	struct nojit_err err;
+	int ret;
+
+	ret = parse_args(argc, argv, usage, with_manifest, a);
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	ret = cli_require_root();
+	if (ret)
+		return ret;
+	if (cgroup_open(a->cgroup, ret_fd, ret_id, &err)) {
+		cli_error("%s", err.msg);
+		return EXIT_FAILED;
+	}
+	return -1;
+}
+
+/* "released DIR (cgroup id N)", or {"cgroup":..,"id":..,KEY:true}. */
+static void report_done(const char *verb, const char *key, const char *dir, __u64 id)
+{
+	if (arg_json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "cgroup", json_object_new_string(dir));
+		json_object_object_add(o, "id", json_object_new_uint64(id));
+		json_object_object_add(o, key, json_object_new_boolean(1));
+		cli_json_print(o);
+	} else {
+		printf("%s %s (cgroup id %llu)\n", verb, dir, (unsigned long long)id);
+	}
+}
+
 static void report(const char *verb, const char *dir, __u64 id, bool already,
 		   const struct nojit_manifest *man)
 {
@@ -245,17 +284,10 @@ int do_enforce(int argc, char **argv)
 	__u64 id;
 	int ret;
 
-	ret = parse_args(argc, argv, enforce_usage, true, &a);
-	if (ret)
-		return ret < 0 ? EXIT_OK : ret;
-	ret = cli_require_root();
-	if (ret)
-		return ret;
 	/* Check every input before touching the kernel. */
-	if (cgroup_open(a.cgroup, &fd, &id, &err)) {
-		cli_error("%s", err.msg);
-		return EXIT_FAILED;
-	}
+	ret = cgroup_cmd_begin(argc, argv, enforce_usage, true, &a, &fd, &id);
+	if (ret >= 0)
+		return ret;
 	if (a.manifest && manifest_load_verified(a.manifest, a.trust, time(NULL), &man, &err)) {
 		cli_error("manifest %s: %s", a.manifest, err.msg);
 		return EXIT_FAILED;
@@ -289,63 +321,35 @@ int do_release(int argc, char **argv)
 	__u64 id;
 	int ret;
 
-	ret = parse_args(argc, argv, release_usage, false, &a);
-	if (ret)
-		return ret < 0 ? EXIT_OK : ret;
-	ret = cli_require_root();
-	if (ret)
+	ret = cgroup_cmd_begin(argc, argv, release_usage, false, &a, &fd, &id);
+	if (ret >= 0)
 		return ret;
-	if (cgroup_open(a.cgroup, &fd, &id, &err) || bpffs_check(&err) ||
-	    policy_open_pinned(&maps, &err) || release_cgroup(&maps, a.cgroup, &err)) {
+	if (bpffs_check(&err) || policy_open_pinned(&maps, &err) ||
+	    release_cgroup(&maps, a.cgroup, &err)) {
 		cli_error("%s", err.msg);
 		nojit_maps_close(&maps);
 		return EXIT_FAILED;
 	}
 	nojit_maps_close(&maps);
-	if (arg_json) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "cgroup", json_object_new_string(a.cgroup));
-		json_object_object_add(o, "id", json_object_new_uint64(id));
-		json_object_object_add(o, "released", json_object_new_boolean(1));
-		cli_json_print(o);
-	} else {
-		printf("released %s (cgroup id %llu)\n", a.cgroup, (unsigned long long)id);
-	}
+	report_done("released", "released", a.cgroup, id);
 	return EXIT_OK;
 }
 
 int do_thaw(int argc, char **argv)
 {
-	_cleanup_close_ int fd = -1, ffd = -1;
+	_cleanup_close_ int fd = -1;
 	struct enforce_args a;
-	struct nojit_err err;
 	__u64 id;
 	int ret;
 
-	ret = parse_args(argc, argv, thaw_usage, false, &a);
-	if (ret)
-		return ret < 0 ? EXIT_OK : ret;
-	ret = cli_require_root();
-	if (ret)
+	ret = cgroup_cmd_begin(argc, argv, thaw_usage, false, &a, &fd, &id);
+	if (ret >= 0)
 		return ret;
-	if (cgroup_open(a.cgroup, &fd, &id, &err)) {
-		cli_error("%s", err.msg);
+	ret = cgroup_write_knob(a.cgroup, "cgroup.freeze", "0");
+	if (ret) {
+		cli_error("cgroup %s: writing cgroup.freeze: %s", a.cgroup, strerror(-ret));
 		return EXIT_FAILED;
 	}
-	ffd = openat(fd, "cgroup.freeze", O_WRONLY | O_CLOEXEC);
-	if (ffd < 0 || write(ffd, "0", 1) != 1) {
-		cli_error("cgroup %s: writing cgroup.freeze: %s", a.cgroup, strerror(errno));
-		return EXIT_FAILED;
-	}
-	if (arg_json) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "cgroup", json_object_new_string(a.cgroup));
-		json_object_object_add(o, "thawed", json_object_new_boolean(1));
-		cli_json_print(o);
-	} else {
-		printf("thawed %s (cgroup id %llu)\n", a.cgroup, (unsigned long long)id);
-	}
+	report_done("thawed", "thawed", a.cgroup, id);
 	return EXIT_OK;
 }
