@@ -12,5 +12,6 @@ int do_unload(int argc, char **argv);
 int do_keygen(int argc, char **argv);
 int do_manifest(int argc, char **argv);
 int do_audit(int argc, char **argv);
+int do_run(int argc, char **argv);
 
 #endif /* NOJIT_CMD_H */

@@ -20,6 +20,7 @@ static const struct cli_cmd commands[] = {
 	{ "keygen", do_keygen, "generate an Ed25519 key pair for signing manifests" },
 	{ "manifest", do_manifest, "build, sign and verify manifests of allowed file hashes" },
 	{ "audit", do_audit, "verify the signed, hash-chained audit log" },
+	{ "run", do_run, "run a command confined without BPF LSM (seccomp, MDWE, Landlock)" },
 	{ "help", do_help, "show this help" },
 	{}
 };
