@@ -19,43 +19,26 @@
 
 #include "audit_log.h"
 #include "keys.h"
+#include "scratch.h"
 
 #define T0 1795337411000000000ull	/* 2026-11-22T08:50:11Z */
 
-static char dir[64];
 static struct nojit_seckey key_a, key_b;
 static struct nojit_trust trust_a, trust_b;
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(p);
-}
-
-static char *path_in(const char *rel)
-{
-	static char p[8][256];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(p[i], sizeof(p[i]), "%s/%s", dir, rel);
-	return p[i];
-}
 
 static void setup(void)
 {
 	struct nojit_pubkey pub;
 	struct nojit_err err;
 
-	strcpy(dir, "/tmp/nojit-audit-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	scratch_make("audit");
 	cr_assert_eq(keys_init(), 0);
-	cr_assert_eq(key_generate(path_in("a"), &pub, &err), 0, "%s", err.msg);
-	cr_assert_eq(key_generate(path_in("b"), &pub, &err), 0, "%s", err.msg);
-	cr_assert_eq(key_load_secret(path_in("a/nojit.key"), &key_a, &err), 0, "%s", err.msg);
-	cr_assert_eq(key_load_secret(path_in("b/nojit.key"), &key_b, &err), 0, "%s", err.msg);
-	cr_assert_eq(trust_load(path_in("a/nojit.pub"), &trust_a, &err), 0, "%s", err.msg);
-	cr_assert_eq(trust_load(path_in("b/nojit.pub"), &trust_b, &err), 0, "%s", err.msg);
+	cr_assert_eq(key_generate(scratch_path("a"), &pub, &err), 0, "%s", err.msg);
+	cr_assert_eq(key_generate(scratch_path("b"), &pub, &err), 0, "%s", err.msg);
+	cr_assert_eq(key_load_secret(scratch_path("a/nojit.key"), &key_a, &err), 0, "%s", err.msg);
+	cr_assert_eq(key_load_secret(scratch_path("b/nojit.key"), &key_b, &err), 0, "%s", err.msg);
+	cr_assert_eq(trust_load(scratch_path("a/nojit.pub"), &trust_a, &err), 0, "%s", err.msg);
+	cr_assert_eq(trust_load(scratch_path("b/nojit.pub"), &trust_b, &err), 0, "%s", err.msg);
 	cr_assert_str_neq(key_a.pub.id, key_b.pub.id);
 }
 
@@ -65,7 +48,7 @@ static void teardown(void)
 	trust_free(&trust_b);
 	key_secret_wipe(&key_a);
 	key_secret_wipe(&key_b);
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_remove();
 }
 
 TestSuite(audit, .init = setup, .fini = teardown);
@@ -148,11 +131,11 @@ static char *make_log(const char *name, unsigned int n)
 {
 	struct clk c = { T0, 1000000 };
 	struct audit_log_config cfg = config(&c, 10, 60000);
-	struct audit_log *log = open_log(path_in(name), &key_a, &cfg, NULL);
+	struct audit_log *log = open_log(scratch_path(name), &key_a, &cfg, NULL);
 
 	add_events(log, 0, n);
 	close_log(log);
-	return path_in(name);
+	return scratch_path(name);
 }
 
 static struct audit_verify_result verify_opts(const char *const *paths, size_t n,
@@ -362,7 +345,7 @@ Test(audit, round_trip_verifies_and_every_line_is_json)
 	struct clk c = { T0, 1000 };
 	struct audit_log_config cfg = config(&c, 10, 60000);
 	struct audit_log_open_info info;
-	struct audit_log *log = open_log(path_in("audit.log"), &key_a, &cfg, &info);
+	struct audit_log *log = open_log(scratch_path("audit.log"), &key_a, &cfg, &info);
 	struct audit_response resp = { .action = "kill", .pid = 1234, .cgroup_id = 4242, .event_seq = 2 };
 	struct audit_verify_result res;
 	struct audit_log_state st;
@@ -378,7 +361,7 @@ Test(audit, round_trip_verifies_and_every_line_is_json)
 	cr_assert_eq(st.segment, 1);
 	close_log(log);
 
-	res = verify1(path_in("audit.log"));
+	res = verify1(scratch_path("audit.log"));
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_eq(res.events, 25);
 	cr_assert_eq(res.drops_records, 1);
@@ -395,7 +378,7 @@ Test(audit, round_trip_verifies_and_every_line_is_json)
 	cr_assert_eq(res.last_seq, 31);
 	cr_assert_str_eq(res.log_id, st.log_id);
 
-	L = read_lines(path_in("audit.log"));
+	L = read_lines(scratch_path("audit.log"));
 	cr_assert_eq(L.n, 31);
 	cr_assert_null(L.partial);
 	for (size_t i = 0; i < L.n; i++) {
@@ -417,7 +400,7 @@ Test(audit, canonical_event_line)
 {
 	struct clk c = { T0, 0 };
 	struct audit_log_config cfg = config(&c, 10, 60000);
-	struct audit_log *log = open_log(path_in("audit.log"), &key_a, &cfg, NULL);
+	struct audit_log *log = open_log(scratch_path("audit.log"), &key_a, &cfg, NULL);
 	struct audit_event ev;
 	struct nojit_err err;
 	struct lines L;
@@ -433,7 +416,7 @@ Test(audit, canonical_event_line)
 	cr_assert_eq(seq, 2);
 	audit_log_free(log);
 
-	L = read_lines(path_in("audit.log"));
+	L = read_lines(scratch_path("audit.log"));
 	cr_assert_eq(L.n, 2);
 	cr_log_info("%s", L.l[0]);
 	cr_log_info("%s", L.l[1]);
@@ -467,7 +450,7 @@ Test(audit, strings_are_escaped_and_invalid_utf8_kept_in_hex)
 {
 	struct clk c = { T0, 1 };
 	struct audit_log_config cfg = config(&c, 10, 60000);
-	struct audit_log *log = open_log(path_in("audit.log"), &key_a, &cfg, NULL);
+	struct audit_log *log = open_log(scratch_path("audit.log"), &key_a, &cfg, NULL);
 	struct audit_event ev;
 	struct nojit_err err;
 	struct json_object *o, *v;
@@ -479,7 +462,7 @@ Test(audit, strings_are_escaped_and_invalid_utf8_kept_in_hex)
 	ev.cgroup_path = NULL;
 	cr_assert_eq(audit_log_append_event(log, &ev, NULL, &err), 0, "%s", err.msg);
 	close_log(log);
-	L = read_lines(path_in("audit.log"));
+	L = read_lines(scratch_path("audit.log"));
 	cr_log_info("%s", L.l[1]);
 	cr_assert(strstr(L.l[1], "\"comm\":\"a\\\"b\\\\c\\u0001\\u007f\""));
 	cr_assert(strstr(L.l[1], "\"path\":\"/tmp/caf\xc3\xa9/\xef\xbf\xbd\xef\xbf\xbd.so\","
@@ -491,7 +474,7 @@ Test(audit, strings_are_escaped_and_invalid_utf8_kept_in_hex)
 	cr_assert_str_eq(json_object_get_string(v), "a\"b\\c\x01\x7f");
 	json_object_put(o);
 	free_lines(&L);
-	assert_reason(verify1(path_in("audit.log")), AUDIT_OK, 0);
+	assert_reason(verify1(scratch_path("audit.log")), AUDIT_OK, 0);
 }
 
 Test(audit, container_id_from_cgroup_path)
@@ -571,10 +554,10 @@ Test(audit, tee_gets_the_same_bytes)
 
 	cfg.on_line = tee_line;
 	cfg.on_line_ctx = &t;
-	log = open_log(path_in("audit.log"), &key_a, &cfg, NULL);
+	log = open_log(scratch_path("audit.log"), &key_a, &cfg, NULL);
 	add_events(log, 0, 9);
 	close_log(log);
-	fd = open(path_in("audit.log"), O_RDONLY);
+	fd = open(scratch_path("audit.log"), O_RDONLY);
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	cr_assert_eq((size_t)n, t.len);
@@ -586,7 +569,7 @@ Test(audit, seals_by_count_and_by_time)
 {
 	struct clk c = { T0, 300000000 };	/* 0.3 s per clock reading */
 	struct audit_log_config cfg = config(&c, 1000, 1000);
-	struct audit_log *log = open_log(path_in("audit.log"), &key_a, &cfg, NULL);
+	struct audit_log *log = open_log(scratch_path("audit.log"), &key_a, &cfg, NULL);
 	struct audit_verify_result res;
 	struct nojit_err err;
 	struct lines L;
@@ -594,19 +577,19 @@ Test(audit, seals_by_count_and_by_time)
 	cr_assert_eq(audit_log_seal_due_ms(log), 700);	/* the segment record is unsealed */
 	add_events(log, 0, 20);
 	close_log(log);
-	L = read_lines(path_in("audit.log"));
+	L = read_lines(scratch_path("audit.log"));
 	/* A window never spans 1 s: a seal at least every 4th record. */
 	for (size_t i = 0, since = 0; i < L.n; i++) {
 		since = is_type(L.l[i], "seal") ? 0 : since + 1;
 		cr_assert_leq(since, 4, "line %zu", i + 1);
 	}
 	free_lines(&L);
-	res = verify1(path_in("audit.log"));
+	res = verify1(scratch_path("audit.log"));
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_geq(res.seals, 6);
 
 	c.step = 0;
-	log = open_log(path_in("n.log"), &key_a, &(struct audit_log_config){ .seal_every = 3,
+	log = open_log(scratch_path("n.log"), &key_a, &(struct audit_log_config){ .seal_every = 3,
 		.seal_every_ms = 5000, .clock_ns = fake_clock, .clock_ctx = &c }, NULL);
 	cr_assert_eq(audit_log_seal_due_ms(log), 5000);
 	cr_assert_eq(audit_log_maybe_seal(log, &err), 0);
@@ -615,7 +598,7 @@ Test(audit, seals_by_count_and_by_time)
 	cr_assert_eq(audit_log_maybe_seal(log, &err), 0, "%s", err.msg);
 	cr_assert_eq(audit_log_seal_due_ms(log), -1, "nothing unsealed after the seal");
 	close_log(log);
-	res = verify1(path_in("n.log"));
+	res = verify1(scratch_path("n.log"));
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_eq(res.seals, 2);
 }
@@ -623,10 +606,10 @@ Test(audit, seals_by_count_and_by_time)
 Test(audit, second_writer_is_refused)
 {
 	struct audit_log_config cfg = config(NULL, 10, 1000);
-	struct audit_log *log = open_log(path_in("audit.log"), &key_a, &cfg, NULL), *log2 = NULL;
+	struct audit_log *log = open_log(scratch_path("audit.log"), &key_a, &cfg, NULL), *log2 = NULL;
 	struct nojit_err err;
 
-	cr_assert_eq(audit_log_open(path_in("audit.log"), &key_a, &cfg, &log2, NULL, &err), -EBUSY);
+	cr_assert_eq(audit_log_open(scratch_path("audit.log"), &key_a, &cfg, &log2, NULL, &err), -EBUSY);
 	cr_log_info("%s", err.msg);
 	close_log(log);
 }
@@ -635,7 +618,7 @@ Test(audit, a_failed_write_leaves_no_partial_record_and_is_counted)
 {
 	struct clk c = { T0, 1000 };
 	struct audit_log_config cfg = config(&c, 100, 60000);
-	struct audit_log *log = open_log(path_in("audit.log"), &key_a, &cfg, NULL);
+	struct audit_log *log = open_log(scratch_path("audit.log"), &key_a, &cfg, NULL);
 	struct audit_verify_result res;
 	struct audit_event ev;
 	struct nojit_err err;
@@ -644,7 +627,7 @@ Test(audit, a_failed_write_leaves_no_partial_record_and_is_counted)
 	struct lines L;
 
 	add_events(log, 0, 3);
-	cr_assert_eq(stat(path_in("audit.log"), &st), 0);
+	cr_assert_eq(stat(scratch_path("audit.log"), &st), 0);
 	signal(SIGXFSZ, SIG_IGN);
 	getrlimit(RLIMIT_FSIZE, &rl);
 	setrlimit(RLIMIT_FSIZE, &(struct rlimit){ (rlim_t)st.st_size + 100, rl.rlim_max });
@@ -653,15 +636,15 @@ Test(audit, a_failed_write_leaves_no_partial_record_and_is_counted)
 	cr_log_info("%s", err.msg);
 	cr_assert_eq(audit_log_append_event(log, &ev, NULL, &err), -EFBIG);
 	setrlimit(RLIMIT_FSIZE, &rl);
-	cr_assert_eq(stat(path_in("audit.log"), &st), 0);
+	cr_assert_eq(stat(scratch_path("audit.log"), &st), 0);
 	add_events(log, 4, 1);
 	close_log(log);
 
-	L = read_lines(path_in("audit.log"));
+	L = read_lines(scratch_path("audit.log"));
 	cr_assert(is_type(L.l[4], "drops"));
 	cr_assert(strstr(L.l[4], "\"source\":\"writer\",\"dropped\":2,"), "%s", L.l[4]);
 	free_lines(&L);
-	res = verify1(path_in("audit.log"));
+	res = verify1(scratch_path("audit.log"));
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_eq(res.dropped, 2);
 }
@@ -677,25 +660,25 @@ Test(audit, restart_continues_the_chain)
 	struct audit_log *log;
 	struct lines L;
 
-	log = open_log(path_in("audit.log"), &key_a, &cfg, &info);
+	log = open_log(scratch_path("audit.log"), &key_a, &cfg, &info);
 	add_events(log, 0, 5);
 	close_log(log);
-	log = open_log(path_in("audit.log"), &key_a, &cfg, &info);
+	log = open_log(scratch_path("audit.log"), &key_a, &cfg, &info);
 	cr_assert_eq(info.how, AUDIT_OPEN_CONTINUED);
 	cr_assert_eq(info.unsealed, 0);
 	add_events(log, 5, 5);
 	close_log(log);
 
-	res = verify1(path_in("audit.log"));
+	res = verify1(scratch_path("audit.log"));
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_eq(res.sessions, 2);
 	cr_assert_eq(res.recoveries, 0);
 	cr_assert_eq(res.events, 10);
 	cr_assert(res.closed);
-	L = read_lines(path_in("audit.log"));
+	L = read_lines(scratch_path("audit.log"));
 	cr_assert(is_type(L.l[7], "restart"), "%s", L.l[7]);
 	free_lines(&L);
-	assert_reason(verify1_strict(path_in("audit.log")), AUDIT_OK, 0);
+	assert_reason(verify1_strict(scratch_path("audit.log")), AUDIT_OK, 0);
 }
 
 Test(audit, crash_leaves_an_unsealed_tail_not_tampering)
@@ -706,27 +689,27 @@ Test(audit, crash_leaves_an_unsealed_tail_not_tampering)
 	struct audit_verify_result res;
 	struct audit_log *log;
 
-	log = open_log(path_in("audit.log"), &key_a, &cfg, NULL);
+	log = open_log(scratch_path("audit.log"), &key_a, &cfg, NULL);
 	add_events(log, 0, 5);
 	audit_log_free(log);	/* kill -9: no seal at all */
 
-	res = verify1(path_in("audit.log"));
+	res = verify1(scratch_path("audit.log"));
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_eq(res.unsealed, 6);
 	cr_assert_eq(res.seals, 0);
 	cr_assert(!res.closed);
-	assert_reason(verify1_strict(path_in("audit.log")), AUDIT_MISSING_SEAL, 6);
+	assert_reason(verify1_strict(scratch_path("audit.log")), AUDIT_MISSING_SEAL, 6);
 
-	log = open_log(path_in("audit.log"), &key_a, &cfg, &info);
+	log = open_log(scratch_path("audit.log"), &key_a, &cfg, &info);
 	cr_assert_eq(info.how, AUDIT_OPEN_CONTINUED);
 	cr_assert_eq(info.unsealed, 6);
 	add_events(log, 5, 3);
 	audit_log_free(log);	/* crashes again, after the restart sealed the old tail */
-	log = open_log(path_in("audit.log"), &key_a, &cfg, &info);
+	log = open_log(scratch_path("audit.log"), &key_a, &cfg, &info);
 	cr_assert_eq(info.unsealed, 3);
 	close_log(log);
 
-	res = verify1(path_in("audit.log"));
+	res = verify1(scratch_path("audit.log"));
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_eq(res.recoveries, 2);
 	cr_assert_eq(res.recovered_unsealed, 6 + 3);
@@ -745,34 +728,34 @@ Test(audit, crash_mid_line_starts_a_linked_segment)
 	struct lines L;
 	const char *p[2];
 
-	log = open_log(path_in("audit.log"), &key_a, &cfg, NULL);
+	log = open_log(scratch_path("audit.log"), &key_a, &cfg, NULL);
 	add_events(log, 0, 6);
 	audit_log_free(log);
-	cr_assert_eq(stat(path_in("audit.log"), &st), 0);
-	cr_assert_eq(truncate(path_in("audit.log"), st.st_size - 40), 0);	/* the last write was cut */
+	cr_assert_eq(stat(scratch_path("audit.log"), &st), 0);
+	cr_assert_eq(truncate(scratch_path("audit.log"), st.st_size - 40), 0);	/* the last write was cut */
 
-	res = verify1(path_in("audit.log"));
+	res = verify1(scratch_path("audit.log"));
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_gt(res.partial_bytes, 0);
 	cr_assert_eq(res.unsealed, 2, "two whole records after the seal");
-	assert_reason(verify1_strict(path_in("audit.log")), AUDIT_TRUNCATED, 0);
+	assert_reason(verify1_strict(scratch_path("audit.log")), AUDIT_TRUNCATED, 0);
 
-	log = open_log(path_in("audit.log"), &key_a, &cfg, &info);
+	log = open_log(scratch_path("audit.log"), &key_a, &cfg, &info);
 	cr_assert_eq(info.how, AUDIT_OPEN_RECOVERED);
-	cr_assert_str_eq(info.rotated_to, path_in("audit.log.1"));
+	cr_assert_str_eq(info.rotated_to, scratch_path("audit.log.1"));
 	cr_assert_eq(info.discarded, res.partial_bytes);
 	cr_log_info("%s", info.detail);
 	add_events(log, 100, 5);
 	close_log(log);
 
-	L = read_lines(path_in("audit.log"));
+	L = read_lines(scratch_path("audit.log"));
 	cr_assert(is_type(L.l[0], "segment"));
 	cr_assert(strstr(L.l[0], "\"segment\":2,\"reason\":\"recover\""), "%s", L.l[0]);
 	cr_assert(is_type(L.l[1], "seal"), "the recovered tail is sealed at once");
 	free_lines(&L);
 
-	p[0] = path_in("audit.log");
-	p[1] = path_in("audit.log.1");
+	p[0] = scratch_path("audit.log");
+	p[1] = scratch_path("audit.log.1");
 	res = verify_opts(p, 2, &trust_a, NULL);
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_eq(res.recoveries, 1);
@@ -780,8 +763,8 @@ Test(audit, crash_mid_line_starts_a_linked_segment)
 	cr_assert_eq(res.segments, 2);
 	cr_assert_eq(res.partial_bytes, 0);
 	cr_assert(res.closed);
-	p[0] = path_in("audit.log.1");
-	p[1] = path_in("audit.log");
+	p[0] = scratch_path("audit.log.1");
+	p[1] = scratch_path("audit.log");
 	res = verify_opts(p, 2, &trust_a, &(struct audit_verify_opts){ .strict = true });
 	assert_reason(res, AUDIT_OK, 0);
 }
@@ -790,7 +773,7 @@ Test(audit, rotation_links_segments)
 {
 	struct clk c = { T0, 1000 };
 	struct audit_log_config cfg = config(&c, 10, 60000);
-	struct audit_log *log = open_log(path_in("audit.log"), &key_a, &cfg, NULL);
+	struct audit_log *log = open_log(scratch_path("audit.log"), &key_a, &cfg, NULL);
 	struct audit_verify_result res;
 	char rotated[PATH_MAX];
 	struct nojit_err err;
@@ -798,16 +781,16 @@ Test(audit, rotation_links_segments)
 
 	add_events(log, 0, 15);
 	cr_assert_eq(audit_log_rotate(log, rotated, &err), 0, "%s", err.msg);
-	cr_assert_str_eq(rotated, path_in("audit.log.1"));
+	cr_assert_str_eq(rotated, scratch_path("audit.log.1"));
 	add_events(log, 15, 15);
 	cr_assert_eq(audit_log_rotate(log, rotated, &err), 0, "%s", err.msg);
-	cr_assert_str_eq(rotated, path_in("audit.log.2"));
+	cr_assert_str_eq(rotated, scratch_path("audit.log.2"));
 	add_events(log, 30, 3);
 	close_log(log);
 
-	p[0] = path_in("audit.log.2");
-	p[1] = path_in("audit.log");
-	p[2] = path_in("audit.log.1");
+	p[0] = scratch_path("audit.log.2");
+	p[1] = scratch_path("audit.log");
+	p[2] = scratch_path("audit.log.1");
 	res = verify_opts(p, 3, &trust_a, &(struct audit_verify_opts){ .strict = true });
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_eq(res.segments, 3);
@@ -815,23 +798,23 @@ Test(audit, rotation_links_segments)
 	cr_assert_eq(res.recoveries, 0);
 
 	/* Old segments deleted by retention: what is left still verifies, from where it starts. */
-	res = verify1(path_in("audit.log"));
+	res = verify1(scratch_path("audit.log"));
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert(res.starts_mid_chain);
-	assert_reason(verify1_strict(path_in("audit.log")), AUDIT_TRUNCATED, 1);
-	res = verify1(path_in("audit.log.1"));
+	assert_reason(verify1_strict(scratch_path("audit.log")), AUDIT_TRUNCATED, 1);
+	res = verify1(scratch_path("audit.log.1"));
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert(res.ends_rotated);
 	cr_assert(!res.closed);
 	/* The newest segment deleted: --strict notices. */
-	p[0] = path_in("audit.log.1");
-	p[1] = path_in("audit.log.2");
+	p[0] = scratch_path("audit.log.1");
+	p[1] = scratch_path("audit.log.2");
 	assert_reason(verify_opts(p, 2, &trust_a, &(struct audit_verify_opts){ .strict = true }),
 		      AUDIT_TRUNCATED, 37);
 
 	/* A segment missing from the middle. */
-	p[0] = path_in("audit.log.1");
-	p[1] = path_in("audit.log");
+	p[0] = scratch_path("audit.log.1");
+	p[1] = scratch_path("audit.log");
 	res = verify_opts(p, 2, &trust_a, NULL);
 	assert_reason(res, AUDIT_TRUNCATED, 0);
 }
@@ -840,7 +823,7 @@ Test(audit, interrupted_rotation_is_completed_at_the_next_open)
 {
 	struct clk c = { T0, 1000 };
 	struct audit_log_config cfg = config(&c, 10, 60000);
-	struct audit_log *log = open_log(path_in("audit.log"), &key_a, &cfg, NULL);
+	struct audit_log *log = open_log(scratch_path("audit.log"), &key_a, &cfg, NULL);
 	struct audit_log_open_info info;
 	struct nojit_err err;
 	const char *p[2];
@@ -850,12 +833,12 @@ Test(audit, interrupted_rotation_is_completed_at_the_next_open)
 	add_events(log, 5, 2);
 	close_log(log);
 	/* As if the daemon died between moving audit.log aside and renaming the new one in. */
-	cr_assert_eq(rename(path_in("audit.log"), path_in(".audit.log.next")), 0);
-	log = open_log(path_in("audit.log"), &key_a, &cfg, &info);
+	cr_assert_eq(rename(scratch_path("audit.log"), scratch_path(".audit.log.next")), 0);
+	log = open_log(scratch_path("audit.log"), &key_a, &cfg, &info);
 	cr_assert_eq(info.how, AUDIT_OPEN_CONTINUED);
 	close_log(log);
-	p[0] = path_in("audit.log");
-	p[1] = path_in("audit.log.1");
+	p[0] = scratch_path("audit.log");
+	p[1] = scratch_path("audit.log.1");
 	assert_reason(verify_opts(p, 2, &trust_a, &(struct audit_verify_opts){ .strict = true }), AUDIT_OK, 0);
 }
 
@@ -863,22 +846,22 @@ Test(audit, failed_rotation_goes_on_in_the_old_file)
 {
 	struct clk c = { T0, 1000 };
 	struct audit_log_config cfg = config(&c, 10, 60000);
-	struct audit_log *log = open_log(path_in("audit.log"), &key_a, &cfg, NULL);
+	struct audit_log *log = open_log(scratch_path("audit.log"), &key_a, &cfg, NULL);
 	struct audit_verify_result res;
 	struct nojit_err err;
 	struct lines L;
 
 	add_events(log, 0, 5);
-	cr_assert_eq(mkdir(path_in(".audit.log.next"), 0700), 0);	/* the new segment cannot be made */
+	cr_assert_eq(mkdir(scratch_path(".audit.log.next"), 0700), 0);	/* the new segment cannot be made */
 	cr_assert_neq(audit_log_rotate(log, NULL, &err), 0);
 	cr_log_info("%s", err.msg);
 	add_events(log, 5, 5);
 	close_log(log);
-	L = read_lines(path_in("audit.log"));
+	L = read_lines(scratch_path("audit.log"));
 	cr_assert(strstr(L.l[6], "\"close\":\"rotate\""), "%s", L.l[6]);
 	cr_assert(is_type(L.l[7], "restart"), "%s", L.l[7]);
 	free_lines(&L);
-	res = verify1_strict(path_in("audit.log"));
+	res = verify1_strict(scratch_path("audit.log"));
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_eq(res.recoveries, 0);
 }
@@ -888,16 +871,16 @@ Test(audit, unusable_file_is_set_aside_and_a_new_log_started)
 	struct audit_log_config cfg = config(NULL, 10, 60000);
 	struct audit_log_open_info info;
 	struct audit_log *log;
-	int fd = open(path_in("audit.log"), O_WRONLY | O_CREAT, 0600);
+	int fd = open(scratch_path("audit.log"), O_WRONLY | O_CREAT, 0600);
 
 	cr_assert_eq(write(fd, "garbage\n", 8), 8);
 	close(fd);
-	log = open_log(path_in("audit.log"), &key_a, &cfg, &info);
+	log = open_log(scratch_path("audit.log"), &key_a, &cfg, &info);
 	cr_assert_eq(info.how, AUDIT_OPEN_REPLACED);
 	cr_assert(strstr(info.rotated_to, "audit.log.invalid-"));
 	cr_log_info("%s -> %s", info.detail, info.rotated_to);
 	close_log(log);
-	assert_reason(verify1_strict(path_in("audit.log")), AUDIT_OK, 0);
+	assert_reason(verify1_strict(scratch_path("audit.log")), AUDIT_OK, 0);
 }
 
 /* ---- tampering ------------------------------------------------------------ */
@@ -910,17 +893,17 @@ static struct lines tamper_base(void)
 	struct lines L;
 
 	make_log("audit.log", N_EV);
-	assert_reason(verify1_strict(path_in("audit.log")), AUDIT_OK, 0);
-	L = read_lines(path_in("audit.log"));
+	assert_reason(verify1_strict(scratch_path("audit.log")), AUDIT_OK, 0);
+	L = read_lines(scratch_path("audit.log"));
 	cr_assert_eq(L.n, 51);
 	return L;
 }
 
 static struct audit_verify_result after(struct lines *L)
 {
-	write_lines(path_in("audit.log"), L);
+	write_lines(scratch_path("audit.log"), L);
 	free_lines(L);
-	return verify1(path_in("audit.log"));
+	return verify1(scratch_path("audit.log"));
 }
 
 Test(audit, tamper_flip_byte_in_event)
@@ -1074,7 +1057,7 @@ Test(audit, tamper_truncate_at_a_periodic_seal)
 	struct lines L = tamper_base();
 	size_t i = nth(&L, "seal", 2);
 	struct audit_verify_opts anchor = { .anchor_seq = 51 };
-	const char *p[] = { path_in("audit.log") };
+	const char *p[] = { scratch_path("audit.log") };
 	struct audit_verify_result res;
 
 	while (L.n > i + 1)
@@ -1083,7 +1066,7 @@ Test(audit, tamper_truncate_at_a_periodic_seal)
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert(!res.closed);
 	cr_assert_eq(res.unsealed, 0);
-	assert_reason(verify1_strict(path_in("audit.log")), AUDIT_TRUNCATED, 0);
+	assert_reason(verify1_strict(scratch_path("audit.log")), AUDIT_TRUNCATED, 0);
 	assert_reason(verify_opts(p, 1, &trust_a, &anchor), AUDIT_TRUNCATED, i + 2);
 }
 
@@ -1092,7 +1075,7 @@ Test(audit, tamper_truncate_at_a_record_boundary_before_the_last_seal)
 	struct lines L = tamper_base();
 	size_t i = nth(&L, "seal", 3);
 	struct audit_verify_opts anchor = { .anchor_seq = 51 };
-	const char *p[] = { path_in("audit.log") };
+	const char *p[] = { scratch_path("audit.log") };
 	struct audit_verify_result res;
 
 	while (L.n > i - 4)	/* keeps 6 records after seal #2 */
@@ -1101,7 +1084,7 @@ Test(audit, tamper_truncate_at_a_record_boundary_before_the_last_seal)
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_eq(res.unsealed, 6);
 	cr_assert_eq(res.last_seq, 39);
-	assert_reason(verify1_strict(path_in("audit.log")), AUDIT_MISSING_SEAL, 39);
+	assert_reason(verify1_strict(scratch_path("audit.log")), AUDIT_MISSING_SEAL, 39);
 	assert_reason(verify_opts(p, 1, &trust_a, &anchor), AUDIT_TRUNCATED, 40);
 }
 
@@ -1110,7 +1093,7 @@ Test(audit, tamper_truncate_mid_line)
 	struct lines L = tamper_base();
 	size_t i = nth(&L, "event", 40);
 	struct audit_verify_opts anchor = { .anchor_seq = 51 };
-	const char *p[] = { path_in("audit.log") };
+	const char *p[] = { scratch_path("audit.log") };
 	struct audit_verify_result res;
 
 	L.partial = strndup(L.l[i], 50);
@@ -1119,7 +1102,7 @@ Test(audit, tamper_truncate_mid_line)
 	res = after(&L);
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_eq(res.partial_bytes, 50);
-	assert_reason(verify1_strict(path_in("audit.log")), AUDIT_TRUNCATED, 0);
+	assert_reason(verify1_strict(scratch_path("audit.log")), AUDIT_TRUNCATED, 0);
 	assert_reason(verify_opts(p, 1, &trust_a, &anchor), AUDIT_TRUNCATED, 0);
 }
 
@@ -1133,7 +1116,7 @@ Test(audit, tamper_drop_the_final_seal)
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_eq(res.unsealed, 6);
 	cr_assert(!res.closed);
-	assert_reason(verify1_strict(path_in("audit.log")), AUDIT_MISSING_SEAL, 50);
+	assert_reason(verify1_strict(scratch_path("audit.log")), AUDIT_MISSING_SEAL, 50);
 }
 
 Test(audit, tamper_reseal_the_whole_log_with_another_key)
@@ -1147,7 +1130,7 @@ Test(audit, tamper_reseal_the_whole_log_with_another_key)
 	res = after(&L);
 	assert_reason(res, AUDIT_WRONG_KEY, 11);
 	{
-		const char *p[] = { path_in("audit.log") };
+		const char *p[] = { scratch_path("audit.log") };
 
 		/* The resealed log is self-consistent: it verifies with the other key. */
 		assert_reason(verify_opts(p, 1, &trust_b, NULL), AUDIT_OK, 0);
@@ -1245,19 +1228,19 @@ Test(audit, tamper_cut_a_rotated_segment)
 {
 	struct clk c = { T0, 1000 };
 	struct audit_log_config cfg = config(&c, 10, 60000);
-	struct audit_log *log = open_log(path_in("audit.log"), &key_a, &cfg, NULL);
+	struct audit_log *log = open_log(scratch_path("audit.log"), &key_a, &cfg, NULL);
 	struct nojit_err err;
-	const char *p[] = { path_in("audit.log"), path_in("audit.log.1") };
+	const char *p[] = { scratch_path("audit.log"), scratch_path("audit.log.1") };
 	struct lines L;
 
 	add_events(log, 0, 25);
 	cr_assert_eq(audit_log_rotate(log, NULL, &err), 0, "%s", err.msg);
 	add_events(log, 25, 5);
 	close_log(log);
-	L = read_lines(path_in("audit.log.1"));
+	L = read_lines(scratch_path("audit.log.1"));
 	remove_line(&L, L.n - 1);
 	remove_line(&L, L.n - 1);
-	write_lines(path_in("audit.log.1"), &L);
+	write_lines(scratch_path("audit.log.1"), &L);
 	free_lines(&L);
 	assert_reason(verify_opts(p, 2, &trust_a, NULL), AUDIT_TRUNCATED, 0);
 }
@@ -1266,19 +1249,19 @@ Test(audit, tamper_append_to_a_rotated_segment)
 {
 	struct clk c = { T0, 1000 };
 	struct audit_log_config cfg = config(&c, 10, 60000);
-	struct audit_log *log = open_log(path_in("audit.log"), &key_a, &cfg, NULL);
+	struct audit_log *log = open_log(scratch_path("audit.log"), &key_a, &cfg, NULL);
 	struct nojit_err err;
-	const char *p[] = { path_in("audit.log"), path_in("audit.log.1") };
+	const char *p[] = { scratch_path("audit.log"), scratch_path("audit.log.1") };
 	struct lines L;
 
 	add_events(log, 0, 12);
 	cr_assert_eq(audit_log_rotate(log, NULL, &err), 0, "%s", err.msg);
 	add_events(log, 12, 5);
 	close_log(log);
-	L = read_lines(path_in("audit.log.1"));
+	L = read_lines(scratch_path("audit.log.1"));
 	insert_line(&L, L.n, L.l[L.n - 2]);	/* a copy of an event, chained after the final seal */
 	rechain(&L, L.n - 1, NULL);
-	write_lines(path_in("audit.log.1"), &L);
+	write_lines(scratch_path("audit.log.1"), &L);
 	free_lines(&L);
 	assert_reason(verify_opts(p, 2, &trust_a, NULL), AUDIT_INSERTED, 0);
 }
@@ -1292,9 +1275,9 @@ Test(audit, files_of_different_logs_or_empty)
 
 	cr_assert_eq(audit_verify(p, 2, &trust_a, NULL, &res, &err), -EINVAL);
 	cr_log_info("%s", err.msg);
-	fd = open(path_in("empty.log"), O_WRONLY | O_CREAT, 0600);
+	fd = open(scratch_path("empty.log"), O_WRONLY | O_CREAT, 0600);
 	close(fd);
-	assert_reason(verify1(path_in("empty.log")), AUDIT_TRUNCATED, 0);
+	assert_reason(verify1(scratch_path("empty.log")), AUDIT_TRUNCATED, 0);
 }
 
 /* ---- scale ------------------------------------------------------------------- */
@@ -1310,7 +1293,7 @@ static double now_s(void)
 Test(audit, big_log_100000_records, .timeout = 300)
 {
 	struct audit_log_config cfg = config(NULL, 0, 0);	/* defaults: 1000 records, 10 s */
-	struct audit_log *log = open_log(path_in("audit.log"), &key_a, &cfg, NULL);
+	struct audit_log *log = open_log(scratch_path("audit.log"), &key_a, &cfg, NULL);
 	struct audit_verify_result res;
 	struct audit_event ev;
 	struct nojit_err err;
@@ -1327,11 +1310,11 @@ Test(audit, big_log_100000_records, .timeout = 300)
 	close_log(log);
 	tw = now_s() - t0;
 	t0 = now_s();
-	res = verify1(path_in("audit.log"));
+	res = verify1(scratch_path("audit.log"));
 	tv = now_s() - t0;
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_eq(res.events, 100000);
-	stat(path_in("audit.log"), &st);
+	stat(scratch_path("audit.log"), &st);
 	cr_log_info("100000 events, %llu records, %llu seals, %.1f MB: write %.2f s (%.0f records/s), "
 		    "verify %.2f s (%.0f records/s)",
 		    (unsigned long long)res.records, (unsigned long long)res.seals, (double)st.st_size / 1e6,

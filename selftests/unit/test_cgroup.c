@@ -9,31 +9,18 @@
 #include <linux/magic.h>
 
 #include "cgroup.h"
-
-static char root[64];
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(p);
-}
+#include "scratch.h"
 
 static void make_tree(void)
 {
-	strcpy(root, "/tmp/nojit-cgroup-XXXXXX");
-	cr_assert_not_null(mkdtemp(root));
-}
-
-static void drop_tree(void)
-{
-	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_make("cgroup");
 }
 
 static void mk(const char *rel)
 {
 	char p[256];
 
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	snprintf(p, sizeof(p), "%s/%s", scratch_dir, rel);
 	cr_assert_eq(mkdir(p, 0755), 0, "mkdir %s: %s", p, strerror(errno));
 }
 
@@ -42,7 +29,7 @@ static __u64 ino_of(const char *rel)
 	char p[256];
 	struct stat st;
 
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	snprintf(p, sizeof(p), "%s/%s", scratch_dir, rel);
 	cr_assert_eq(stat(p, &st), 0);
 	return st.st_ino;
 }
@@ -72,7 +59,7 @@ static int index_of(const struct visit_log *l, __u64 id)
 	return -1;
 }
 
-TestSuite(cgroup, .init = make_tree, .fini = drop_tree);
+TestSuite(cgroup, .init = make_tree, .fini = scratch_remove);
 
 Test(cgroup, walk_visits_every_dir_below_parents_first)
 {
@@ -80,10 +67,10 @@ Test(cgroup, walk_visits_every_dir_below_parents_first)
 	int fd;
 
 	mk("a"); mk("a/b"); mk("a/b/c"); mk("d");
-	fd = open(root, O_RDONLY | O_DIRECTORY);
+	fd = open(scratch_dir, O_RDONLY | O_DIRECTORY);
 	cr_assert_eq(cgroup_walk_below(fd, log_visit, &l), 0);
 	close(fd);
-	cr_assert_eq(l.n, 4, "the root itself is not visited, the 4 below are");
+	cr_assert_eq(l.n, 4, "the scratch_dir itself is not visited, the 4 below are");
 	cr_assert_lt(index_of(&l, ino_of("a")), index_of(&l, ino_of("a/b")));
 	cr_assert_lt(index_of(&l, ino_of("a/b")), index_of(&l, ino_of("a/b/c")));
 	cr_assert_geq(index_of(&l, ino_of("d")), 0);
@@ -96,7 +83,7 @@ Test(cgroup, walk_skips_subtrees_on_request)
 
 	mk("a"); mk("a/b"); mk("a/b/c"); mk("d");
 	l.skip = ino_of("a");
-	fd = open(root, O_RDONLY | O_DIRECTORY);
+	fd = open(scratch_dir, O_RDONLY | O_DIRECTORY);
 	cr_assert_eq(cgroup_walk_below(fd, log_visit, &l), 0);
 	close(fd);
 	cr_assert_eq(l.n, 2);
@@ -110,10 +97,10 @@ Test(cgroup, walk_ignores_files_and_stops_on_errors)
 	int fd;
 
 	mk("a"); mk("b");
-	snprintf(p, sizeof(p), "%s/file", root);
+	snprintf(p, sizeof(p), "%s/file", scratch_dir);
 	close(open(p, O_CREAT | O_WRONLY, 0644));
 	l.fail_on = ino_of("b");
-	fd = open(root, O_RDONLY | O_DIRECTORY);
+	fd = open(scratch_dir, O_RDONLY | O_DIRECTORY);
 	cr_assert_eq(cgroup_walk_below(fd, log_visit, &l), -EIO);
 	close(fd);
 	cr_assert_eq(index_of(&l, ino_of("b")), -1);
@@ -129,7 +116,7 @@ Test(cgroup, walk_refuses_absurd_depth)
 		strcat(rel, i ? "/d" : "d");
 		mk(rel);
 	}
-	fd = open(root, O_RDONLY | O_DIRECTORY);
+	fd = open(scratch_dir, O_RDONLY | O_DIRECTORY);
 	l.skip = ~0ull;
 	cr_assert_eq(cgroup_walk_below(fd, log_visit, &l), -ELOOP);
 	close(fd);
@@ -141,9 +128,9 @@ Test(cgroup, open_refuses_what_is_not_a_cgroup2_dir)
 	__u64 id;
 	int fd = -1;
 
-	cr_assert_eq(cgroup_open(root, &fd, &id, &err), -ENOTDIR);
+	cr_assert_eq(cgroup_open(scratch_dir, &fd, &id, &err), -ENOTDIR);
 	cr_assert(strstr(err.msg, "not a cgroup2 directory"), "%s", err.msg);
-	cr_assert(strstr(err.msg, root), "the message names the input: %s", err.msg);
+	cr_assert(strstr(err.msg, scratch_dir), "the message names the input: %s", err.msg);
 	cr_assert_eq(fd, -1, "no fd handed out on failure");
 	cr_assert_eq(cgroup_open("/nonexistent/nojit", &fd, &id, &err), -ENOENT);
 	cr_assert(strstr(err.msg, "/nonexistent/nojit"), "%s", err.msg);
@@ -156,7 +143,7 @@ Test(cgroup, walk_up_stops_at_the_file_system_boundary)
 	int fd;
 
 	mk("a");
-	snprintf(p, sizeof(p), "%s/a", root);
+	snprintf(p, sizeof(p), "%s/a", scratch_dir);
 	fd = open(p, O_RDONLY | O_DIRECTORY);
 	cr_assert_eq(cgroup_walk_up(fd, log_visit, &l), 0);
 	close(fd);

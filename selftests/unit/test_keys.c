@@ -7,38 +7,20 @@
 #include <sys/stat.h>
 
 #include "keys.h"
-
-static char dir[64];
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(p);
-}
+#include "scratch.h"
 
 static void setup(void)
 {
-	strcpy(dir, "/tmp/nojit-keys-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	scratch_make("keys");
 	cr_assert_eq(keys_init(), 0);
 }
 
 static void teardown(void)
 {
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_remove();
 }
 
 TestSuite(keys, .init = setup, .fini = teardown);
-
-static char *path_in(const char *rel)
-{
-	static char p[8][256];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(p[i], sizeof(p[i]), "%s/%s", dir, rel);
-	return p[i];
-}
 
 static void write_file(const char *path, const char *text, mode_t mode)
 {
@@ -67,7 +49,7 @@ static void gen(const char *sub, struct nojit_pubkey *pub)
 {
 	struct nojit_err err;
 
-	cr_assert_eq(key_generate(path_in(sub), pub, &err), 0, "%s", err.msg);
+	cr_assert_eq(key_generate(scratch_path(sub), pub, &err), 0, "%s", err.msg);
 }
 
 Test(keys, keygen_writes_a_pair_with_safe_modes)
@@ -79,28 +61,28 @@ Test(keys, keygen_writes_a_pair_with_safe_modes)
 	char buf[256];
 
 	gen("k", &pub);
-	cr_assert_eq(stat(path_in("k"), &st), 0);
+	cr_assert_eq(stat(scratch_path("k"), &st), 0);
 	cr_assert_eq(st.st_mode & 0777, 0700, "a new key directory is private");
-	cr_assert_eq(stat(path_in("k/nojit.key"), &st), 0);
+	cr_assert_eq(stat(scratch_path("k/nojit.key"), &st), 0);
 	cr_assert_eq(st.st_mode & 0777, 0600);
-	cr_assert_eq(stat(path_in("k/nojit.pub"), &st), 0);
+	cr_assert_eq(stat(scratch_path("k/nojit.pub"), &st), 0);
 	cr_assert_eq(st.st_mode & 0777, 0644);
 
-	read_file(path_in("k/nojit.key"), buf, sizeof(buf));
+	read_file(scratch_path("k/nojit.key"), buf, sizeof(buf));
 	cr_assert(!strncmp(buf, "nojit-ed25519-secret-v1 ", 24), "%s", buf);
 	cr_assert_eq(strlen(buf), 24 + 44 + 1, "tag, base64 of a 32-byte seed, newline");
-	read_file(path_in("k/nojit.pub"), buf, sizeof(buf));
+	read_file(scratch_path("k/nojit.pub"), buf, sizeof(buf));
 	cr_assert(!strncmp(buf, "nojit-ed25519-public-v1 ", 24), "%s", buf);
 
 	cr_assert_eq(strlen(pub.id), 16);
 	cr_assert_eq(strspn(pub.id, "0123456789abcdef"), 16);
-	cr_assert_eq(key_load_secret(path_in("k/nojit.key"), &sk, &err), 0, "%s", err.msg);
+	cr_assert_eq(key_load_secret(scratch_path("k/nojit.key"), &sk, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(sk.pub.id, pub.id, "the public half is derived from the seed");
 	cr_assert_eq(memcmp(sk.pub.pk, pub.pk, 32), 0);
 	key_secret_wipe(&sk);
 	for (size_t i = 0; i < sizeof(sk); i++)
 		cr_assert_eq(((unsigned char *)&sk)[i], 0, "wiped");
-	cr_assert_eq(key_load_public(path_in("k/nojit.pub"), &pub2, &err), 0, "%s", err.msg);
+	cr_assert_eq(key_load_public(scratch_path("k/nojit.pub"), &pub2, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(pub2.id, pub.id);
 }
 
@@ -133,22 +115,22 @@ Test(keys, keygen_never_overwrites)
 	char before[256], after[256];
 
 	gen("k", &pub);
-	read_file(path_in("k/nojit.key"), before, sizeof(before));
-	cr_assert_eq(key_generate(path_in("k"), &pub2, &err), -EEXIST);
+	read_file(scratch_path("k/nojit.key"), before, sizeof(before));
+	cr_assert_eq(key_generate(scratch_path("k"), &pub2, &err), -EEXIST);
 	cr_assert(strstr(err.msg, "already exists"), "%s", err.msg);
-	read_file(path_in("k/nojit.key"), after, sizeof(after));
+	read_file(scratch_path("k/nojit.key"), after, sizeof(after));
 	cr_assert_str_eq(before, after);
 
 	/* Only the public file there: still refused, and no secret is left behind. */
-	cr_assert_eq(mkdir(path_in("p"), 0700), 0);
-	write_file(path_in("p/nojit.pub"), "x", 0644);
-	cr_assert_eq(key_generate(path_in("p"), &pub2, &err), -EEXIST);
-	cr_assert_neq(access(path_in("p/nojit.key"), F_OK), 0);
+	cr_assert_eq(mkdir(scratch_path("p"), 0700), 0);
+	write_file(scratch_path("p/nojit.pub"), "x", 0644);
+	cr_assert_eq(key_generate(scratch_path("p"), &pub2, &err), -EEXIST);
+	cr_assert_neq(access(scratch_path("p/nojit.key"), F_OK), 0);
 	/* A dangling symlink in the key's place is not followed either. */
-	cr_assert_eq(mkdir(path_in("s"), 0700), 0);
-	cr_assert_eq(symlink(path_in("elsewhere"), path_in("s/nojit.key")), 0);
-	cr_assert_eq(key_generate(path_in("s"), &pub2, &err), -EEXIST);
-	cr_assert_neq(access(path_in("elsewhere"), F_OK), 0);
+	cr_assert_eq(mkdir(scratch_path("s"), 0700), 0);
+	cr_assert_eq(symlink(scratch_path("elsewhere"), scratch_path("s/nojit.key")), 0);
+	cr_assert_eq(key_generate(scratch_path("s"), &pub2, &err), -EEXIST);
+	cr_assert_neq(access(scratch_path("elsewhere"), F_OK), 0);
 }
 
 Test(keys, secret_key_readable_by_others_is_refused)
@@ -160,13 +142,13 @@ Test(keys, secret_key_readable_by_others_is_refused)
 
 	gen("k", &pub);
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		cr_assert_eq(chmod(path_in("k/nojit.key"), bad[i]), 0);
-		cr_assert_eq(key_load_secret(path_in("k/nojit.key"), &sk, &err), -EPERM, "mode %o", bad[i]);
+		cr_assert_eq(chmod(scratch_path("k/nojit.key"), bad[i]), 0);
+		cr_assert_eq(key_load_secret(scratch_path("k/nojit.key"), &sk, &err), -EPERM, "mode %o", bad[i]);
 		cr_assert(strstr(err.msg, "accessible by group or others"), "%s", err.msg);
 		cr_assert(strstr(err.msg, "chmod 600"), "%s", err.msg);
 	}
-	cr_assert_eq(chmod(path_in("k/nojit.key"), 0400), 0);
-	cr_assert_eq(key_load_secret(path_in("k/nojit.key"), &sk, &err), 0, "%s", err.msg);
+	cr_assert_eq(chmod(scratch_path("k/nojit.key"), 0400), 0);
+	cr_assert_eq(key_load_secret(scratch_path("k/nojit.key"), &sk, &err), 0, "%s", err.msg);
 	key_secret_wipe(&sk);
 }
 
@@ -194,20 +176,20 @@ Test(keys, malformed_key_files_are_refused)
 	struct nojit_err err;
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		write_file(path_in("bad.key"), bad[i], 0600);
-		cr_assert_eq(key_load_secret(path_in("bad.key"), &sk, &err), -EINVAL, "case %zu", i);
+		write_file(scratch_path("bad.key"), bad[i], 0600);
+		cr_assert_eq(key_load_secret(scratch_path("bad.key"), &sk, &err), -EINVAL, "case %zu", i);
 		cr_assert(strstr(err.msg, "bad.key"), "the message names the file: %s", err.msg);
 	}
-	write_file(path_in("v2.key"), bad[13], 0600);
-	key_load_secret(path_in("v2.key"), &sk, &err);
+	write_file(scratch_path("v2.key"), bad[13], 0600);
+	key_load_secret(scratch_path("v2.key"), &sk, &err);
 	cr_assert(strstr(err.msg, "unsupported version"), "%s", err.msg);
 
 	/* The canonical spelling of the same seed loads. */
-	write_file(path_in("ok.key"), "nojit-ed25519-secret-v1 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", 0600);
-	cr_assert_eq(key_load_secret(path_in("ok.key"), &sk, &err), 0, "%s", err.msg);
+	write_file(scratch_path("ok.key"), "nojit-ed25519-secret-v1 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", 0600);
+	cr_assert_eq(key_load_secret(scratch_path("ok.key"), &sk, &err), 0, "%s", err.msg);
 	key_secret_wipe(&sk);
-	write_file(path_in("nonl.key"), "nojit-ed25519-secret-v1 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", 0600);
-	cr_assert_eq(key_load_secret(path_in("nonl.key"), &sk, &err), 0, "no final newline is fine");
+	write_file(scratch_path("nonl.key"), "nojit-ed25519-secret-v1 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", 0600);
+	cr_assert_eq(key_load_secret(scratch_path("nonl.key"), &sk, &err), 0, "no final newline is fine");
 	key_secret_wipe(&sk);
 }
 
@@ -218,17 +200,17 @@ Test(keys, key_files_that_are_not_files_or_are_huge_are_refused)
 	struct nojit_err err;
 	char big[4096];
 
-	cr_assert_eq(mkdir(path_in("d"), 0700), 0);
-	cr_assert_eq(key_load_secret(path_in("d"), &sk, &err), -EINVAL);
+	cr_assert_eq(mkdir(scratch_path("d"), 0700), 0);
+	cr_assert_eq(key_load_secret(scratch_path("d"), &sk, &err), -EINVAL);
 	cr_assert(strstr(err.msg, "not a regular file"), "%s", err.msg);
-	cr_assert_eq(key_load_public(path_in("missing.pub"), &pk, &err), -ENOENT);
+	cr_assert_eq(key_load_public(scratch_path("missing.pub"), &pk, &err), -ENOENT);
 	cr_assert(strstr(err.msg, "missing.pub"), "%s", err.msg);
 	memset(big, 'A', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	write_file(path_in("big.pub"), big, 0644);
-	cr_assert_eq(key_load_public(path_in("big.pub"), &pk, &err), -EINVAL);
-	cr_assert_eq(mkfifo(path_in("fifo.pub"), 0644), 0);
-	cr_assert_eq(key_load_public(path_in("fifo.pub"), &pk, &err), -EINVAL, "a FIFO is refused, not read");
+	write_file(scratch_path("big.pub"), big, 0644);
+	cr_assert_eq(key_load_public(scratch_path("big.pub"), &pk, &err), -EINVAL);
+	cr_assert_eq(mkfifo(scratch_path("fifo.pub"), 0644), 0);
+	cr_assert_eq(key_load_public(scratch_path("fifo.pub"), &pk, &err), -EINVAL, "a FIFO is refused, not read");
 }
 
 Test(keys, swapped_key_files_get_a_clear_message)
@@ -239,11 +221,11 @@ Test(keys, swapped_key_files_get_a_clear_message)
 	struct nojit_err err;
 
 	gen("k", &pub);
-	cr_assert_eq(key_load_secret(path_in("k/nojit.pub"), &sk, &err), -EINVAL);
+	cr_assert_eq(key_load_secret(scratch_path("k/nojit.pub"), &sk, &err), -EINVAL);
 	cr_assert(strstr(err.msg, "this is a public key"), "%s", err.msg);
-	cr_assert_eq(key_load_public(path_in("k/nojit.key"), &pk, &err), -EINVAL);
+	cr_assert_eq(key_load_public(scratch_path("k/nojit.key"), &pk, &err), -EINVAL);
 	cr_assert(strstr(err.msg, "SECRET"), "%s", err.msg);
-	cr_assert_eq(trust_load(path_in("k/nojit.key"), &t, &err), -EINVAL);
+	cr_assert_eq(trust_load(scratch_path("k/nojit.key"), &t, &err), -EINVAL);
 	cr_assert(strstr(err.msg, "trust store"), "%s", err.msg);
 }
 
@@ -257,7 +239,7 @@ Test(keys, sign_and_verify)
 
 	gen("a", &a);
 	gen("b", &b);
-	cr_assert_eq(key_load_secret(path_in("a/nojit.key"), &sa, &err), 0, "%s", err.msg);
+	cr_assert_eq(key_load_secret(scratch_path("a/nojit.key"), &sa, &err), 0, "%s", err.msg);
 	cr_assert_eq(key_sign(&sa, msg, sizeof(msg), sig), 0);
 	key_secret_wipe(&sa);
 	cr_assert_eq(key_verify(&a, msg, sizeof(msg), sig), 0);
@@ -283,19 +265,19 @@ Test(keys, trust_store_file_or_directory)
 	gen("a", &a);
 	gen("b", &b);
 	gen("c", &c);
-	cr_assert_eq(mkdir(path_in("trust"), 0755), 0);
-	read_file(path_in("a/nojit.pub"), buf, sizeof(buf));
-	write_file(path_in("trust/alice.pub"), buf, 0644);
-	write_file(path_in("trust/alice-again.pub"), buf, 0644);
-	read_file(path_in("b/nojit.pub"), buf, sizeof(buf));
-	write_file(path_in("trust/bob.pub"), buf, 0644);
+	cr_assert_eq(mkdir(scratch_path("trust"), 0755), 0);
+	read_file(scratch_path("a/nojit.pub"), buf, sizeof(buf));
+	write_file(scratch_path("trust/alice.pub"), buf, 0644);
+	write_file(scratch_path("trust/alice-again.pub"), buf, 0644);
+	read_file(scratch_path("b/nojit.pub"), buf, sizeof(buf));
+	write_file(scratch_path("trust/bob.pub"), buf, 0644);
 	/* Not *.pub, or hidden: ignored, even if it holds a key. */
-	read_file(path_in("c/nojit.pub"), buf, sizeof(buf));
-	write_file(path_in("trust/carol.pub.disabled"), buf, 0644);
-	write_file(path_in("trust/.carol.pub"), buf, 0644);
-	write_file(path_in("trust/README"), "not a key", 0644);
+	read_file(scratch_path("c/nojit.pub"), buf, sizeof(buf));
+	write_file(scratch_path("trust/carol.pub.disabled"), buf, 0644);
+	write_file(scratch_path("trust/.carol.pub"), buf, 0644);
+	write_file(scratch_path("trust/README"), "not a key", 0644);
 
-	cr_assert_eq(trust_load(path_in("trust"), &t, &err), 0, "%s", err.msg);
+	cr_assert_eq(trust_load(scratch_path("trust"), &t, &err), 0, "%s", err.msg);
 	cr_assert_eq(t.n_keys, 2, "the same key twice counts once");
 	cr_assert_not_null(trust_find(&t, a.id));
 	cr_assert_not_null(trust_find(&t, b.id));
@@ -304,7 +286,7 @@ Test(keys, trust_store_file_or_directory)
 	trust_free(&t);
 	trust_free(&t);
 
-	cr_assert_eq(trust_load(path_in("c/nojit.pub"), &t, &err), 0, "%s", err.msg);
+	cr_assert_eq(trust_load(scratch_path("c/nojit.pub"), &t, &err), 0, "%s", err.msg);
 	cr_assert_eq(t.n_keys, 1);
 	cr_assert_not_null(trust_find(&t, c.id));
 	trust_free(&t);
@@ -318,28 +300,28 @@ Test(keys, trust_store_fails_closed)
 	char buf[256];
 
 	gen("a", &a);
-	cr_assert_eq(mkdir(path_in("empty"), 0755), 0);
-	cr_assert_eq(trust_load(path_in("empty"), &t, &err), -ENOKEY);
+	cr_assert_eq(mkdir(scratch_path("empty"), 0755), 0);
+	cr_assert_eq(trust_load(scratch_path("empty"), &t, &err), -ENOKEY);
 	cr_assert(strstr(err.msg, "no *.pub"), "%s", err.msg);
-	cr_assert_eq(trust_load(path_in("nonexistent"), &t, &err), -ENOENT);
+	cr_assert_eq(trust_load(scratch_path("nonexistent"), &t, &err), -ENOENT);
 
-	cr_assert_eq(mkdir(path_in("trust"), 0755), 0);
-	read_file(path_in("a/nojit.pub"), buf, sizeof(buf));
-	write_file(path_in("trust/a.pub"), buf, 0644);
-	write_file(path_in("trust/broken.pub"), "nojit-ed25519-public-v1 !!!\n", 0644);
-	cr_assert_eq(trust_load(path_in("trust"), &t, &err), -EINVAL, "one bad key fails the store");
+	cr_assert_eq(mkdir(scratch_path("trust"), 0755), 0);
+	read_file(scratch_path("a/nojit.pub"), buf, sizeof(buf));
+	write_file(scratch_path("trust/a.pub"), buf, 0644);
+	write_file(scratch_path("trust/broken.pub"), "nojit-ed25519-public-v1 !!!\n", 0644);
+	cr_assert_eq(trust_load(scratch_path("trust"), &t, &err), -EINVAL, "one bad key fails the store");
 	cr_assert(strstr(err.msg, "broken.pub"), "%s", err.msg);
-	unlink(path_in("trust/broken.pub"));
-	cr_assert_eq(trust_load(path_in("trust"), &t, &err), 0, "%s", err.msg);
+	unlink(scratch_path("trust/broken.pub"));
+	cr_assert_eq(trust_load(scratch_path("trust"), &t, &err), 0, "%s", err.msg);
 	trust_free(&t);
 
-	cr_assert_eq(chmod(path_in("trust"), 0757), 0);
-	cr_assert_eq(trust_load(path_in("trust"), &t, &err), -EPERM, "a directory anyone can add keys to");
+	cr_assert_eq(chmod(scratch_path("trust"), 0757), 0);
+	cr_assert_eq(trust_load(scratch_path("trust"), &t, &err), -EPERM, "a directory anyone can add keys to");
 	cr_assert(strstr(err.msg, "writable by others"), "%s", err.msg);
-	cr_assert_eq(chmod(path_in("trust"), 0755), 0);
-	cr_assert_eq(chmod(path_in("trust/a.pub"), 0646), 0);
-	cr_assert_eq(trust_load(path_in("trust"), &t, &err), -EPERM);
-	cr_assert_eq(trust_load(path_in("trust/a.pub"), &t, &err), -EPERM);
+	cr_assert_eq(chmod(scratch_path("trust"), 0755), 0);
+	cr_assert_eq(chmod(scratch_path("trust/a.pub"), 0646), 0);
+	cr_assert_eq(trust_load(scratch_path("trust"), &t, &err), -EPERM);
+	cr_assert_eq(trust_load(scratch_path("trust/a.pub"), &t, &err), -EPERM);
 }
 
 Test(keys, base64_decoding_is_exact)

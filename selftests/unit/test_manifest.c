@@ -14,6 +14,7 @@
 
 #include "keys.h"
 #include "manifest.h"
+#include "scratch.h"
 
 #define SCHEMA_FILE "manifests/nojit-manifest.schema.json"
 
@@ -26,38 +27,19 @@
 #define T_EXPIRES	1798761600	/* 2027-01-01T00:00:00Z */
 #define NOW		1780272000	/* 2026-06-01T00:00:00Z */
 
-static char dir[64];
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(p);
-}
-
-static char *path_in(const char *rel)
-{
-	static char p[8][256];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(p[i], sizeof(p[i]), "%s/%s", dir, rel);
-	return p[i];
-}
-
 static void setup(void)
 {
 	struct nojit_pubkey pub;
 	struct nojit_err err;
 
-	strcpy(dir, "/tmp/nojit-manifest-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	cr_assert_eq(key_generate(path_in("k1"), &pub, &err), 0, "%s", err.msg);
-	cr_assert_eq(key_generate(path_in("k2"), &pub, &err), 0, "%s", err.msg);
+	scratch_make("manifest");
+	cr_assert_eq(key_generate(scratch_path("k1"), &pub, &err), 0, "%s", err.msg);
+	cr_assert_eq(key_generate(scratch_path("k2"), &pub, &err), 0, "%s", err.msg);
 }
 
 static void teardown(void)
 {
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_remove();
 }
 
 TestSuite(manifest, .init = setup, .fini = teardown, .timeout = 60);
@@ -154,7 +136,7 @@ static size_t read_file(const char *path, char *buf, size_t size)
 	return (size_t)n;
 }
 
-/* Write TEXT to dir/NAME and sign it with dir/KEY/nojit.key; returns the file's path. */
+/* Write TEXT to scratch_dir/NAME and sign it with scratch_dir/KEY/nojit.key; returns the file's path. */
 static const char *signed_file(const char *name, const char *text, size_t len, const char *key)
 {
 	static char file[256];
@@ -162,9 +144,9 @@ static const char *signed_file(const char *name, const char *text, size_t len, c
 	struct nojit_seckey sk;
 	struct nojit_err err;
 
-	snprintf(file, sizeof(file), "%s/%s", dir, name);
+	snprintf(file, sizeof(file), "%s/%s", scratch_dir, name);
 	write_file(file, text, len);
-	snprintf(kp, sizeof(kp), "%s/%s/nojit.key", dir, key);
+	snprintf(kp, sizeof(kp), "%s/%s/nojit.key", scratch_dir, key);
 	cr_assert_eq(key_load_secret(kp, &sk, &err), 0, "%s", err.msg);
 	cr_assert_eq(manifest_sign_file(file, &sk, NOW, NULL, &err), 0, "%s", err.msg);
 	key_secret_wipe(&sk);
@@ -679,18 +661,18 @@ Test(manifest, verified_load_accepts_a_good_signature)
 	struct nojit_err err;
 	__u8 h[32];
 
-	cr_assert_eq(key_load_public(path_in("k1/nojit.pub"), &pub, &err), 0);
-	cr_assert_eq(manifest_load_verified(f, path_in("k1/nojit.pub"), NOW, &m, &err), 0, "%s", err.msg);
+	cr_assert_eq(key_load_public(scratch_path("k1/nojit.pub"), &pub, &err), 0);
+	cr_assert_eq(manifest_load_verified(f, scratch_path("k1/nojit.pub"), NOW, &m, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(m->key_id, pub.id);
 	crypto_hash_sha256(h, (const unsigned char *)s, strlen(s));
 	cr_assert_eq(memcmp(h, m->file_sha256, 32), 0);
 	cr_assert_eq(m->n_entries, 2);
 	manifest_free(m);
 	/* A trust directory holding both keys works too. */
-	cr_assert_eq(mkdir(path_in("trust"), 0755), 0);
-	cr_assert_eq(link(path_in("k1/nojit.pub"), path_in("trust/one.pub")), 0);
-	cr_assert_eq(link(path_in("k2/nojit.pub"), path_in("trust/two.pub")), 0);
-	cr_assert_eq(manifest_load_verified(f, path_in("trust"), NOW, &m, &err), 0, "%s", err.msg);
+	cr_assert_eq(mkdir(scratch_path("trust"), 0755), 0);
+	cr_assert_eq(link(scratch_path("k1/nojit.pub"), scratch_path("trust/one.pub")), 0);
+	cr_assert_eq(link(scratch_path("k2/nojit.pub"), scratch_path("trust/two.pub")), 0);
+	cr_assert_eq(manifest_load_verified(f, scratch_path("trust"), NOW, &m, &err), 0, "%s", err.msg);
 	manifest_free(m);
 	free(s);
 }
@@ -705,7 +687,7 @@ Test(manifest, signature_file_format)
 
 	snprintf(path, sizeof(path), "%s.sig", f);
 	cr_assert_eq(read_file(path, sig, sizeof(sig)), strlen(NOJIT_SIG_TAG) + 1 + 16 + 1 + 88 + 1);
-	cr_assert_eq(key_load_public(path_in("k1/nojit.pub"), &pub, &err), 0);
+	cr_assert_eq(key_load_public(scratch_path("k1/nojit.pub"), &pub, &err), 0);
 	snprintf(expect, sizeof(expect), "%s %s ", NOJIT_SIG_TAG, pub.id);
 	cr_assert(!strncmp(sig, expect, strlen(expect)), "%s", sig);
 	free(s);
@@ -738,7 +720,7 @@ Test(manifest, any_flipped_byte_is_a_bad_signature)
 	struct nojit_err err;
 
 	snprintf(file, sizeof(file), "%s", f);
-	snprintf(trust, sizeof(trust), "%s", path_in("k1/nojit.pub"));
+	snprintf(trust, sizeof(trust), "%s", scratch_path("k1/nojit.pub"));
 	/* Every byte of the manifest, one at a time, including whitespace. */
 	for (size_t i = 0; i < len; i++) {
 		s[i] ^= 0x20;
@@ -781,10 +763,10 @@ Test(manifest, signature_by_another_key)
 	char sig[600], path[300];
 	size_t len;
 
-	cr_assert_eq(key_load_public(path_in("k1/nojit.pub"), &p1, &err), 0);
-	cr_assert_eq(key_load_public(path_in("k2/nojit.pub"), &p2, &err), 0);
+	cr_assert_eq(key_load_public(scratch_path("k1/nojit.pub"), &p1, &err), 0);
+	cr_assert_eq(key_load_public(scratch_path("k2/nojit.pub"), &p2, &err), 0);
 	/* Unknown key: named by its id. */
-	cr_assert_eq(manifest_load_verified(f, path_in("k1/nojit.pub"), NOW, &m, &err), -ENOKEY);
+	cr_assert_eq(manifest_load_verified(f, scratch_path("k1/nojit.pub"), NOW, &m, &err), -ENOKEY);
 	cr_assert(strstr(err.msg, "unknown key"), "%s", err.msg);
 	cr_assert(strstr(err.msg, p2.id), "names the signing key: %s", err.msg);
 	cr_assert(strstr(err.msg, p1.id), "and what the store holds: %s", err.msg);
@@ -793,7 +775,7 @@ Test(manifest, signature_by_another_key)
 	len = read_file(path, sig, sizeof(sig));
 	memcpy(sig + strlen(NOJIT_SIG_TAG) + 1, p1.id, 16);
 	write_file(path, sig, len);
-	cr_assert_eq(manifest_load_verified(f, path_in("k1/nojit.pub"), NOW, &m, &err), -EKEYREJECTED, "%s", err.msg);
+	cr_assert_eq(manifest_load_verified(f, scratch_path("k1/nojit.pub"), NOW, &m, &err), -EKEYREJECTED, "%s", err.msg);
 	cr_assert_null(m);
 	free(s);
 }
@@ -809,14 +791,14 @@ Test(manifest, signature_without_the_context_is_refused)
 	__u8 sig[64];
 
 	/* A plain Ed25519 signature over the bytes alone (no domain string). */
-	cr_assert_eq(key_load_secret(path_in("k1/nojit.key"), &sk, &err), 0);
+	cr_assert_eq(key_load_secret(scratch_path("k1/nojit.key"), &sk, &err), 0);
 	cr_assert_eq(key_sign(&sk, s, strlen(s), sig), 0);
 	sodium_bin2base64(b64, sizeof(b64), sig, 64, sodium_base64_VARIANT_ORIGINAL);
 	snprintf(line, sizeof(line), "%s %s %s\n", NOJIT_SIG_TAG, sk.pub.id, b64);
 	key_secret_wipe(&sk);
 	snprintf(path, sizeof(path), "%s.sig", f);
 	write_file(path, line, strlen(line));
-	cr_assert_eq(manifest_load_verified(f, path_in("k1/nojit.pub"), NOW, &m, &err), -EKEYREJECTED);
+	cr_assert_eq(manifest_load_verified(f, scratch_path("k1/nojit.pub"), NOW, &m, &err), -EKEYREJECTED);
 	free(s);
 }
 
@@ -847,14 +829,14 @@ Test(manifest, malformed_missing_and_future_signature_files)
 	len = read_file(path, good, sizeof(good));
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		write_file(path, bad[i].text, strlen(bad[i].text));
-		cr_assert_eq(manifest_load_verified(f, path_in("k1/nojit.pub"), NOW, &m, &err), bad[i].r,
+		cr_assert_eq(manifest_load_verified(f, scratch_path("k1/nojit.pub"), NOW, &m, &err), bad[i].r,
 			     "case %zu: %s", i, err.msg);
 		cr_assert_null(m);
 	}
 	/* Extra text after a good signature line. */
 	snprintf(line, sizeof(line), "%.*s trailing\n", (int)len - 1, good);
 	write_file(path, line, strlen(line));
-	cr_assert_eq(manifest_load_verified(f, path_in("k1/nojit.pub"), NOW, &m, &err), -EBADMSG);
+	cr_assert_eq(manifest_load_verified(f, scratch_path("k1/nojit.pub"), NOW, &m, &err), -EBADMSG);
 	/* A huge signature file is not read. */
 	{
 		char *big = calloc(1, 1 << 20);
@@ -862,14 +844,14 @@ Test(manifest, malformed_missing_and_future_signature_files)
 		memset(big, 'A', (1 << 20) - 1);
 		write_file(path, big, 1 << 20);
 		free(big);
-		cr_assert_eq(manifest_load_verified(f, path_in("k1/nojit.pub"), NOW, &m, &err), -EBADMSG);
+		cr_assert_eq(manifest_load_verified(f, scratch_path("k1/nojit.pub"), NOW, &m, &err), -EBADMSG);
 	}
 	unlink(path);
-	cr_assert_eq(manifest_load_verified(f, path_in("k1/nojit.pub"), NOW, &m, &err), -ENOENT);
+	cr_assert_eq(manifest_load_verified(f, scratch_path("k1/nojit.pub"), NOW, &m, &err), -ENOENT);
 	cr_assert(strstr(err.msg, "not signed"), "%s", err.msg);
-	cr_assert_eq(manifest_load_verified(path_in("absent.json"), path_in("k1/nojit.pub"), NOW, &m, &err),
+	cr_assert_eq(manifest_load_verified(scratch_path("absent.json"), scratch_path("k1/nojit.pub"), NOW, &m, &err),
 		     -ENOENT);
-	cr_assert_eq(manifest_load_verified(f, path_in("no-such-trust"), NOW, &m, &err), -ENOENT);
+	cr_assert_eq(manifest_load_verified(f, scratch_path("no-such-trust"), NOW, &m, &err), -ENOENT);
 	free(s);
 }
 
@@ -880,10 +862,10 @@ Test(manifest, expired_and_not_yet_valid)
 	struct nojit_manifest *m = NULL;
 	struct nojit_err err;
 
-	cr_assert_eq(manifest_load_verified(f, path_in("k1"), T_EXPIRES, &m, &err), -EKEYEXPIRED);
+	cr_assert_eq(manifest_load_verified(f, scratch_path("k1"), T_EXPIRES, &m, &err), -EKEYEXPIRED);
 	cr_assert(strstr(err.msg, "expired at 2027-01-01T00:00:00Z"), "%s", err.msg);
 	cr_assert_null(m);
-	cr_assert_eq(manifest_load_verified(f, path_in("k1"), T_ISSUED - 86400, &m, &err), -ETIME);
+	cr_assert_eq(manifest_load_verified(f, scratch_path("k1"), T_ISSUED - 86400, &m, &err), -ETIME);
 	cr_assert(strstr(err.msg, "not valid yet"), "%s", err.msg);
 	cr_assert_null(m);
 	free(s);
@@ -902,9 +884,9 @@ Test(manifest, signed_but_malformed_or_future_schema)
 	char *ctx = malloc(strlen(NOJIT_MANIFEST_SIG_CONTEXT) + len);
 
 	/* manifest sign refuses these, so sign by hand: a signer using another tool. */
-	f = path_in("bad.json");
+	f = scratch_path("bad.json");
 	write_file(f, s, len);
-	cr_assert_eq(key_load_secret(path_in("k1/nojit.key"), &sk, &err), 0);
+	cr_assert_eq(key_load_secret(scratch_path("k1/nojit.key"), &sk, &err), 0);
 	cr_assert_eq(manifest_sign_file(f, &sk, NOW, NULL, &err), -EBADMSG);
 	memcpy(ctx, NOJIT_MANIFEST_SIG_CONTEXT, strlen(NOJIT_MANIFEST_SIG_CONTEXT));
 	memcpy(ctx + strlen(NOJIT_MANIFEST_SIG_CONTEXT), s, len);
@@ -913,7 +895,7 @@ Test(manifest, signed_but_malformed_or_future_schema)
 	snprintf(sig, sizeof(sig), "%s %s %s\n", NOJIT_SIG_TAG, sk.pub.id, b64);
 	snprintf(path, sizeof(path), "%s.sig", f);
 	write_file(path, sig, strlen(sig));
-	cr_assert_eq(manifest_load_verified(f, path_in("k1"), NOW, &m, &err), -EBADMSG);
+	cr_assert_eq(manifest_load_verified(f, scratch_path("k1"), NOW, &m, &err), -EBADMSG);
 	cr_assert(strstr(err.msg, "field \"serial\": wrong type"), "%s", err.msg);
 	cr_assert(strstr(err.msg, "bad.json"), "%s", err.msg);
 	free(s);
@@ -927,7 +909,7 @@ Test(manifest, signed_but_malformed_or_future_schema)
 	sodium_bin2base64(b64, sizeof(b64), raw, 64, sodium_base64_VARIANT_ORIGINAL);
 	snprintf(sig, sizeof(sig), "%s %s %s\n", NOJIT_SIG_TAG, sk.pub.id, b64);
 	write_file(path, sig, strlen(sig));
-	cr_assert_eq(manifest_load_verified(f, path_in("k1"), NOW, &m, &err), -EPROTONOSUPPORT);
+	cr_assert_eq(manifest_load_verified(f, scratch_path("k1"), NOW, &m, &err), -EPROTONOSUPPORT);
 	cr_assert(strstr(err.msg, "unsupported schema version 7"), "%s", err.msg);
 	key_secret_wipe(&sk);
 	free(ctx);
@@ -941,16 +923,16 @@ Test(manifest, sign_refuses_invalid_or_expired_manifests)
 	struct nojit_err err;
 	char path[300];
 
-	cr_assert_eq(key_load_secret(path_in("k1/nojit.key"), &sk, &err), 0);
-	write_file(path_in("m.json"), s, strlen(s));
-	cr_assert_eq(manifest_sign_file(path_in("m.json"), &sk, NOW, NULL, &err), -EBADMSG);
+	cr_assert_eq(key_load_secret(scratch_path("k1/nojit.key"), &sk, &err), 0);
+	write_file(scratch_path("m.json"), s, strlen(s));
+	cr_assert_eq(manifest_sign_file(scratch_path("m.json"), &sk, NOW, NULL, &err), -EBADMSG);
 	cr_assert(strstr(err.msg, "sha256 is not 64 hex digits"), "%s", err.msg);
-	snprintf(path, sizeof(path), "%s.sig", path_in("m.json"));
+	snprintf(path, sizeof(path), "%s.sig", scratch_path("m.json"));
 	cr_assert_neq(access(path, F_OK), 0, "no signature written");
 	free(s);
 	s = doc_with(NULL, NULL);
-	write_file(path_in("m.json"), s, strlen(s));
-	cr_assert_eq(manifest_sign_file(path_in("m.json"), &sk, T_EXPIRES + 1, NULL, &err), -EKEYEXPIRED);
+	write_file(scratch_path("m.json"), s, strlen(s));
+	cr_assert_eq(manifest_sign_file(scratch_path("m.json"), &sk, T_EXPIRES + 1, NULL, &err), -EKEYEXPIRED);
 	cr_assert_neq(access(path, F_OK), 0);
 	key_secret_wipe(&sk);
 	free(s);
@@ -958,7 +940,7 @@ Test(manifest, sign_refuses_invalid_or_expired_manifests)
 
 Test(manifest, a_100MB_garbage_file_is_refused_quickly)
 {
-	const char *f = path_in("huge.json");
+	const char *f = scratch_path("huge.json");
 	struct nojit_manifest *m = NULL;
 	struct nojit_seckey sk;
 	struct nojit_err err;
@@ -974,22 +956,22 @@ Test(manifest, a_100MB_garbage_file_is_refused_quickly)
 	for (int i = 0; i < 1600; i++)
 		cr_assert_eq(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
 	close(fd);
-	write_file(path_in("huge.json.sig"), "x", 1);
+	write_file(scratch_path("huge.json.sig"), "x", 1);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	cr_assert_eq(manifest_load_verified(f, path_in("k1"), NOW, &m, &err), -EFBIG);
+	cr_assert_eq(manifest_load_verified(f, scratch_path("k1"), NOW, &m, &err), -EFBIG);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	cr_assert(strstr(err.msg, "too large"), "%s", err.msg);
 	cr_assert(strstr(err.msg, "64 MiB"), "%s", err.msg);
 	cr_assert_lt(secs, 0.05, "refused before reading: %.3f s", secs);
 	cr_assert_null(m);
-	cr_assert_eq(key_load_secret(path_in("k1/nojit.key"), &sk, &err), 0);
+	cr_assert_eq(key_load_secret(scratch_path("k1/nojit.key"), &sk, &err), 0);
 	cr_assert_eq(manifest_sign_file(f, &sk, NOW, NULL, &err), -EFBIG);
 	key_secret_wipe(&sk);
 	/* Just over the limit is refused as well; the parser has the same limit. */
 	cr_assert_eq(truncate(f, (off_t)NOJIT_MANIFEST_MAX_BYTES + 1), 0);
-	cr_assert_eq(manifest_load_verified(f, path_in("k1"), NOW, &m, &err), -EFBIG);
+	cr_assert_eq(manifest_load_verified(f, scratch_path("k1"), NOW, &m, &err), -EFBIG);
 }
 
 Test(manifest, a_100000_entry_manifest_loads_fast)
@@ -1019,7 +1001,7 @@ Test(manifest, a_100000_entry_manifest_loads_fast)
 
 	/* CPU time: the wall clock of a loaded CI machine says little. */
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
-	cr_assert_eq(manifest_load_verified(f, path_in("k1"), NOW, &m, &err), 0, "%s", err.msg);
+	cr_assert_eq(manifest_load_verified(f, scratch_path("k1"), NOW, &m, &err), 0, "%s", err.msg);
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	cr_assert_eq(m->n_entries, n);
@@ -1208,7 +1190,7 @@ Test(manifest, schema_and_parser_agree)
 	FILE *p;
 	int checked = 0, rc;
 
-	cr_assert_eq(mkdir(path_in("corpus"), 0755), 0);
+	cr_assert_eq(mkdir(scratch_path("corpus"), 0755), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(bad_cases) + ARRAY_SIZE(extra); i++) {
 		const char *k = i < ARRAY_SIZE(bad_cases) ? bad_cases[i].key : extra[i - ARRAY_SIZE(bad_cases)].key;
 		const char *v = i < ARRAY_SIZE(bad_cases) ? bad_cases[i].val : extra[i - ARRAY_SIZE(bad_cases)].val;
@@ -1221,7 +1203,7 @@ Test(manifest, schema_and_parser_agree)
 		verdict_parser[i] = parse(d, &m, &err) == 0;
 		manifest_free(m);
 		snprintf(name, sizeof(name), "corpus/%03zu.json", i);
-		write_file(path_in(name), d, strlen(d));
+		write_file(scratch_path(name), d, strlen(d));
 		free(d);
 		n++;
 	}
@@ -1234,7 +1216,7 @@ Test(manifest, schema_and_parser_agree)
 		 " try:\n  d = json.loads(open(f, \"rb\").read().decode(\"utf-8\"))\n  ok = v.is_valid(d)\n"
 		 " except Exception:\n  ok = False\n"
 		 " print(os.path.basename(f)[:3], int(ok))\n' %s %s 2>/dev/null",
-		 SCHEMA_FILE, path_in("corpus"));
+		 SCHEMA_FILE, scratch_path("corpus"));
 	p = popen(cmd, "r");
 	cr_assert_not_null(p);
 	while (fgets(line, sizeof(line), p)) {
@@ -1260,8 +1242,8 @@ Test(manifest, schema_and_parser_agree)
 
 static void mkfile(const char *rel, const char *content, mode_t mode)
 {
-	write_file(path_in(rel), content, strlen(content));
-	cr_assert_eq(chmod(path_in(rel), mode), 0);
+	write_file(scratch_path(rel), content, strlen(content));
+	cr_assert_eq(chmod(scratch_path(rel), mode), 0);
 }
 
 static const struct nojit_manifest_entry *find_path(const struct nojit_manifest_entry *e, size_t n,
@@ -1289,8 +1271,8 @@ static void elf_header(const char *rel, __u16 type, mode_t mode)
 	__u8 h[64] = { 0x7f, 'E', 'L', 'F', 2, 1, 1 };
 
 	h[16] = (__u8)type;
-	write_file(path_in(rel), h, sizeof(h));
-	cr_assert_eq(chmod(path_in(rel), mode), 0);
+	write_file(scratch_path(rel), h, sizeof(h));
+	cr_assert_eq(chmod(scratch_path(rel), mode), 0);
 }
 
 Test(manifest, build_walks_hashes_and_notes)
@@ -1304,10 +1286,10 @@ Test(manifest, build_walks_hashes_and_notes)
 	size_t n;
 	__u64 bytes;
 
-	cr_assert_eq(mkdir(path_in("t"), 0755), 0);
-	cr_assert_eq(mkdir(path_in("t/sub"), 0755), 0);
-	cr_assert_eq(mkdir(path_in("t/sub/deeper"), 0755), 0);
-	cr_assert_eq(mkdir(path_in("outside"), 0755), 0);
+	cr_assert_eq(mkdir(scratch_path("t"), 0755), 0);
+	cr_assert_eq(mkdir(scratch_path("t/sub"), 0755), 0);
+	cr_assert_eq(mkdir(scratch_path("t/sub/deeper"), 0755), 0);
+	cr_assert_eq(mkdir(scratch_path("outside"), 0755), 0);
 	mkfile("t/data.txt", "hello\n", 0644);
 	mkfile("t/sub/script.sh", "#!/bin/sh\necho hi\n", 0755);
 	mkfile("t/sub/deeper/empty", "", 0644);
@@ -1315,17 +1297,17 @@ Test(manifest, build_walks_hashes_and_notes)
 	elf_header("t/prog", 2 /* ET_EXEC */, 0755);
 	elf_header("t/pie", 3 /* ET_DYN */, 0755);
 	elf_header("t/libx.so", 3 /* ET_DYN */, 0644);
-	cr_assert_eq(link(path_in("t/data.txt"), path_in("t/sub/hardlink.txt")), 0);
-	cr_assert_eq(symlink("../outside/target", path_in("t/link-out")), 0);
-	cr_assert_eq(symlink("data.txt", path_in("t/link-in")), 0);
-	cr_assert_eq(symlink("sub", path_in("t/link-dir")), 0);
-	cr_assert_eq(symlink("loop-b", path_in("t/loop-a")), 0);
-	cr_assert_eq(symlink("loop-a", path_in("t/loop-b")), 0);
-	cr_assert_eq(symlink("nothing-here", path_in("t/dangling")), 0);
-	cr_assert_eq(mkfifo(path_in("t/fifo"), 0644), 0);
+	cr_assert_eq(link(scratch_path("t/data.txt"), scratch_path("t/sub/hardlink.txt")), 0);
+	cr_assert_eq(symlink("../outside/target", scratch_path("t/link-out")), 0);
+	cr_assert_eq(symlink("data.txt", scratch_path("t/link-in")), 0);
+	cr_assert_eq(symlink("sub", scratch_path("t/link-dir")), 0);
+	cr_assert_eq(symlink("loop-b", scratch_path("t/loop-a")), 0);
+	cr_assert_eq(symlink("loop-a", scratch_path("t/loop-b")), 0);
+	cr_assert_eq(symlink("nothing-here", scratch_path("t/dangling")), 0);
+	cr_assert_eq(mkfifo(scratch_path("t/fifo"), 0644), 0);
 
-	cr_assert_not_null(realpath(path_in("t"), root));
-	cr_assert_eq(manifest_scan_add(s, path_in("t"), MANIFEST_KIND_AUTO, &err), 0, "%s", err.msg);
+	cr_assert_not_null(realpath(scratch_path("t"), root));
+	cr_assert_eq(manifest_scan_add(s, scratch_path("t"), MANIFEST_KIND_AUTO, &err), 0, "%s", err.msg);
 	cr_assert_eq(manifest_scan_hash(s, 2, NULL, NULL, &err), 0, "%s", err.msg);
 	cr_assert_eq(manifest_scan_entries(s, &e, &n, &bytes), 0);
 
@@ -1350,7 +1332,7 @@ Test(manifest, build_walks_hashes_and_notes)
 	cr_assert_eq(find_path(e, n, p)->kind, NOJIT_KIND_ANY, "ET_DYN with x: PIE, ld.so, libc");
 	snprintf(p, sizeof(p), "%s/libx.so", root);
 	cr_assert_eq(find_path(e, n, p)->kind, NOJIT_KIND_LIB, "ET_DYN without x");
-	cr_assert_not_null(realpath(path_in("outside/target"), p));
+	cr_assert_not_null(realpath(scratch_path("outside/target"), p));
 	cr_assert_not_null(find_path(e, n, p), "a link to a file is listed under its target");
 	snprintf(p, sizeof(p), "%s/link-in", root);
 	cr_assert_null(find_path(e, n, p), "not under the link's name");
@@ -1377,11 +1359,11 @@ Test(manifest, build_kinds_closure_and_operands)
 	elf_header("prog", 3, 0755);
 	elf_header("lib.so", 3, 0644);
 	mkfile("data", "d", 0644);
-	cr_assert_eq(manifest_scan_add(s, path_in("prog"), NOJIT_KIND_EXEC, &err), 0);
-	cr_assert_eq(manifest_scan_add(s, path_in("lib.so"), MANIFEST_KIND_CLOSURE, &err), 0);
-	cr_assert_eq(manifest_scan_add(s, path_in("data"), NOJIT_KIND_EXEC, &err), 0);
-	cr_assert_eq(manifest_scan_add(s, path_in("data"), NOJIT_KIND_LIB, &err), 0, "added twice: merged");
-	cr_assert_eq(manifest_scan_add(s, path_in("missing"), MANIFEST_KIND_AUTO, &err), -ENOENT);
+	cr_assert_eq(manifest_scan_add(s, scratch_path("prog"), NOJIT_KIND_EXEC, &err), 0);
+	cr_assert_eq(manifest_scan_add(s, scratch_path("lib.so"), MANIFEST_KIND_CLOSURE, &err), 0);
+	cr_assert_eq(manifest_scan_add(s, scratch_path("data"), NOJIT_KIND_EXEC, &err), 0);
+	cr_assert_eq(manifest_scan_add(s, scratch_path("data"), NOJIT_KIND_LIB, &err), 0, "added twice: merged");
+	cr_assert_eq(manifest_scan_add(s, scratch_path("missing"), MANIFEST_KIND_AUTO, &err), -ENOENT);
 	cr_assert(strstr(err.msg, "missing"), "%s", err.msg);
 	cr_assert_eq(manifest_scan_paths(s, &paths, &n), 0);
 	cr_assert_eq(n, 3);
@@ -1389,11 +1371,11 @@ Test(manifest, build_kinds_closure_and_operands)
 	cr_assert_eq(manifest_scan_hash(s, 1, NULL, NULL, &err), 0, "%s", err.msg);
 	cr_assert_eq(manifest_scan_entries(s, &e, &n, NULL), 0);
 	cr_assert_eq(n, 3);
-	cr_assert_not_null(realpath(path_in("prog"), p));
+	cr_assert_not_null(realpath(scratch_path("prog"), p));
 	cr_assert_eq(find_path(e, n, p)->kind, NOJIT_KIND_EXEC, "--kind exec is taken as given");
-	cr_assert_not_null(realpath(path_in("lib.so"), p));
+	cr_assert_not_null(realpath(scratch_path("lib.so"), p));
 	cr_assert_eq(find_path(e, n, p)->kind, NOJIT_KIND_LIB, "closure: lib");
-	cr_assert_not_null(realpath(path_in("data"), p));
+	cr_assert_not_null(realpath(scratch_path("data"), p));
 	cr_assert_eq(find_path(e, n, p)->kind, NOJIT_KIND_ANY);
 	manifest_entries_free(e, n);
 	manifest_scan_free(s);
@@ -1404,7 +1386,7 @@ Test(manifest, build_is_reproducible_across_thread_counts)
 	char *out[3];
 	size_t len[3];
 
-	cr_assert_eq(mkdir(path_in("t"), 0755), 0);
+	cr_assert_eq(mkdir(scratch_path("t"), 0755), 0);
 	for (int i = 0; i < 300; i++) {
 		char rel[64], content[64];
 
@@ -1418,7 +1400,7 @@ Test(manifest, build_is_reproducible_across_thread_counts)
 					    .expires = T_EXPIRES, .mode = NOJIT_MODE_ENFORCE };
 		struct nojit_err err;
 
-		cr_assert_eq(manifest_scan_add(s, path_in("t"), MANIFEST_KIND_AUTO, &err), 0);
+		cr_assert_eq(manifest_scan_add(s, scratch_path("t"), MANIFEST_KIND_AUTO, &err), 0);
 		cr_assert_eq(manifest_scan_hash(s, (unsigned int)j + 1, NULL, NULL, &err), 0);
 		cr_assert_eq(manifest_scan_entries(s, &m.entries, &m.n_entries, NULL), 0);
 		cr_assert_eq(m.n_entries, 300);
@@ -1452,7 +1434,7 @@ Test(manifest, build_progress_is_reported)
 	struct nojit_err err;
 
 	mkfile("a", "aaaa", 0644);
-	cr_assert_eq(manifest_scan_add(s, path_in("a"), MANIFEST_KIND_AUTO, &err), 0);
+	cr_assert_eq(manifest_scan_add(s, scratch_path("a"), MANIFEST_KIND_AUTO, &err), 0);
 	cr_assert_eq(manifest_scan_hash(s, 0, progress, NULL, &err), 0);
 	cr_assert_geq(calls, 1);
 	cr_assert_eq(last_done, 1);
