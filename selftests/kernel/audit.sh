@@ -216,19 +216,10 @@ attempts=$(run_in "$AUD" "$BUILD/selftests/storm" 4 "$STORM_N") || tap_not_ok "s
 sleep 1
 stop_daemon
 verify_ok "the storm's log verifies" "$AW/storm.log"
-tap_check "storm: $attempts attempts = events logged + drops counted" python3 - "$AW/storm.log" "$attempts" <<'PY'
-import json, sys
-ev = dr = 0
-for l in open(sys.argv[1]):
-    r = json.loads(l)
-    if r["type"] == "event":
-        ev += 1
-    elif r["type"] == "drops":
-        dr += r["dropped"]
-n = int(sys.argv[2])
-print(f"# {ev} events + {dr} dropped = {ev + dr} of {n}")
-assert ev + dr == n, (ev, dr, n)
-PY
+read -r ev dr < <("$HERE/audit/account" "$AW/storm.log")
+[ $((ev + dr)) -eq "$attempts" ] &&
+	tap_ok "storm: $attempts attempts = $ev events logged + $dr drops counted" ||
+	tap_not_ok "storm: $attempts attempts = events logged + drops counted" "$ev events + $dr dropped"
 
 # --- kill -9 during a storm, restart: verifies, the gap is written down ------
 start_daemon "$AW/crash.log" --seal-every 1000
@@ -242,25 +233,13 @@ sleep 1
 stop_daemon
 out=$("$NOJIT" audit verify --key "$APUB" "$AW/crash.log"* 2>&1) && tap_ok "after kill -9 and a restart the log verifies" ||
 	tap_not_ok "after kill -9 and a restart the log verifies" "$out"
-tap_check "after kill -9: events + drops (daemon and kernel) account for every attempt" \
-	python3 - "$(cat "$AW/crash-attempts")" "$AW"/crash.log* <<'PY'
-import json, sys
-ev = dr = 0
-for f in sys.argv[2:]:
-    for l in open(f, errors="replace"):
-        try:
-            r = json.loads(l)
-        except ValueError:
-            continue		# the partial line the crash left
-        if r["type"] == "event":
-            ev += 1
-        elif r["type"] == "drops":
-            dr += r["dropped"]
-n = int(sys.argv[1])
-print(f"# {ev} events + {dr} dropped or lost = {ev + dr} of {n}")
-assert ev + dr >= n, (ev, dr, n)
-PY
-
+# The gap a restart writes down may be over-counted, never under-counted.
+read -r ev dr < <("$HERE/audit/account" "$AW"/crash.log*)
+attempts=$(cat "$AW/crash-attempts")
+[ $((ev + dr)) -ge "$attempts" ] &&
+	tap_ok "after kill -9: $ev events + $dr dropped or lost account for all $attempts attempts" ||
+	tap_not_ok "after kill -9: events + drops (daemon and kernel) account for every attempt" \
+		"$ev events + $dr dropped or lost < $attempts"
 rm -rf "$AW"
 "$NOJIT" release --cgroup "$AUD" >/dev/null
 rmdir "$AUD" 2>/dev/null
