@@ -7,14 +7,13 @@
 #include "cli.h"
 #include "cmd.h"
 #include "cgroup.h"
+#include "enforce_cgroup.h"
 #include "enroll.h"
 #include "hash_attach.h"
 #include "lsm_probe.h"
 #include "manifest.h"
 #include "policy_set.h"
 #include "responses.h"
-
-#define DEFAULT_TRUST "/etc/nojit/trust"
 
 static const char enforce_usage[] =
 	"Usage: nojit enforce --cgroup DIR [--manifest FILE [--trust PUB|DIR]\n"
@@ -31,7 +30,7 @@ static const char enforce_usage[] =
 	"  -m, --manifest FILE     signed manifest (FILE.sig beside it) to put in force;\n"
 	"                          a lower serial than the one in force is refused\n"
 	"  -t, --trust PUB|DIR     trusted public key, or a directory of *.pub\n"
-	"                          (default " DEFAULT_TRUST ")\n"
+	"                          (default " NOJIT_DEFAULT_TRUST ")\n"
 	"      --hash-source SRC   ima: the kernel hashes files on first use (default);\n"
 	"                          controller: for kernels without IMA, see docs/manifest.md\n"
 	"      --mode MODE         enforce: refuse violations (default, or the manifest's\n"
@@ -59,14 +58,6 @@ static const char release_usage[] =
 	"  -c, --cgroup DIR   enrolled cgroup2 directory\n"
 	"  -h, --help         show this help\n";
 
-struct enforce_args {
-	const char *cgroup;
-	const char *manifest;
-	const char *trust;
-	__u32 hash_source;
-	__u32 mode;		/* 0: keep, or the manifest's */
-	__u32 on_violation;	/* 0: keep */
-};
 
 /* Parse the options; returns -1 after --help, EXIT_USAGE on errors. */
 static int parse_args(int argc, char **argv, const char *usage, bool with_manifest,
@@ -84,8 +75,8 @@ static int parse_args(int argc, char **argv, const char *usage, bool with_manife
 	};
 	int c;
 
-	*a = (struct enforce_args){ .trust = DEFAULT_TRUST,
-				    .hash_source = NOJIT_HASH_SOURCE_IMA };
+	*a = (struct enforce_args){ .trust = NOJIT_DEFAULT_TRUST,
+				    .hash_source = NOJIT_HASH_SOURCE_IMA, .verbose = !arg_json };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, with_manifest ? "c:m:t:h" : "c:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -214,66 +205,6 @@ static void report(const char *verb, const char *dir, __u64 id, bool already,
 		       expires);
 }
 
-static int enforce(const struct enforce_args *a, __u64 id, const struct nojit_manifest *man,
-		   bool *ret_already, struct nojit_err *err)
-{
-	struct nojit_maps maps = NOJIT_MAPS_INIT;
-	struct hash_attach_report attach;
-	unsigned int removed;
-	int ret;
-
-	ret = policy_load(&maps, err);
-	if (ret)
-		goto out;
-	/*
-	 * The response and the allow set go in before the cgroup entries: a
-	 * new enrollment answers violations as asked, and is hash-gated, from
-	 * its first governed moment.
-	 */
-	if (a->mode || a->on_violation || man) {
-		struct nojit_response cur;
-
-		enroll_get_response(&maps, id, &cur);
-		ret = enroll_set_response(&maps, id,
-					  a->mode ? a->mode : man ? man->mode : cur.mode,
-					  a->on_violation ? a->on_violation : cur.on_violation);
-		if (ret) {
-			nojit_err_set(err, ret, "cgroup %s: setting its response: %s",
-				      a->cgroup, strerror(-ret));
-			goto out;
-		}
-	}
-	if (man) {
-		ret = enroll_check_serial(&maps, id, man, err);
-		if (!ret && a->hash_source == NOJIT_HASH_SOURCE_CONTROLLER) {
-			ret = hash_attach_manifest(&maps, man, &attach);
-			if (ret)
-				nojit_err_set(err, ret, "attaching digests: %s", strerror(-ret));
-			else if (!arg_json)
-				fprintf(stderr,
-					"nojit: digests attached for %zu files; %zu missing, %zu changed since the manifest, %zu busy (open for writing)\n",
-					attach.attached, attach.missing, attach.changed, attach.busy);
-		}
-		if (!ret)
-			ret = policy_set_install(&maps, id, man, a->hash_source, err);
-		if (ret)
-			goto out;
-	}
-	ret = enroll_cgroup(&maps, a->cgroup, ret_already, err);
-	if (!ret && man) {
-		ret = enroll_set_manifest(&maps, id, man);
-		if (ret)
-			nojit_err_set(err, ret, "cgroup %s: recording the manifest: %s",
-				      a->cgroup, strerror(-ret));
-	}
-	/* Housekeeping: entries of cgroups removed since the last run. */
-	if (!ret)
-		enroll_gc(&maps, &removed);
-out:
-	nojit_maps_close(&maps);
-	return ret;
-}
-
 int do_enforce(int argc, char **argv)
 {
 	struct nojit_manifest *man = NULL;
@@ -299,7 +230,7 @@ int do_enforce(int argc, char **argv)
 		manifest_free(man);
 		return EXIT_FAILED;
 	}
-	ret = enforce(&a, id, man, &already, &err);
+	ret = enforce_cgroup(&a, id, man, &already, &err);
 	if (ret) {
 		if (man)
 			cli_error("manifest %s: %s", a.manifest, err.msg);

@@ -6,10 +6,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "cli.h"
 #include "cmd.h"
 #include "confine.h"
+#include "enforce_cgroup.h"
+#include "manifest.h"
+#include "run.h"
 
 /*
  * Where a confined command may execve by default: the system's read-only
@@ -22,18 +26,29 @@ static const char *const default_exec_paths[] = {
 };
 
 static const char run_usage[] =
-	"Usage: nojit run [--layers LIST] [--exec-path PATH]... [--json-report FILE]\n"
-	"                 [--allow-missing] -- CMD [ARGS...]\n"
+	"Usage: nojit run [--layers LIST] [--manifest FILE [--trust PUB|DIR]]\n"
+	"                 [--cgroup-parent DIR] [--exec-path PATH]...\n"
+	"                 [--json-report FILE] [--allow-missing] -- CMD [ARGS...]\n"
 	"\n"
-	"Run CMD confined so that it cannot create executable memory, without\n"
-	"BPF LSM: the layers are applied in a child, which then execs CMD.\n"
+	"Run CMD confined so that it cannot create executable memory, with every\n"
+	"layer this kernel offers: the host layers work without BPF LSM, the\n"
+	"bpf-lsm layer enrolls a transient cgroup that CMD runs in.\n"
 	"Exits with CMD's status, or 128+N if a signal N killed it.\n"
 	"\n"
 	"  -l, --layers LIST       comma-separated: nnp, mdwe, seccomp, landlock,\n"
-	"                          or all (default all); docs/host-confinement.md\n"
+	"                          memfd-noexec, bpf-lsm, or the groups host (all\n"
+	"                          but bpf-lsm) and all. Named layers are required;\n"
+	"                          without --layers, every available layer is used\n"
+	"  -M, --manifest FILE     signed manifest: CMD may exec and map executable\n"
+	"                          only the files it lists (requires bpf-lsm)\n"
+	"  -t, --trust PUB|DIR     keys for --manifest (default " NOJIT_DEFAULT_TRUST ")\n"
+	"  -c, --cgroup-parent DIR where the transient cgroup is made (default\n"
+	"                          " RUN_CGROUP_PARENT_NAME " below the cgroup2 root); it is\n"
+	"                          removed, with anything left in it, when CMD exits\n"
 	"  -x, --exec-path PATH    landlock: execve allowed only beneath PATH, which\n"
 	"                          is read-only to CMD; repeatable; replaces the\n"
-	"                          defaults /usr /bin /sbin /lib /lib32 /lib64 /libx32\n"
+	"                          defaults: the manifest's directories, else\n"
+	"                          /usr /bin /sbin /lib /lib32 /lib64 /libx32\n"
 	"  -r, --json-report FILE  write the layer report (and the exit status) as JSON\n"
 	"  -m, --allow-missing     run even if a requested layer is unavailable here\n"
 	"  -h, --help              show this help\n"
@@ -42,20 +57,13 @@ static const char run_usage[] =
 	"Exit status: CMD's; 1 if a layer is unavailable or failed to apply,\n"
 	"126/127 if CMD cannot be executed/found, 2 on usage errors.\n";
 
-/* What the child tells the parent over a close-on-exec pipe when it fails. */
-struct run_failure {
-	int stage;		/* 0: applying the layers, 1: execve */
-	int err;		/* -errno */
-	unsigned int applied;
-	char msg[512];
-};
-
 struct run_report {
 	unsigned int requested, available, applied;
-	struct nojit_err why[4];	/* by layer index */
+	struct nojit_err why[8];	/* by layer index */
 	const char *const *exec_paths;
 	size_t n_exec_paths;
 	char **cmd;
+	const char *cgroup;
 	int status;			/* -1 while unknown */
 	const char *failure;
 };
@@ -113,6 +121,8 @@ static int report_json(const char *path, const struct run_report *r)
 	for (char **a = r->cmd; *a; a++)
 		json_object_array_add(cmd, json_object_new_string(*a));
 	json_object_object_add(o, "command", cmd);
+	if (r->cgroup)
+		json_object_object_add(o, "cgroup", json_object_new_string(r->cgroup));
 	if (r->failure)
 		json_object_object_add(o, "error", json_object_new_string(r->failure));
 	if (r->status >= 0)
@@ -125,74 +135,90 @@ static int report_json(const char *path, const struct run_report *r)
 	return ret;
 }
 
-static __attribute__((noreturn)) void child_fail(int fd, int stage, int err, unsigned int applied,
-						 const char *msg)
+static void on_started(void *ctx, const struct run_state *st)
 {
-	struct run_failure f = { .stage = stage, .err = err, .applied = applied };
-	ssize_t n;
+	struct run_report *r = ctx;
 
-	snprintf(f.msg, sizeof(f.msg), "%s", msg);
-	n = write(fd, &f, sizeof(f));
-	(void)n;
-	_exit(stage == 0 ? EXIT_FAILED : err == -ENOENT ? 127 : 126);
+	r->applied = st->applied;
+	if (st->failure[0])
+		r->failure = st->failure;
+	report_text(r);
+	if (r->failure)
+		cli_error("%s", r->failure);
 }
 
-static __attribute__((noreturn)) void child_run(int fd, const struct confine_opts *o, char **cmd)
+/* The directories of the manifest's files, each once, in manifest order. */
+static size_t manifest_dirs(const struct nojit_manifest *m, const char **out)
 {
-	struct nojit_err err = { "" };
-	unsigned int applied = 0;
-	int ret;
+	size_t n = 0;
 
-	signal(SIGINT, SIG_DFL);
-	signal(SIGQUIT, SIG_DFL);
-	ret = confine_apply(o, &applied, &err);
-	if (ret)
-		child_fail(fd, 0, ret, applied, err.msg);
-	execvp(cmd[0], cmd);
-	ret = -errno;
-	snprintf(err.msg, sizeof(err.msg), "%s: %s", cmd[0], strerror(errno));
-	child_fail(fd, 1, ret, o->layers, err.msg);
+	for (size_t i = 0; i < m->n_entries; i++) {
+		char *d = strdup(m->entries[i].path), *slash;
+		bool seen = false;
+
+		if (!d)
+			continue;
+		slash = strrchr(d, '/');
+		if (!slash || slash == d) {
+			free(d);
+			continue;
+		}
+		*slash = '\0';
+		for (size_t j = 0; j < n && !seen; j++)
+			seen = !strcmp(out[j], d);
+		if (seen)
+			free(d);
+		else
+			out[n++] = d;
+	}
+	return n;
 }
 
 int do_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "layers", required_argument, NULL, 'l' },
+		{ "manifest", required_argument, NULL, 'M' },
+		{ "trust", required_argument, NULL, 't' },
+		{ "cgroup-parent", required_argument, NULL, 'c' },
 		{ "exec-path", required_argument, NULL, 'x' },
 		{ "json-report", required_argument, NULL, 'r' },
 		{ "allow-missing", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	_cleanup_free_ const char **exec_paths = NULL;
+	const char *json_report = NULL, *manifest = NULL, *trust = NOJIT_DEFAULT_TRUST;
+	struct run_opts o = { .hash_source = NOJIT_HASH_SOURCE_IMA };
+	const char **exec_paths = NULL;
 	struct run_report r = { .status = -1 };
-	const char *json_report = NULL;
-	struct confine_opts o = { 0 };
-	struct run_failure fail;
-	bool allow_missing = false;
-	unsigned int layers = CONFINE_ALL;
-	size_t n_exec = 0;
+	struct nojit_manifest *man = NULL;
+	bool allow_missing = false, explicit = false;
+	unsigned int layers = CONFINE_ALL, required;
+	size_t n_exec = 0, n_owned = 0;
+	struct run_state st;
 	struct nojit_err err;
-	int c, pipefd[2], status;
-	ssize_t n;
-	pid_t pid;
+	int c, ret = EXIT_FAILED;
 
-	exec_paths = calloc(argc + ARRAY_SIZE(default_exec_paths) + 1, sizeof(*exec_paths));
-	if (!exec_paths) {
-		cli_error("out of memory");
-		return EXIT_FAILED;
-	}
 	optind = 1;
 	/* '+': options end at CMD even without "--". */
-	while ((c = getopt_long(argc, argv, "+l:x:r:mh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+l:M:t:c:x:r:mh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			if (confine_layers_parse(optarg, &layers, &err))
 				return cli_usage_error(run_usage, "--layers: %s", err.msg);
+			explicit = true;
+			break;
+		case 'M':
+			manifest = optarg;
+			break;
+		case 't':
+			trust = optarg;
+			break;
+		case 'c':
+			o.cgroup_parent = optarg;
 			break;
 		case 'x':
-			exec_paths[n_exec++] = optarg;
-			break;
+			break;	/* collected below, once their number is known */
 		case 'r':
 			json_report = optarg;
 			break;
@@ -209,81 +235,81 @@ int do_run(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error(run_usage, "no command given");
-	if (!n_exec) {
-		struct stat st;
+	if (manifest && !(layers & CONFINE_BPF_LSM))
+		return cli_usage_error(run_usage, "--manifest needs the bpf-lsm layer");
 
-		for (size_t i = 0; i < ARRAY_SIZE(default_exec_paths); i++)
-			if (!stat(default_exec_paths[i], &st))
-				exec_paths[n_exec++] = default_exec_paths[i];
-	}
-
-	r.requested = layers;
-	r.exec_paths = exec_paths;
-	r.n_exec_paths = n_exec;
-	r.cmd = argv + optind;
 	for (unsigned int bit = 1; bit & CONFINE_ALL; bit <<= 1)
 		if ((layers & bit) && !confine_probe(bit, &r.why[layer_index(bit)]))
 			r.available |= bit;
-	if (r.available != r.requested && !allow_missing) {
+	/*
+	 * Without --layers: every layer the kernel offers, and say which are
+	 * missing. A manifest cannot be enforced without bpf-lsm, so then
+	 * that one is required too.
+	 */
+	r.requested = layers;
+	required = explicit ? layers : manifest ? CONFINE_BPF_LSM : 0;
+	r.cmd = argv + optind;
+	if (manifest && (r.available & CONFINE_BPF_LSM) &&
+	    manifest_load_verified(manifest, trust, time(NULL), &man, &err)) {
+		cli_error("manifest %s: %s", manifest, err.msg);
+		return EXIT_FAILED;
+	}
+
+	exec_paths = calloc(argc + (man ? man->n_entries : 0) + ARRAY_SIZE(default_exec_paths) + 1,
+			    sizeof(*exec_paths));
+	if (!exec_paths) {
+		cli_error("out of memory");
+		goto out;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+l:M:t:c:x:r:mh", opts, NULL)) != -1)
+		if (c == 'x')
+			exec_paths[n_exec++] = optarg;
+	if (!n_exec && man) {
+		n_exec = n_owned = manifest_dirs(man, exec_paths);
+	} else if (!n_exec) {
+		struct stat sb;
+
+		for (size_t i = 0; i < ARRAY_SIZE(default_exec_paths); i++)
+			if (!stat(default_exec_paths[i], &sb))
+				exec_paths[n_exec++] = default_exec_paths[i];
+	}
+	r.exec_paths = exec_paths;
+	r.n_exec_paths = n_exec;
+
+	if ((required & ~r.available) && !allow_missing) {
 		report_text(&r);
 		r.failure = "a requested layer is unavailable";
 		cli_error("refusing to run %s: a requested layer is unavailable here (--allow-missing runs it without)",
 			  argv[optind]);
 		if (json_report)
 			report_json(json_report, &r);
-		return EXIT_FAILED;
+		goto out;
 	}
-	o = (struct confine_opts){ .layers = r.available, .exec_paths = exec_paths,
-				   .n_exec_paths = n_exec };
-
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		cli_error("pipe: %s", strerror(errno));
-		return EXIT_FAILED;
+	o.layers = r.requested & r.available;
+	o.exec_paths = exec_paths;
+	o.n_exec_paths = n_exec;
+	o.manifest = man;
+	o.cmd = argv + optind;
+	o.on_started = on_started;
+	o.ctx = &r;
+	if (run_confined(&o, &st, &err)) {
+		report_text(&r);
+		r.failure = err.msg;
+		cli_error("%s", err.msg);
+		if (json_report)
+			report_json(json_report, &r);
+		goto out;
 	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		cli_error("fork: %s", strerror(errno));
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return EXIT_FAILED;
-	}
-	if (pid == 0) {
-		close(pipefd[0]);
-		child_run(pipefd[1], &o, argv + optind);
-	}
-	close(pipefd[1]);
-	/* Like a shell: the terminal's ^C and ^\ are for CMD. */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
-	do
-		n = read(pipefd[0], &fail, sizeof(fail));
-	while (n < 0 && errno == EINTR);
-	close(pipefd[0]);
-	if (n == (ssize_t)sizeof(fail)) {
-		fail.msg[sizeof(fail.msg) - 1] = '\0';
-		r.applied = fail.applied;
-		r.failure = fail.msg;
-	} else {
-		r.applied = o.layers;	/* EOF: execve succeeded, every layer is on */
-	}
-	report_text(&r);
-	if (r.failure)
-		cli_error("%s%s", fail.stage == 0 ? "applying the layers: " : "", fail.msg);
-
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			cli_error("waitpid: %s", strerror(errno));
-			return EXIT_FAILED;
-		}
-	}
-	if (WIFEXITED(status))
-		r.status = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
-		r.status = 128 + WTERMSIG(status);
-	else
-		r.status = EXIT_FAILED;
+	r.cgroup = st.cgroup[0] ? st.cgroup : NULL;
+	r.status = st.status;
+	ret = r.status;
 	if (json_report && report_json(json_report, &r) && !r.status)
-		return EXIT_FAILED;
-	return r.status;
+		ret = EXIT_FAILED;
+out:
+	for (size_t i = 0; i < n_owned; i++)
+		free((char *)exec_paths[i]);
+	free(exec_paths);
+	manifest_free(man);
+	return ret;
 }

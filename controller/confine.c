@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 
 #include "confine.h"
+#include "lsm_probe.h"
 
 /* Debian 12's uapi headers (6.1) predate these. */
 #ifndef PR_SET_MDWE
@@ -50,10 +51,16 @@ static const struct {
 	{ CONFINE_MDWE, "mdwe" },
 	{ CONFINE_SECCOMP, "seccomp" },
 	{ CONFINE_LANDLOCK, "landlock" },
+	{ CONFINE_MEMFD_NOEXEC, "memfd-noexec" },
+	{ CONFINE_BPF_LSM, "bpf-lsm" },
+	{ CONFINE_HOST, "host" },
+	{ CONFINE_ALL, "all" },
 };
 
 const char *confine_layer_name(unsigned int layer)
 {
+	if (!layer || (layer & (layer - 1)))
+		return NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(layer_names); i++)
 		if (layer_names[i].bit == layer)
 			return layer_names[i].name;
@@ -69,10 +76,6 @@ int confine_layers_parse(const char *list, unsigned int *ret_layers, struct noji
 		size_t len = strcspn(p, ",");
 		bool found = false;
 
-		if (len == 3 && !strncmp(p, "all", 3)) {
-			layers |= CONFINE_ALL;
-			found = true;
-		}
 		for (size_t i = 0; !found && i < ARRAY_SIZE(layer_names); i++) {
 			if (strlen(layer_names[i].name) == len && !strncmp(p, layer_names[i].name, len)) {
 				layers |= layer_names[i].bit;
@@ -81,13 +84,30 @@ int confine_layers_parse(const char *list, unsigned int *ret_layers, struct noji
 		}
 		if (!found)
 			return nojit_err_set(err, -EINVAL,
-					     "unknown layer '%.*s' (known: nnp, mdwe, seccomp, landlock, all)",
+					     "unknown layer '%.*s' (known: nnp, mdwe, seccomp, landlock, memfd-noexec, bpf-lsm, host, all)",
 					     (int)len, p);
 		if (!p[len])
 			break;
 		p += len + 1;
 	}
 	*ret_layers = layers;
+	return 0;
+}
+
+#define MEMFD_NOEXEC_SYSCTL "/proc/sys/vm/memfd_noexec"
+
+int confine_memfd_noexec(struct nojit_err *err)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (getpid() != 1)
+		return nojit_err_set(err, -EPERM,
+				     "memfd-noexec: not in a pid namespace of its own (pid %d, not 1)",
+				     getpid());
+	fd = open(MEMFD_NOEXEC_SYSCTL, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "2", 1) != 1)
+		return nojit_err_set(err, -errno, "memfd-noexec: %s: %s", MEMFD_NOEXEC_SYSCTL,
+				     strerror(errno));
 	return 0;
 }
 
@@ -129,6 +149,18 @@ int confine_probe(unsigned int layer, struct nojit_err *why)
 			return nojit_err_set(why, ret, "landlock_create_ruleset: %s (kernel without Landlock?)",
 					     strerror(-ret));
 		return 0;
+	case CONFINE_MEMFD_NOEXEC:
+		if (access(MEMFD_NOEXEC_SYSCTL, F_OK))
+			return nojit_err_set(why, -errno, "%s: %s (needs Linux 6.3 or later)",
+					     MEMFD_NOEXEC_SYSCTL, strerror(errno));
+		if (geteuid())
+			return nojit_err_set(why, -EPERM,
+					     "needs root (a pid namespace of its own)");
+		return 0;
+	case CONFINE_BPF_LSM:
+		if (geteuid())
+			return nojit_err_set(why, -EPERM, "needs root (enrolls a cgroup)");
+		return bpf_lsm_probe(why);
 	}
 	return nojit_err_set(why, -EINVAL, "unknown layer %#x", layer);
 }
@@ -429,8 +461,9 @@ int confine_apply(const struct confine_opts *o, unsigned int *ret_applied,
 	unsigned int applied = 0;
 	int ret = 0;
 
-	if (o->layers & ~CONFINE_ALL) {
-		ret = nojit_err_set(err, -EINVAL, "unknown layer bits %#x", o->layers & ~CONFINE_ALL);
+	if (o->layers & ~CONFINE_SELF) {
+		ret = nojit_err_set(err, -EINVAL, "layer bits %#x are not applied here",
+				    o->layers & ~CONFINE_SELF);
 		goto out;
 	}
 	if (o->layers & CONFINE_NNP) {

@@ -21,6 +21,13 @@
  *             right governs execve only, NOT mmap(PROT_EXEC) of a file:
  *             a writable file mapped executable is not stopped here (that
  *             needs noexec mounts, or the BPF LSM hash gate).
+ *   memfd-noexec  vm.memfd_noexec=2 in the workload's own pid namespace:
+ *             no memfd may ever be executable, whatever flags ask for.
+ *   bpf-lsm   the kernel policy (nojit enforce) on a transient cgroup the
+ *             workload runs in: the only layer that also judges files.
+ * nnp, mdwe, seccomp and landlock are applied by confine_apply(); the last
+ * two need a new pid namespace and a cgroup, which nojit run (run.h) sets
+ * up around the process.
  *
  * The library never prints: failures are -errno plus a struct nojit_err.
  */
@@ -38,9 +45,15 @@ enum confine_layer {
 	CONFINE_MDWE = 1U << 1,
 	CONFINE_SECCOMP = 1U << 2,
 	CONFINE_LANDLOCK = 1U << 3,
+	CONFINE_MEMFD_NOEXEC = 1U << 4,
+	CONFINE_BPF_LSM = 1U << 5,
 };
 
-#define CONFINE_ALL (CONFINE_NNP | CONFINE_MDWE | CONFINE_SECCOMP | CONFINE_LANDLOCK)
+/* What confine_apply() applies to the calling process itself. */
+#define CONFINE_SELF (CONFINE_NNP | CONFINE_MDWE | CONFINE_SECCOMP | CONFINE_LANDLOCK)
+/* Every layer that works without BPF LSM ("host"), and everything ("all"). */
+#define CONFINE_HOST (CONFINE_SELF | CONFINE_MEMFD_NOEXEC)
+#define CONFINE_ALL (CONFINE_HOST | CONFINE_BPF_LSM)
 
 struct confine_opts {
 	unsigned int layers;			/* CONFINE_* */
@@ -52,8 +65,8 @@ struct confine_opts {
 const char *confine_layer_name(unsigned int layer);
 
 /*
- * Parse a comma-separated list of layer names ("all" for every layer)
- * into CONFINE_* bits. -EINVAL with ERR naming the bad word.
+ * Parse a comma-separated list of layer names, or the groups "host" and
+ * "all", into CONFINE_* bits. -EINVAL with ERR naming the bad word.
  */
 int confine_layers_parse(const char *list, unsigned int *ret_layers, struct nojit_err *err);
 
@@ -67,8 +80,16 @@ int confine_probe(unsigned int layer, struct nojit_err *why);
 int confine_seccomp_filter(struct sock_filter *buf, size_t cap);
 
 /*
- * Apply O->layers to the calling process (and everything it will exec),
- * in the order nnp, mdwe, landlock, seccomp. Irreversible. On failure,
+ * vm.memfd_noexec=2 for the calling process's pid namespace, which must be
+ * its own: -EPERM unless the caller is pid 1 there (so that the host's
+ * setting is never changed by mistake). The value only ever goes up.
+ */
+int confine_memfd_noexec(struct nojit_err *err);
+
+/*
+ * Apply O->layers (CONFINE_SELF bits only) to the calling process and
+ * everything it will exec, in the order nnp, mdwe, landlock, seccomp.
+ * Irreversible. On failure,
  * the layers applied so far stay applied: *RET_APPLIED (set in both
  * cases when not NULL) says which; the caller must not go on to exec.
  */
