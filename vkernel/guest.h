@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One running guest: its module, linear memory, argv/environ and WASI fd
+ * table. Every import instance the generated code passes us is a
+ * struct vk_guest * cast to wasm2c's opaque type (see vk_module.h).
+ */
+#ifndef NOJIT_VK_GUEST_H
+#define NOJIT_VK_GUEST_H
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <wasm-rt.h>
+
+#include "vk_exit.h"
+#include "vk_module.h"
+
+#define VK_MAX_FDS	4096	/* guest fd numbers are indices below this */
+
+struct vk_fd {
+	int host_fd;		/* -1: slot free */
+	uint8_t filetype;	/* WASI filetype */
+	bool tty;		/* a terminal: no seek/tell rights */
+	char *preopen;		/* guest path of a preopened dir, else NULL */
+	DIR *dir;		/* fd_readdir stream (own fd), lazily opened */
+};
+
+struct vk_guest {
+	const struct vk_module *module;
+	void *instance;
+	wasm_rt_memory_t *mem;	/* NULL until instantiated: every access EFAULTs */
+	char **argv;		/* argv[0] is the module name */
+	uint32_t argc;
+	char **envp;
+	uint32_t envc;
+	struct vk_fd *fds;
+	uint32_t n_fds;
+};
+
+/*
+ * Guest memory: a pointer to [ptr, ptr + len) inside the guest's linear
+ * memory, or NULL when any byte of it is outside (the caller answers
+ * EFAULT). 64-bit arithmetic: no wrap-around.
+ */
+static inline void *vk_mem(const struct vk_guest *g, uint32_t ptr, uint64_t len)
+{
+	if (!g->mem || !g->mem->data || (uint64_t)ptr + len > g->mem->size)
+		return NULL;
+	return g->mem->data + ptr;
+}
+
+/* Little-endian stores and loads (wasm memory is little-endian, so is x86). */
+#define VK_DEFINE_ACCESS(bits)						\
+static inline bool vk_store##bits(struct vk_guest *g, uint32_t ptr,	\
+				  uint##bits##_t v)			\
+{									\
+	void *p = vk_mem(g, ptr, sizeof(v));				\
+	if (!p)								\
+		return false;						\
+	__builtin_memcpy(p, &v, sizeof(v));				\
+	return true;							\
+}									\
+static inline bool vk_load##bits(const struct vk_guest *g, uint32_t ptr, \
+				 uint##bits##_t *ret)			\
+{									\
+	const void *p = vk_mem(g, ptr, sizeof(*ret));			\
+	if (!p)								\
+		return false;						\
+	__builtin_memcpy(ret, p, sizeof(*ret));				\
+	return true;							\
+}
+VK_DEFINE_ACCESS(8)
+VK_DEFINE_ACCESS(16)
+VK_DEFINE_ACCESS(32)
+VK_DEFINE_ACCESS(64)
+#undef VK_DEFINE_ACCESS
+
+/*
+ * Copy a guest string [ptr, ptr + len) into a new NUL-terminated host
+ * string. NULL with errno EFAULT (out of bounds), EILSEQ (embedded NUL)
+ * or ENOMEM.
+ */
+char *vk_mem_strndup(const struct vk_guest *g, uint32_t ptr, uint32_t len);
+
+/* guest.c */
+int vk_guest_init(struct vk_guest *g, const struct vk_module *m);
+void vk_guest_set_args(struct vk_guest *g, char **argv, uint32_t argc);
+void vk_guest_set_env(struct vk_guest *g, char **envp, uint32_t envc);
+/*
+ * Instantiate g's module and run its _start. Never returns: the process
+ * exits with the guest's status (0 when _start returns, proc_exit's
+ * status, VK_EXIT_TRAP on a trap, VK_EXIT_DENIED on a denied request).
+ */
+__attribute__((noreturn)) void vk_guest_run(struct vk_guest *g);
+/* End the guest (and the process) with status. */
+__attribute__((noreturn)) void vk_guest_exit(struct vk_guest *g, int status);
+
+/* fdtable.c */
+/* Guest fds 0-2 are the host's 0-2 (when open). */
+int vk_fdtable_init_stdio(struct vk_guest *g);
+/* Preopen host directory dir_fd (taken over) as guest_path: the next fd. */
+int vk_fdtable_add_preopen(struct vk_guest *g, int dir_fd, const char *guest_path);
+/* A new guest fd for host_fd (taken over; closed on failure), or -errno. */
+int vk_fdtable_add(struct vk_guest *g, int host_fd);
+/* The open entry for guest fd, or NULL. */
+struct vk_fd *vk_fdtable_get(struct vk_guest *g, uint32_t fd);
+void vk_fd_close(struct vk_fd *f);
+/* Copy of g's fd table (same host fds, no DIR streams) for a child guest. */
+int vk_fdtable_clone(struct vk_guest *child, const struct vk_guest *parent);
+
+#endif

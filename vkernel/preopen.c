@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Path resolution beneath a preopened directory (see preopen.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "preopen.h"
+
+void vk_path_escape_audit(struct vk_guest *g, const char *op, const char *path,
+			  const char *reason)
+{
+	vk_audit_emit(&(struct vk_audit_event){
+		.event = "path_escape_denied",
+		.module = g->module ? g->module->name : NULL,
+		.reason = reason,
+		.target = path,
+		.target_len = strlen(path),
+		.kind = op,
+	});
+}
+
+/* openat2 beneath dirfd; an escape is audited naming shown (the guest's whole path). */
+static int open_beneath(struct vk_guest *g, const char *op, int dirfd, const char *path,
+			const char *shown, int flags, unsigned int mode)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		/* O_TMPFILE includes O_DIRECTORY's bit: compare all of it. */
+		.mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	int tries = 0;
+	long fd;
+
+	if (path[0] == '/') {
+		vk_path_escape_audit(g, op, shown, "absolute_path");
+		return -EXDEV;
+	}
+	do
+		fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	while (fd < 0 && (errno == EINTR || (errno == EAGAIN && ++tries < 16)));
+	if (fd < 0) {
+		int err = errno;
+
+		if (err == EXDEV)
+			vk_path_escape_audit(g, op, shown, "outside_preopen");
+		/* No openat2 (Linux < 5.6): fail closed, nothing is opened. */
+		return -err;
+	}
+	return (int)fd;
+}
+
+int vk_path_open(struct vk_guest *g, const char *op, int dirfd, const char *path,
+		 int flags, unsigned int mode)
+{
+	return open_beneath(g, op, dirfd, path, path, flags, mode);
+}
+
+static bool is_dot_or_dotdot(const char *s, size_t n)
+{
+	return (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.');
+}
+
+int vk_path_parent(struct vk_guest *g, const char *op, int dirfd, const char *path,
+		   int *ret_dirfd, const char **ret_last)
+{
+	size_t len = strlen(path), end, start;
+	char *parent;
+	int fd;
+
+	if (path[0] == '/') {
+		vk_path_escape_audit(g, op, path, "absolute_path");
+		return -EXDEV;
+	}
+	if (len == 0)
+		return -ENOENT;
+	/* The last component: [start, end), trailing slashes after it. */
+	end = len;
+	while (end > 0 && path[end - 1] == '/')
+		end--;
+	start = end;
+	while (start > 0 && path[start - 1] != '/')
+		start--;
+
+	if (is_dot_or_dotdot(path + start, end - start)) {
+		/* "x/.." names a directory: resolve all of it, beneath. */
+		fd = vk_path_open(g, op, dirfd, path, O_PATH | O_DIRECTORY, 0);
+		if (fd < 0)
+			return fd;
+		*ret_dirfd = fd;
+		*ret_last = ".";
+		return 0;
+	}
+	*ret_last = path + start;
+	if (start == 0) {
+		*ret_dirfd = dirfd;
+		return 0;
+	}
+	/* Resolve the parent part "a/b/" (its trailing slash is harmless). */
+	parent = strndup(path, start);
+	if (!parent)
+		return -ENOMEM;
+	fd = open_beneath(g, op, dirfd, parent, path, O_PATH | O_DIRECTORY, 0);
+	free(parent);
+	if (fd < 0)
+		return fd;
+	*ret_dirfd = fd;
+	return 0;
+}

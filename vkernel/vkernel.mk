@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The vkernel runtime library and the wasm guests. Included by the top
+# Makefile (BUILD given), or standalone from the repository root:
+#   make -f vkernel/vkernel.mk [BUILD=build] [V=1] [vkernel|vk-lib|vk-guests]
+#
+# Outputs:
+#   $(VK_LIB)                         build/vkernel/libvkernel.a: the runtime,
+#                                     main() included; -O2, no sanitizers
+#   $(VK_OUT)/guests/NAME.wasm        each of $(VK_GUESTS), wasm32-wasi
+#   $(VK_OUT)/guests/NAME.native      each of $(VK_NATIVE_GUESTS), same C, gcc
+# For the megabinary link: objects... $(VK_LINK_LIBS)  (-static works).
+# VK_RT_EXTRA_SRCS: more C files to put in libvkernel.a (e.g. the
+# controller sources trailer.c needs).
+
+VK_MK := $(lastword $(MAKEFILE_LIST))
+VK_DIR := $(patsubst %/,%,$(dir $(VK_MK)))
+VK_STANDALONE := $(if $(filter 1,$(words $(MAKEFILE_LIST))),1)
+VK_SAVED_GOAL := $(.DEFAULT_GOAL)
+
+BUILD ?= build
+# "CC ?=" would never fire: make predefines CC=cc.
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+CLANG ?= clang
+VK_WASI_SYSROOT ?= /usr
+VK_WASM_RT_LIB ?= /usr/lib/x86_64-linux-gnu/libwasm-rt-impl.a
+
+ifeq ($(V),1)
+VK_Q :=
+VK_MSG := @true
+else ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+VK_Q := @
+VK_MSG := @true
+else
+VK_Q := @
+VK_MSG := @printf '  %-7s %s\n'
+endif
+
+VK_OUT := $(BUILD)/vkernel
+VK_LIB := $(VK_OUT)/libvkernel.a
+VK_LINK_LIBS := $(VK_LIB) $(VK_WASM_RT_LIB) -lsodium
+
+VK_WARN := -Wall -Wextra -Werror
+VK_RT_CFLAGS := -O2 -g $(VK_WARN)
+VK_RT_CPPFLAGS := -I$(VK_DIR) -Icontroller -D_GNU_SOURCE
+VK_RT_SRCS := $(wildcard $(VK_DIR)/*.c) $(VK_RT_EXTRA_SRCS)
+VK_RT_HDRS := $(wildcard $(VK_DIR)/*.h)
+VK_RT_OBJS := $(patsubst %.c,$(VK_OUT)/rt/%.o,$(VK_RT_SRCS))
+
+# Every guest the runtime tests (selftests/vk/run-runtime) expect in the
+# megabinary; the native build only of those without nojit imports.
+VK_GUESTS := hello wc sha256sum grep cpuhash toolrunner agent probe
+VK_NATIVE_GUESTS := hello wc sha256sum grep cpuhash
+VK_GUEST_DIR := $(VK_DIR)/guests
+VK_GUEST_HDRS := $(wildcard $(VK_GUEST_DIR)/*.h)
+VK_GUEST_WASM := $(VK_GUESTS:%=$(VK_OUT)/guests/%.wasm)
+VK_GUEST_NATIVE := $(VK_NATIVE_GUESTS:%=$(VK_OUT)/guests/%.native)
+VK_GUEST_CFLAGS := -O2 $(VK_WARN) -I$(VK_GUEST_DIR)
+VK_WASM_CFLAGS := --target=wasm32-wasi --sysroot=$(VK_WASI_SYSROOT) -Wl,--strip-debug
+
+.DELETE_ON_ERROR:
+.PHONY: vkernel vk-lib vk-guests clean-vkernel
+
+vkernel: vk-lib vk-guests
+vk-lib: $(VK_LIB)
+vk-guests: $(VK_GUEST_WASM) $(VK_GUEST_NATIVE)
+
+$(VK_OUT)/rt/%.o: %.c $(VK_RT_HDRS) $(VK_MK)
+	$(VK_MSG) CC $@
+	$(VK_Q)mkdir -p $(dir $@)
+	$(VK_Q)$(CC) $(VK_RT_CPPFLAGS) $(VK_RT_CFLAGS) -c $< -o $@
+
+$(VK_LIB): $(VK_RT_OBJS)
+	$(VK_MSG) AR $@
+	$(VK_Q)rm -f $@
+	$(VK_Q)ar rcs $@ $^
+
+# Guests with a second source file (the shared SHA-256).
+$(VK_OUT)/guests/sha256sum.wasm $(VK_OUT)/guests/sha256sum.native \
+$(VK_OUT)/guests/cpuhash.wasm $(VK_OUT)/guests/cpuhash.native: \
+	$(VK_GUEST_DIR)/sha256_guest.c
+
+$(VK_OUT)/guests/%.wasm: $(VK_GUEST_DIR)/%.c $(VK_GUEST_HDRS) $(VK_MK)
+	$(VK_MSG) WASM $@
+	$(VK_Q)mkdir -p $(dir $@)
+	$(VK_Q)$(CLANG) $(VK_WASM_CFLAGS) $(VK_GUEST_CFLAGS) -o $@ $(filter %.c,$^)
+
+$(VK_OUT)/guests/%.native: $(VK_GUEST_DIR)/%.c $(VK_GUEST_HDRS) $(VK_MK)
+	$(VK_MSG) CC $@
+	$(VK_Q)mkdir -p $(dir $@)
+	$(VK_Q)$(CC) $(VK_GUEST_CFLAGS) -o $@ $(filter %.c,$^)
+
+clean-vkernel:
+	$(VK_Q)rm -rf $(VK_OUT)
+
+# Included: leave the includer's default goal alone.
+ifneq ($(VK_STANDALONE),1)
+.DEFAULT_GOAL := $(VK_SAVED_GOAL)
+endif
