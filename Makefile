@@ -27,11 +27,12 @@ endif
 DEB_PACKAGES := gcc make clang llvm lld libbpf-dev bpftool libelf-dev \
 	zlib1g-dev pkg-config libsodium-dev libjson-c-dev libcriterion-dev \
 	qemu-system-x86 busybox-static cpio zstd xz-utils kmod iproute2 \
-	python3 python3-cryptography python3-jsonschema luajit nodejs
+	python3 python3-cryptography python3-jsonschema luajit nodejs \
+	wabt wasi-libc libclang-rt-14-dev-wasm32
 
 WARN		:= -Wall -Wextra -Werror
 CFLAGS		?= -O2 -g
-CPPFLAGS	+= -I$(BUILD) -Ibpf -Icontroller -D_GNU_SOURCE
+CPPFLAGS	+= -I$(BUILD) -Ibpf -Icontroller -iquote vkernel -D_GNU_SOURCE
 LDLIBS		+= -lbpf -lelf -lz -ljson-c -lsodium
 
 SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -41,9 +42,9 @@ SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 .SUFFIXES:
 # Generated once, kept: the controller and the unit tests both use them.
 .SECONDARY: $(BUILD)/nojit.bpf.o $(BUILD)/nojit.skel.h
-.PHONY: all deps check unit-check vm-check demo bench install clean vm-kernel
+.PHONY: all deps check unit-check vm-check demo bench install clean vm-kernel vk-runtime
 
-all: $(BUILD)/nojit
+all: $(BUILD)/nojit vk-runtime
 
 deps:
 	$(Q)missing=$$(for p in $(DEB_PACKAGES); do \
@@ -78,18 +79,41 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 
 # ---- controller --------------------------------------------------------
 
-CTL_SRCS := $(wildcard controller/*.c)
-CTL_HDRS := $(wildcard controller/*.h) $(BPF_HDRS)
+# The megabinary trailer code is shared with the vkernel runtime.
+CTL_SHARED_SRCS := vkernel/trailer.c
+CTL_SRCS := $(wildcard controller/*.c) $(CTL_SHARED_SRCS)
+CTL_HDRS := $(wildcard controller/*.h) $(BPF_HDRS) vkernel/trailer.h
 CTL_LIB_SRCS := $(filter-out controller/main.c controller/cmd_%.c,$(CTL_SRCS))
+# Where `nojit vk build` finds the vkernel runtime unless told (--runtime).
+VK_RUNTIME_DIR	?= $(abspath $(BUILD)/vkernel)
 
 $(BUILD)/controller/%.o: controller/%.c $(CTL_HDRS) $(BUILD)/nojit.skel.h | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) -DNOJIT_VK_RUNTIME_DIR='"$(VK_RUNTIME_DIR)"' $(CFLAGS) $(WARN) -c $< -o $@
+
+$(BUILD)/controller/%.o: vkernel/%.c $(CTL_HDRS) | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
 
-$(BUILD)/nojit: $(patsubst controller/%.c,$(BUILD)/controller/%.o,$(CTL_SRCS))
+$(BUILD)/nojit: $(patsubst %.c,$(BUILD)/controller/%.o,$(notdir $(CTL_SRCS)))
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# ---- vkernel ------------------------------------------------------------
+
+# The runtime a megabinary links (trailer.c needs the key code), the
+# headers the generated registry includes, and the guests.
+VK_RT_EXTRA_SRCS := controller/keys.c controller/util.c
+include vkernel/vkernel.mk
+VK_RUNTIME_HDRS := $(BUILD)/vkernel/vk_module.h $(BUILD)/vkernel/self_check.h
+
+$(BUILD)/vkernel/%.h: vkernel/%.h
+	$(Q)mkdir -p $(dir $@)
+	$(Q)cp $< $@
+
+vk-runtime: $(VK_LIB) $(VK_RUNTIME_HDRS)
 
 # ---- tests -------------------------------------------------------------
 

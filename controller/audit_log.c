@@ -597,6 +597,22 @@ static void body_response(struct sbuf *b, const void *arg)
 	sb_raw(b, "}", 1);
 }
 
+static void body_vkernel(struct sbuf *b, const void *arg)
+{
+	const struct audit_vk_event *e = arg;
+
+	sb_field_str(b, "source", "vkernel");
+	sb_field_str(b, "event", e->event);
+	sb_field_str(b, "reason", e->reason);
+	sb_field_str(b, "module", e->module);
+	sb_field_u64_or_null(b, "pid", e->pid, e->pid != 0);
+	sb_field_str(b, "target", e->target);
+	sb_field_hash(b, "sha256", e->sha256, e->has_sha256);
+	sb_field_str(b, "app", e->app);
+	sb_field_u64_or_null(b, "cgroup_id", e->cgroup_id, e->cgroup_id != 0);
+	sb_raw(b, "}", 1);
+}
+
 /* ---- writer ------------------------------------------------------------------------ */
 
 struct audit_log {
@@ -779,6 +795,12 @@ int audit_log_append_event(struct audit_log *log, const struct audit_event *ev, 
 			   struct nojit_err *err)
 {
 	return append_record(log, "event", body_event, ev, ret_seq, err);
+}
+
+int audit_log_append_vkernel(struct audit_log *log, const struct audit_vk_event *e,
+			     __u64 *ret_seq, struct nojit_err *err)
+{
+	return append_record(log, "vkernel", body_vkernel, e, ret_seq, err);
 }
 
 int audit_log_append_drops(struct audit_log *log, const char *source, __u64 dropped,
@@ -1865,7 +1887,7 @@ static bool check_line(struct verifier *v, const struct vline *l)
 		if (!v->win_n)
 			v->win_t0 = l->r.time_ns;
 		v->win_n++;
-		if (!strcmp(l->r.type, "event")) {
+		if (!strcmp(l->r.type, "event") || !strcmp(l->r.type, "vkernel")) {
 			res->events++;
 		} else if (!strcmp(l->r.type, "drops")) {
 			__u64 d;

@@ -88,6 +88,22 @@ struct audit_response {
 	const char *detail;	/* NULL or a human-readable note */
 };
 
+/*
+ * Something the vkernel refused or saw go wrong in a guest (docs/vkernel.md):
+ * a "vkernel" record. Strings may be NULL.
+ */
+struct audit_vk_event {
+	const char *event;	/* "spawn_denied", "path_escape_denied", "trap", ... */
+	const char *reason;
+	const char *module;	/* the guest module */
+	__u32 pid;
+	const char *target;	/* what it tried to run or open */
+	bool has_sha256;
+	__u8 sha256[32];	/* of the bytes it tried to run */
+	const char *app;	/* the megabinary */
+	__u64 cgroup_id;
+};
+
 /* LSM hook name for an enum nojit_hook ("mmap_file", ...), NULL if unknown. */
 const char *audit_hook_name(__u32 hook);
 /* "denied", "killed", "audited", NULL if unknown. */
@@ -153,6 +169,8 @@ int audit_log_append_event(struct audit_log *log, const struct audit_event *ev, 
  * ("kernel": ring buffer full, the delta of NOJIT_STAT_EVENTS_DROPPED;
  * "daemon": read but not logged). TOTAL is the counter's value, if known.
  */
+int audit_log_append_vkernel(struct audit_log *log, const struct audit_vk_event *e,
+			     __u64 *ret_seq, struct nojit_err *err);
 int audit_log_append_drops(struct audit_log *log, const char *source, __u64 dropped,
 			   __u64 total, bool has_total, __u64 *ret_seq, struct nojit_err *err);
 int audit_log_append_response(struct audit_log *log, const struct audit_response *r,

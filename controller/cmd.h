@@ -13,5 +13,7 @@ int do_keygen(int argc, char **argv);
 int do_manifest(int argc, char **argv);
 int do_audit(int argc, char **argv);
 int do_run(int argc, char **argv);
+int do_vk(int argc, char **argv);
+int do_vk_run(int argc, char **argv);
 
 #endif /* NOJIT_CMD_H */

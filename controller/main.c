@@ -20,7 +20,8 @@ static const struct cli_cmd commands[] = {
 	{ "keygen", do_keygen, "generate an Ed25519 key pair for signing manifests" },
 	{ "manifest", do_manifest, "build, sign and verify manifests of allowed file hashes" },
 	{ "audit", do_audit, "verify the signed, hash-chained audit log" },
-	{ "run", do_run, "run a command confined without BPF LSM (seccomp, MDWE, Landlock)" },
+	{ "run", do_run, "run a command confined by every layer available (BPF LSM, seccomp, MDWE, Landlock)" },
+	{ "vk", do_vk, "build, verify and run signed WASM megabinaries (the vkernel)" },
 	{ "help", do_help, "show this help" },
 	{}
 };

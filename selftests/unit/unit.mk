@@ -4,7 +4,7 @@
 
 UNIT_SRCS := $(wildcard selftests/unit/test_*.c)
 UNIT_BINS := $(patsubst selftests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
-UNIT_LIB_OBJS := $(patsubst controller/%.c,$(BUILD)/asan/%.o,$(CTL_LIB_SRCS))
+UNIT_LIB_OBJS := $(patsubst %.c,$(BUILD)/asan/%.o,$(notdir $(CTL_LIB_SRCS)))
 
 .PHONY: unit-tests
 .SECONDARY: $(UNIT_LIB_OBJS)
@@ -12,6 +12,11 @@ UNIT_LIB_OBJS := $(patsubst controller/%.c,$(BUILD)/asan/%.o,$(CTL_LIB_SRCS))
 unit-tests: $(UNIT_BINS)
 
 $(BUILD)/asan/%.o: controller/%.c $(CTL_HDRS) $(BUILD)/nojit.skel.h | deps
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(SANITIZE) $(WARN) -c $< -o $@
+
+$(BUILD)/asan/%.o: vkernel/%.c $(CTL_HDRS) | deps
 	$(call msg,CC-ASAN,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(SANITIZE) $(WARN) -c $< -o $@

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nojit vk: build, verify and run vkernel megabinaries (docs/vkernel.md). */
+#include <fcntl.h>
+#include <getopt.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "vk_build.h"
+
+#ifndef NOJIT_VK_RUNTIME_DIR
+#define NOJIT_VK_RUNTIME_DIR "/usr/lib/nojit/vkernel"
+#endif
+
+static const char vk_usage[] =
+	"Usage: nojit vk { build | verify | run | help } ...\n"
+	"\n"
+	"  build   compile wasm modules into one signed megabinary\n"
+	"  verify  check a megabinary's signed trailer and image hash\n"
+	"  run     run a module of a verified megabinary, confined\n"
+	"\n"
+	"`nojit vk VERB --help` for each verb's options.\n";
+
+static const char build_usage[] =
+	"Usage: nojit vk build --key KEY -o APP [--name NAME=MODULE.wasm]...\n"
+	"                      [--trust PUB|DIR] [--runtime DIR] [--keep-temp]\n"
+	"                      [MODULE.wasm]...\n"
+	"\n"
+	"Translate each WASI command module with wasm2c, compile and link them\n"
+	"with the vkernel runtime into one static ELF, and append a trailer\n"
+	"signed with KEY listing each module's name and SHA-256 and the image's.\n"
+	"\n"
+	"  -k, --key KEY          secret key file that signs the trailer\n"
+	"  -o, --output APP       the megabinary to write\n"
+	"  -n, --name NAME=FILE   add FILE under NAME (default name: the file's\n"
+	"                         base name without .wasm)\n"
+	"  -t, --trust PUB|DIR    public keys compiled in, which the megabinary\n"
+	"                         accepts when run directly (default: KEY's own)\n"
+	"  -r, --runtime DIR      the vkernel runtime (libvkernel.a and headers;\n"
+	"                         default " NOJIT_VK_RUNTIME_DIR ")\n"
+	"      --keep-temp        keep the generated C and say where\n"
+	"  -h, --help             show this help\n";
+
+static const char verify_usage[] =
+	"Usage: nojit vk verify --trust PUB|DIR [--list] APP\n"
+	"\n"
+	"Check that APP's trailer is signed by a trusted key and that the image\n"
+	"hashes to what the trailer lists. Exit 0 valid, 1 not.\n"
+	"\n"
+	"  -t, --trust PUB|DIR  trusted public key file or directory\n"
+	"  -l, --list           list the modules\n"
+	"  -h, --help           show this help\n";
+
+static void hex(const uint8_t *b, size_t n, char *out)
+{
+	sodium_bin2hex(out, 2 * n + 1, b, n);
+}
+
+static struct json_object *trailer_json(const char *file, const struct vk_trailer *t)
+{
+	struct json_object *o = json_object_new_object(), *mods = json_object_new_array();
+	char h[65];
+
+	json_object_object_add(o, "file", json_object_new_string(file));
+	json_object_object_add(o, "valid", json_object_new_boolean(true));
+	json_object_object_add(o, "key_id", json_object_new_string(t->key_id));
+	hex(t->image_sha256, 32, h);
+	json_object_object_add(o, "image_sha256", json_object_new_string(h));
+	json_object_object_add(o, "image_len", json_object_new_int64(t->image_len));
+	for (uint32_t i = 0; i < t->n_modules; i++) {
+		struct json_object *m = json_object_new_object();
+
+		json_object_object_add(m, "name", json_object_new_string(t->modules[i].name));
+		hex(t->modules[i].wasm_sha256, 32, h);
+		json_object_object_add(m, "wasm_sha256", json_object_new_string(h));
+		json_object_array_add(mods, m);
+	}
+	json_object_object_add(o, "modules", mods);
+	return o;
+}
+
+static void trailer_text(const char *file, const struct vk_trailer *t, bool list)
+{
+	char h[65];
+
+	hex(t->image_sha256, 32, h);
+	printf("%s: OK, %u module%s, image sha256 %s, signed by key %s\n", file, t->n_modules,
+	       t->n_modules == 1 ? "" : "s", h, t->key_id);
+	for (uint32_t i = 0; list && i < t->n_modules; i++) {
+		hex(t->modules[i].wasm_sha256, 32, h);
+		printf("%s %s\n", h, t->modules[i].name);
+	}
+}
+
+/* "NAME=FILE", or FILE whose base name minus ".wasm" is the name. */
+static int module_arg(char *arg, bool named, struct vk_build_module *m)
+{
+	char *eq = named ? strchr(arg, '=') : NULL, *base, *dot;
+
+	if (named) {
+		if (!eq || eq == arg || !eq[1])
+			return -EINVAL;
+		*eq = '\0';
+		m->name = arg;
+		m->path = eq + 1;
+		return 0;
+	}
+	m->path = arg;
+	base = strrchr(arg, '/');
+	base = strdup(base ? base + 1 : arg);
+	if (!base)
+		return -ENOMEM;
+	dot = strrchr(base, '.');
+	if (dot && !strcmp(dot, ".wasm"))
+		*dot = '\0';
+	m->name = base;
+	return 0;
+}
+
+static int do_build(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "trust", required_argument, NULL, 't' },
+		{ "runtime", required_argument, NULL, 'r' },
+		{ "keep-temp", no_argument, NULL, 'K' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	_cleanup_free_ struct vk_build_module *mods = calloc(argc, sizeof(*mods));
+	const char *key_path = NULL, *trust_path = NULL;
+	struct vk_build_opts o = { .runtime_dir = NOJIT_VK_RUNTIME_DIR };
+	_cleanup_seckey_ struct nojit_seckey key = {};
+	struct nojit_trust trust = {};
+	static struct vk_trailer t;
+	struct nojit_err err;
+	size_t n = 0;
+	int c, r;
+
+	if (!mods) {
+		cli_error("out of memory");
+		return EXIT_FAILED;
+	}
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "k:o:n:t:r:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			key_path = optarg;
+			break;
+		case 'o':
+			o.output = optarg;
+			break;
+		case 'n':
+			if (module_arg(optarg, true, &mods[n++]))
+				return cli_usage_error(build_usage, "--name '%s': want NAME=MODULE.wasm",
+						       optarg);
+			break;
+		case 't':
+			trust_path = optarg;
+			break;
+		case 'r':
+			o.runtime_dir = optarg;
+			break;
+		case 'K':
+			o.keep_temp = true;
+			break;
+		case 'h':
+			printf("%s", build_usage);
+			return EXIT_OK;
+		default:
+			fprintf(stderr, "%s", build_usage);
+			return EXIT_USAGE;
+		}
+	}
+	for (; optind < argc; optind++)
+		if (module_arg(argv[optind], false, &mods[n++])) {
+			cli_error("out of memory");
+			return EXIT_FAILED;
+		}
+	if (!key_path)
+		return cli_usage_error(build_usage, "--key KEY is required");
+	if (!o.output)
+		return cli_usage_error(build_usage, "-o APP is required");
+	if (!n)
+		return cli_usage_error(build_usage, "no MODULE.wasm given");
+
+	r = key_load_secret(key_path, &key, &err);
+	if (!r && trust_path)
+		r = trust_load(trust_path, &trust, &err);
+	if (r) {
+		cli_error("%s", err.msg);
+		return EXIT_FAILED;
+	}
+	if (!trust_path) {
+		trust.keys = malloc(sizeof(*trust.keys));
+		if (!trust.keys) {
+			cli_error("out of memory");
+			return EXIT_FAILED;
+		}
+		trust.keys[0] = key.pub;
+		trust.n_keys = 1;
+	}
+	o.modules = mods;
+	o.n_modules = n;
+	o.key = &key;
+	o.embed = &trust;
+	r = vk_build(&o, &t, &err);
+	trust_free(&trust);
+	if (r) {
+		cli_error("vk build: %s", err.msg);
+		return EXIT_FAILED;
+	}
+	if (arg_json)
+		cli_json_print(trailer_json(o.output, &t));
+	else
+		trailer_text(o.output, &t, true);
+	return EXIT_OK;
+}
+
+static int do_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "trust", required_argument, NULL, 't' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *trust_path = NULL, *file;
+	struct nojit_trust trust = {};
+	_cleanup_close_ int fd = -1;
+	static struct vk_trailer t;
+	struct nojit_err err;
+	bool list = false;
+	int c, r;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "t:lh", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			trust_path = optarg;
+			break;
+		case 'l':
+			list = true;
+			break;
+		case 'h':
+			printf("%s", verify_usage);
+			return EXIT_OK;
+		default:
+			fprintf(stderr, "%s", verify_usage);
+			return EXIT_USAGE;
+		}
+	}
+	if (!trust_path)
+		return cli_usage_error(verify_usage, "--trust PUB|DIR is required");
+	if (optind + 1 != argc)
+		return cli_usage_error(verify_usage, "want exactly one APP");
+	file = argv[optind];
+	r = trust_load(trust_path, &trust, &err);
+	if (!r) {
+		fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		r = fd < 0 ? nojit_err_set(&err, -errno, "%s: %s", file, strerror(errno)) :
+			     vk_verify_fd(fd, file, &trust, NULL, 0, &t, &err);
+	}
+	trust_free(&trust);
+	if (r) {
+		if (arg_json) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "file", json_object_new_string(file));
+			json_object_object_add(o, "valid", json_object_new_boolean(false));
+			json_object_object_add(o, "error", json_object_new_string(err.msg));
+			cli_json_print(o);
+		} else {
+			cli_error("%s", err.msg);
+		}
+		return EXIT_FAILED;
+	}
+	if (arg_json)
+		cli_json_print(trailer_json(file, &t));
+	else
+		trailer_text(file, &t, list);
+	return EXIT_OK;
+}
+
+static int vk_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("%s", vk_usage);
+	return EXIT_OK;
+}
+
+int do_vk(int argc, char **argv)
+{
+	static const struct cli_cmd cmds[] = {
+		{ "build", do_build, "compile wasm modules into one signed megabinary" },
+		{ "verify", do_verify, "check a megabinary's signed trailer" },
+		{ "run", do_vk_run, "run a module of a verified megabinary, confined" },
+		{ "help", vk_help, "show this help" },
+		{}
+	};
+
+	if (argc < 2) {
+		fprintf(stderr, "%s", vk_usage);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return vk_help(argc, argv);
+	return cli_dispatch(cmds, "vk", argc - 1, argv + 1);
+}

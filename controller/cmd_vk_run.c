@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nojit vk run: verify a megabinary with the operator's trust store, then
+ * run one of its modules under every confinement layer available, in a
+ * transient cgroup whose hash gate allows the megabinary and nothing else.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sodium.h>
+
+#include "audit_log.h"
+#include "cli.h"
+#include "cmd.h"
+#include "enforce_cgroup.h"
+#include "run.h"
+#include "sha256.h"
+#include "vk_audit.h"
+#include "vk_build.h"
+
+static const char vk_run_usage[] =
+	"Usage: nojit vk run --trust PUB|DIR [--layers LIST] [--allow-missing]\n"
+	"                    [--cgroup-parent DIR] [--dir HOST[:GUEST]]... [--env K=V]...\n"
+	"                    [--audit-log FILE --audit-key KEY] APP -- MODULE [ARGS...]\n"
+	"\n"
+	"Check APP's signed trailer against the trust store, then run MODULE of\n"
+	"it confined: bpf-lsm with a hash gate that lists APP alone, and the\n"
+	"host layers (nojit run --help). Exits with the module's status.\n"
+	"\n"
+	"  -t, --trust PUB|DIR     keys a megabinary must be signed by\n"
+	"  -l, --layers LIST       as nojit run (default: every available layer)\n"
+	"  -m, --allow-missing     run even if a requested layer is unavailable\n"
+	"  -c, --cgroup-parent DIR as nojit run\n"
+	"  -d, --dir HOST[:GUEST]  preopen HOST for the guest (repeatable)\n"
+	"  -e, --env K=V           guest environment variable (repeatable)\n"
+	"  -a, --audit-log FILE    append the vkernel's audit events to this signed\n"
+	"                          log (docs/audit-log.md); default: JSON on stderr\n"
+	"  -k, --audit-key KEY     secret key that seals the log\n"
+	"  -h, --help              show this help\n";
+
+struct pump {
+	int fd;
+	struct audit_log *log;
+	const char *app;
+	__u64 cgroup_id;
+	__u64 records, failed;
+};
+
+/* Read the megabinary's event lines and put each into the signed log. */
+static void *pump_events(void *arg)
+{
+	struct pump *p = arg;
+	_cleanup_fclose_ FILE *f = fdopen(p->fd, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f)
+		return NULL;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		struct nojit_err err;
+
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (vk_audit_append(p->log, line, p->app, p->cgroup_id, &err)) {
+			fprintf(stderr, "nojit: vk audit: %s\n", err.msg);
+			p->failed++;
+		} else {
+			p->records++;
+		}
+	}
+	free(line);
+	return NULL;
+}
+
+static void on_started(void *ctx, const struct run_state *st)
+{
+	struct pump *p = ctx;
+
+	p->cgroup_id = st->cgroup_id;
+	for (unsigned int bit = 1; bit & CONFINE_ALL; bit <<= 1)
+		fprintf(stderr, "nojit: layer %s: %s\n", confine_layer_name(bit),
+			st->applied & bit ? "active" : "off");
+	if (st->failure[0])
+		cli_error("%s", st->failure);
+}
+
+/* A one-entry manifest: the megabinary, whose bytes were just verified. */
+static int app_manifest(int fd, const char *path, struct nojit_manifest **ret,
+			struct nojit_err *err)
+{
+	struct nojit_manifest *m = calloc(1, sizeof(*m));
+	__u8 buf[1 << 16];
+	int r;
+
+	if (!m || !(m->entries = calloc(1, sizeof(*m->entries))) ||
+	    !(m->name = strdup("vk run")) || !(m->entries[0].path = strdup(path))) {
+		manifest_free(m);
+		return nojit_err_set(err, -ENOMEM, "out of memory");
+	}
+	m->n_entries = 1;
+	m->entries[0].kind = NOJIT_KIND_ANY;
+	m->mode = NOJIT_MODE_ENFORCE;
+	if (lseek(fd, 0, SEEK_SET) < 0 ||
+	    (r = sha256_fd(fd, m->entries[0].sha256, buf, sizeof(buf), NULL, NULL))) {
+		r = -errno;
+		manifest_free(m);
+		return nojit_err_set(err, r, "%s: hashing: %s", path, strerror(-r));
+	}
+	*ret = m;
+	return 0;
+}
+
+int do_vk_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "trust", required_argument, NULL, 't' },
+		{ "layers", required_argument, NULL, 'l' },
+		{ "allow-missing", no_argument, NULL, 'm' },
+		{ "cgroup-parent", required_argument, NULL, 'c' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "audit-log", required_argument, NULL, 'a' },
+		{ "audit-key", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *trust_path = NULL, *audit_path = NULL, *audit_key = NULL;
+	unsigned int layers = CONFINE_ALL, available = 0;
+	struct run_opts o = { .hash_source = NOJIT_HASH_SOURCE_IMA };
+	_cleanup_free_ char **cmd = calloc(2 * argc + 6, sizeof(*cmd));
+	_cleanup_free_ char **guest_opts = calloc(2 * argc, sizeof(*guest_opts));
+	_cleanup_free_ char *app = NULL, *app_dir = NULL;
+	_cleanup_seckey_ struct nojit_seckey key = {};
+	struct nojit_manifest *man = NULL;
+	struct pump pump = { .fd = -1 };
+	bool explicit = false, allow_missing = false;
+	struct nojit_trust trust = {};
+	_cleanup_close_ int fd = -1;
+	static struct vk_trailer t;
+	size_t n_cmd = 0, n_guest_opts = 0;
+	int c, r, first, ret = EXIT_FAILED, pipefd[2] = { -1, -1 };
+	const char *exec_paths[1];
+	char audit_fd_arg[32];
+	struct nojit_err err;
+	struct run_state st;
+	pthread_t thread;
+	bool pumping = false;
+
+	if (!cmd || !guest_opts) {
+		cli_error("out of memory");
+		return EXIT_FAILED;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+t:l:mc:d:e:a:k:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			trust_path = optarg;
+			break;
+		case 'l':
+			if (confine_layers_parse(optarg, &layers, &err))
+				return cli_usage_error(vk_run_usage, "--layers: %s", err.msg);
+			explicit = true;
+			break;
+		case 'm':
+			allow_missing = true;
+			break;
+		case 'c':
+			o.cgroup_parent = optarg;
+			break;
+		case 'd':
+			guest_opts[n_guest_opts++] = "--dir";
+			guest_opts[n_guest_opts++] = optarg;
+			break;
+		case 'e':
+			guest_opts[n_guest_opts++] = "--env";
+			guest_opts[n_guest_opts++] = optarg;
+			break;
+		case 'a':
+			audit_path = optarg;
+			break;
+		case 'k':
+			audit_key = optarg;
+			break;
+		case 'h':
+			printf("%s", vk_run_usage);
+			return EXIT_OK;
+		default:
+			fprintf(stderr, "%s", vk_run_usage);
+			return EXIT_USAGE;
+		}
+	}
+	if (!trust_path)
+		return cli_usage_error(vk_run_usage, "--trust PUB|DIR is required");
+	if (!!audit_path != !!audit_key)
+		return cli_usage_error(vk_run_usage, "--audit-log and --audit-key go together");
+	if (optind >= argc)
+		return cli_usage_error(vk_run_usage, "no APP given");
+	first = optind + 1;
+	if (first < argc && !strcmp(argv[first], "--"))
+		first++;
+	if (first >= argc)
+		return cli_usage_error(vk_run_usage, "no MODULE given (APP -- MODULE [ARGS...])");
+
+	/* Verify before anything else happens. */
+	app = realpath(argv[optind], NULL);
+	if (!app) {
+		cli_error("%s: %s", argv[optind], strerror(errno));
+		return EXIT_FAILED;
+	}
+	r = trust_load(trust_path, &trust, &err);
+	if (!r) {
+		fd = open(app, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		r = fd < 0 ? nojit_err_set(&err, -errno, "%s: %s", app, strerror(errno)) :
+			     vk_verify_fd(fd, app, &trust, NULL, 0, &t, &err);
+	}
+	trust_free(&trust);
+	if (!r)
+		r = vk_check_segments(fd, app, &err);
+	if (r) {
+		cli_error("refusing to run %s: %s", argv[optind], err.msg);
+		return EXIT_FAILED;
+	}
+
+	for (unsigned int bit = 1; bit & CONFINE_ALL; bit <<= 1) {
+		struct nojit_err why;
+
+		if (!(layers & bit))
+			continue;
+		if (!confine_probe(bit, &why))
+			available |= bit;
+		else if (explicit && !allow_missing) {
+			cli_error("layer %s is unavailable: %s", confine_layer_name(bit), why.msg);
+			return EXIT_FAILED;
+		} else {
+			fprintf(stderr, "nojit: layer %s: unavailable: %s\n", confine_layer_name(bit),
+				why.msg);
+		}
+	}
+	o.layers = available;
+	if ((o.layers & CONFINE_BPF_LSM) && app_manifest(fd, app, &man, &err)) {
+		cli_error("%s", err.msg);
+		return EXIT_FAILED;
+	}
+	o.manifest = man;
+	app_dir = strdup(app);
+	if (!app_dir) {
+		cli_error("out of memory");
+		goto out;
+	}
+	*strrchr(app_dir, '/') = '\0';
+	exec_paths[0] = app_dir[0] ? app_dir : "/";
+	o.exec_paths = exec_paths;
+	o.n_exec_paths = 1;
+
+	if (audit_path) {
+		r = key_load_secret(audit_key, &key, &err);
+		if (!r)
+			r = audit_log_open(audit_path, &key, NULL, &pump.log, NULL, &err);
+		if (r) {
+			cli_error("audit log %s: %s", audit_path, err.msg);
+			goto out;
+		}
+		/* Not close-on-exec on the write end: the megabinary writes its events there. */
+		if (pipe(pipefd)) {
+			cli_error("pipe: %s", strerror(errno));
+			goto out;
+		}
+		fcntl(pipefd[0], F_SETFD, FD_CLOEXEC);
+		snprintf(audit_fd_arg, sizeof(audit_fd_arg), "%d", pipefd[1]);
+	}
+	cmd[n_cmd++] = app;
+	for (size_t i = 0; i < n_guest_opts; i++)
+		cmd[n_cmd++] = guest_opts[i];
+	if (audit_path) {
+		cmd[n_cmd++] = "--audit-fd";
+		cmd[n_cmd++] = audit_fd_arg;
+	}
+	cmd[n_cmd++] = "--";
+	for (int i = first; i < argc; i++)
+		cmd[n_cmd++] = argv[i];
+	cmd[n_cmd] = NULL;
+	o.cmd = cmd;
+	o.on_started = on_started;
+	o.ctx = &pump;
+	pump.app = app;
+	if (audit_path) {
+		pump.fd = pipefd[0];
+		if (pthread_create(&thread, NULL, pump_events, &pump)) {
+			cli_error("cannot start the audit reader");
+			goto out;
+		}
+		pumping = true;
+		pipefd[0] = -1;
+	}
+	r = run_confined(&o, &st, &err);
+	if (pipefd[1] >= 0) {
+		close(pipefd[1]);
+		pipefd[1] = -1;
+	}
+	if (pumping)
+		pthread_join(thread, NULL);
+	if (r) {
+		cli_error("%s", err.msg);
+		goto out;
+	}
+	ret = st.status;
+out:
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	if (pump.log && audit_log_close(pump.log, &err))
+		cli_error("audit log %s: %s", audit_path, err.msg);
+	manifest_free(man);
+	return ret;
+}

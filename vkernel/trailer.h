@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The signed trailer of a vkernel megabinary (docs/vkernel.md).
+ *
+ *   APP = IMAGE || TRAILER || FOOTER
+ *   FOOTER  (16 bytes): u64 trailer length, "NJVKEND1"
+ *   TRAILER: "NJVKTRL1", u32 version (1), u32 module count,
+ *            u64 image length, u8 image SHA-256[32], char key id[16],
+ *            count x { char name[64] (NUL padded), u8 wasm SHA-256[32] },
+ *            u8 Ed25519 signature[64]
+ * Integers are little endian. The signature covers VK_TRAILER_CONTEXT
+ * followed by every trailer byte before it; the image hash covers the
+ * first image-length bytes of the file, which must be all of it but the
+ * trailer and footer.
+ */
+#ifndef NOJIT_VK_TRAILER_H
+#define NOJIT_VK_TRAILER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keys.h"
+#include "util.h"
+
+#define VK_TRAILER_MAGIC	"NJVKTRL1"
+#define VK_FOOTER_MAGIC		"NJVKEND1"
+#define VK_TRAILER_CONTEXT	"nojit-vk-trailer-v1\n"
+#define VK_TRAILER_VERSION	1
+#define VK_NAME_MAX		64	/* including the NUL */
+#define VK_MAX_MODULES		256
+#define VK_FOOTER_LEN		16
+#define VK_HEAD_LEN		(8 + 4 + 4 + 8 + 32 + NOJIT_KEY_ID_LEN)
+#define VK_ENTRY_LEN		(VK_NAME_MAX + 32)
+#define VK_TRAILER_LEN(n)	(VK_HEAD_LEN + (size_t)(n) * VK_ENTRY_LEN + NOJIT_SIG_LEN)
+
+struct vk_trailer_module {
+	char name[VK_NAME_MAX];
+	uint8_t wasm_sha256[32];
+};
+
+struct vk_trailer {
+	uint32_t version;
+	uint32_t n_modules;
+	uint64_t image_len;
+	uint8_t image_sha256[32];
+	char key_id[NOJIT_KEY_ID_LEN + 1];
+	struct vk_trailer_module modules[VK_MAX_MODULES];
+	uint8_t sig[NOJIT_SIG_LEN];
+};
+
+/* A module name: 1-63 of [A-Za-z0-9._-], not starting with '.' or '-'. */
+bool vk_name_valid(const char *name);
+
+/* Serialize T (signature included) into BUF of VK_TRAILER_LEN(n) + VK_FOOTER_LEN bytes. */
+size_t vk_trailer_encode(const struct vk_trailer *t, uint8_t *buf);
+
+/* Sign T with K: sets key_id and sig. */
+int vk_trailer_sign(struct vk_trailer *t, const struct nojit_seckey *k);
+
+/*
+ * Read and parse the trailer of the megabinary open at FD (its whole
+ * length is checked against the footer and the recorded image length).
+ * Does not check the signature or the image hash. NAME is for messages.
+ */
+int vk_trailer_read(int fd, const char *name, struct vk_trailer *t, struct nojit_err *err);
+
+/*
+ * Full verification of the megabinary at FD: parse, signature by a key of
+ * TRUST (or by one of N_KEYS raw public keys in KEYS when TRUST is NULL),
+ * and the image hash. On success T holds the verified trailer.
+ */
+int vk_verify_fd(int fd, const char *name, const struct nojit_trust *trust,
+		 const uint8_t (*keys)[32], size_t n_keys, struct vk_trailer *t,
+		 struct nojit_err *err);
+
+#endif
