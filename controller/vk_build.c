@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "vk_build.h"
+#include "vk_wasm.h"
 
 extern char **environ;
 
@@ -127,10 +128,35 @@ static int stage_module(struct work *w, size_t i, struct nojit_err *err)
 	if (len < sizeof(magic) || memcmp(buf, magic, sizeof(magic)))
 		return nojit_err_set(err, -ENOEXEC, "%s: not a WebAssembly binary module (version 1)",
 				     m->path);
+	r = vk_wasm_check_interface(buf, len, m->path, err);
+	if (r)
+		return r;
 	crypto_hash_sha256(w->wasm_sha256[i], buf, len);
 	if (path_fmt(path, sizeof(path), "%s/m%zu.wasm", w->dir, i))
 		return nojit_err_set(err, -ENAMETOOLONG, "work directory path too long");
 	return write_file_atomic(path, buf, len, 0600, err);
+}
+
+/* A wasm2c import or export comment naming plain identifiers and nothing else. */
+static bool plain_comment(const char *line)
+{
+	const char *p = line + 10;
+	int quoted = 0;
+
+	while (*p == ' ' || *p == '\'') {
+		const char *q;
+
+		if (*p++ == ' ')
+			continue;
+		for (q = p; (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+			    (*q >= '0' && *q <= '9') || *q == '_'; q++)
+			;
+		if (q == p || *q != '\'')
+			return false;
+		p = q + 1;
+		quoted++;
+	}
+	return quoted == (line[3] == 'i' ? 2 : 1) && !strcmp(p, "*/\n");
 }
 
 static int find_import(const char *mangled)
@@ -154,8 +180,9 @@ static int scan_header(struct work *w, size_t i, struct nojit_err *err)
 {
 	const char *name = w->o->modules[i].path;
 	char path[4096], line[1024], proto[64], start[64], memory[64];
-	bool have_start = false, have_memory = false, have_inst = false;
+	bool have_start = false, have_memory = false, have_inst = false, unknown_instance = false;
 	_cleanup_fclose_ FILE *f = NULL;
+	char bad_import[520] = "";
 
 	snprintf(proto, sizeof(proto), "void Z_m%zu_instantiate(", i);
 	snprintf(start, sizeof(start), "void Z_m%zuZ__start(", i);
@@ -168,15 +195,19 @@ static int scan_header(struct work *w, size_t i, struct nojit_err *err)
 	while (fgets(line, sizeof(line), f)) {
 		char mod[256], fn[256];
 
+		if (!strncmp(line, "/* import:", 10) || !strncmp(line, "/* export:", 10)) {
+			/* The names were checked in the wasm; this is the second look. */
+			if (!plain_comment(line))
+				return nojit_err_set(err, -EINVAL, "%s: unexpected wasm2c output: %.80s",
+						     name, line);
+		}
 		if (sscanf(line, "/* import: '%255[^']' '%255[^']' */", mod, fn) == 2) {
 			bool ok = false;
 
 			for (size_t k = 0; k < ARRAY_SIZE(provided_imports); k++)
 				ok |= !strcmp(mod, provided_imports[k]);
-			if (!ok)
-				return nojit_err_set(err, -ENOENT,
-						     "%s imports %s.%s; the vkernel provides only wasi_snapshot_preview1 and nojit",
-						     name, mod, fn);
+			if (!ok && !bad_import[0])
+				snprintf(bad_import, sizeof(bad_import), "%s.%s", mod, fn);
 		} else if (!strncmp(line, proto, strlen(proto))) {
 			char *p = line + strlen(proto), *end = strchr(p, ')'), *arg;
 
@@ -190,11 +221,14 @@ static int scan_header(struct work *w, size_t i, struct nojit_err *err)
 				while (*arg == ' ')
 					arg++;
 				k = find_import(arg);
-				if (k < 0)
-					return nojit_err_set(err, -ENOENT, "%s: imports from %s, which the vkernel does not provide",
-							     name, arg);
-				w->imports[i][w->n_imports[i]++] = k;
+				if (k < 0 || w->n_imports[i] >= (int)ARRAY_SIZE(provided_imports))
+					unknown_instance = true;
+				else
+					w->imports[i][w->n_imports[i]++] = k;
 			}
+			if (have_inst)
+				return nojit_err_set(err, -EINVAL, "%s: two instantiate functions in wasm2c's output",
+						     name);
 			have_inst = true;
 		} else if (!strncmp(line, start, strlen(start))) {
 			have_start = true;
@@ -202,6 +236,11 @@ static int scan_header(struct work *w, size_t i, struct nojit_err *err)
 			have_memory = true;
 		}
 	}
+	/* Named by the import itself, which wasm2c declares after instantiate. */
+	if (bad_import[0] || unknown_instance)
+		return nojit_err_set(err, -ENOENT,
+				     "%s imports %s; the vkernel provides only wasi_snapshot_preview1 and nojit",
+				     name, bad_import[0] ? bad_import : "from an unknown module");
 	if (!have_inst)
 		return nojit_err_set(err, -EINVAL, "%s: no instantiate function in wasm2c's output", name);
 	if (!have_start || !have_memory)
