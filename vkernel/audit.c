@@ -5,18 +5,27 @@
  * strings we log: nothing it sends can end the string or the line.
  */
 #include <errno.h>
-#include <stdio.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "audit.h"
 
-static int audit_fd = 2;
+static int audit_fd = -1;	/* private: in no guest's fd table */
 static unsigned long audit_lost;
 
-void vk_audit_set_fd(int fd)
+int vk_audit_set_fd(int fd)
 {
-	audit_fd = fd;
+	/* A copy above 0-2: a guest that frees its fd 2 never gets this one. */
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+	if (copy < 0)
+		return -errno;
+	if (audit_fd >= 0)
+		close(audit_fd);
+	audit_fd = copy;
+	return 0;
 }
 
 unsigned long vk_audit_lost(void)
@@ -57,7 +66,9 @@ size_t vk_json_escape(char *out, size_t outlen, const char *s, size_t len, size_
 		memcpy(out + o, buf, n);
 		o += n;
 	}
-	if (capped || i < len) {
+	/* The loop kept o + 4 < outlen, except with nothing copied into an
+	 * out shorter than "...": the mark is then left out. */
+	if ((capped || i < len) && o + 4 <= outlen) {
 		memcpy(out + o, "...", 3);
 		o += 3;
 	}
@@ -65,52 +76,80 @@ size_t vk_json_escape(char *out, size_t outlen, const char *s, size_t len, size_
 	return o;
 }
 
-static int append(char *buf, size_t size, size_t *off, const char *key,
-		  const char *val, size_t len)
+/*
+ * The event is built with memcpy only (no stdio, no malloc, no locks):
+ * it is also written on the trap path, after wasm-rt's signal handler
+ * jumped out of whatever the process was doing.
+ */
+struct line {
+	char buf[8192];
+	size_t off;
+	bool full;
+};
+
+static void put(struct line *l, const char *s, size_t n)
+{
+	if (l->full || n >= sizeof(l->buf) - l->off) {
+		l->full = true;
+		return;
+	}
+	memcpy(l->buf + l->off, s, n);
+	l->off += n;
+}
+
+static void put_str(struct line *l, const char *key, const char *val, size_t len)
 {
 	char esc[VK_AUDIT_MAX_STR * 6 + 8];
-	int n;
+	size_t n = vk_json_escape(esc, sizeof(esc), val, len, VK_AUDIT_MAX_STR);
 
-	vk_json_escape(esc, sizeof(esc), val, len, VK_AUDIT_MAX_STR);
-	n = snprintf(buf + *off, size - *off, ",\"%s\":\"%s\"", key, esc);
-	if (n < 0 || (size_t)n >= size - *off)
-		return -ENOSPC;
-	*off += (size_t)n;
-	return 0;
+	put(l, ",\"", 2);
+	put(l, key, strlen(key));
+	put(l, "\":\"", 3);
+	put(l, esc, n);
+	put(l, "\"", 1);
+}
+
+static void put_ulong(struct line *l, const char *key, unsigned long v)
+{
+	char digits[24];
+	size_t n = sizeof(digits);
+
+	do
+		digits[--n] = (char)('0' + v % 10);
+	while ((v /= 10) && n > 0);
+	put(l, ",\"", 2);
+	put(l, key, strlen(key));
+	put(l, "\":", 2);
+	put(l, digits + n, sizeof(digits) - n);
 }
 
 int vk_audit_emit(const struct vk_audit_event *ev)
 {
-	char buf[8192];
-	size_t off = 0;
-	int n, r = 0;
+	static const char head[] = "{\"source\":\"vkernel\"";
+	struct line l = { .off = 0 };
 	ssize_t w;
 
-	n = snprintf(buf, sizeof(buf), "{\"source\":\"vkernel\"");
-	off = (size_t)n;
-	r |= append(buf, sizeof(buf), &off, "event", ev->event, strlen(ev->event));
-	r |= append(buf, sizeof(buf), &off, "module", ev->module ? ev->module : "",
-		    ev->module ? strlen(ev->module) : 0);
-	n = snprintf(buf + off, sizeof(buf) - off, ",\"pid\":%ld", (long)getpid());
-	off += (size_t)n;
+	put(&l, head, sizeof(head) - 1);
+	put_str(&l, "event", ev->event, strlen(ev->event));
+	put_str(&l, "module", ev->module ? ev->module : "", ev->module ? strlen(ev->module) : 0);
+	put_ulong(&l, "pid", (unsigned long)getpid());
 	if (ev->reason)
-		r |= append(buf, sizeof(buf), &off, "reason", ev->reason, strlen(ev->reason));
+		put_str(&l, "reason", ev->reason, strlen(ev->reason));
 	if (ev->target)
-		r |= append(buf, sizeof(buf), &off, "target", ev->target, ev->target_len);
+		put_str(&l, "target", ev->target, ev->target_len);
 	if (ev->sha256)
-		r |= append(buf, sizeof(buf), &off, "sha256", ev->sha256, strlen(ev->sha256));
+		put_str(&l, "sha256", ev->sha256, strlen(ev->sha256));
 	if (ev->kind)
-		r |= append(buf, sizeof(buf), &off, "kind", ev->kind, strlen(ev->kind));
-	if (r || off + 3 > sizeof(buf)) {
+		put_str(&l, "kind", ev->kind, strlen(ev->kind));
+	put(&l, "}\n", 2);
+	if (l.full) {
 		audit_lost++;
 		return -ENOSPC;
 	}
-	memcpy(buf + off, "}\n", 3);
-	off += 2;
 	do
-		w = write(audit_fd, buf, off);
+		w = write(audit_fd, l.buf, l.off);
 	while (w < 0 && errno == EINTR);
-	if (w != (ssize_t)off) {
+	if (w != (ssize_t)l.off) {
 		audit_lost++;
 		return w < 0 ? -errno : -EIO;
 	}

@@ -28,8 +28,14 @@ struct vk_audit_event {
 	const char *kind;	/* NULL: left out */
 };
 
-/* Where events go (default 2). */
-void vk_audit_set_fd(int fd);
+/*
+ * Where events go: a private copy of fd (F_DUPFD_CLOEXEC, >= 3), kept
+ * out of every guest's fd table, so a guest can neither close it nor
+ * have a file of its own take its number. fd is the caller's (2 by
+ * default: then the guest's stderr shares the file, see main.c).
+ * 0 or -errno; until it succeeds, events are lost (counted).
+ */
+int vk_audit_set_fd(int fd);
 /* Write one event. 0 or -errno; a failure is counted, never fatal. */
 int vk_audit_emit(const struct vk_audit_event *ev);
 /* Events that could not be written. */

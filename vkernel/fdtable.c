@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The guest's fd table: guest fd N is fds[N]. 0-2 are the host's stdio,
- * preopened directories follow from 3, path_open takes the lowest free
- * slot. Only fds in this table are reachable from a guest: the audit fd
- * and anything else the host holds are not.
+ * The guest's fd table: guest fd N is fds[N]. 0-2 are private copies of
+ * the host's stdio, preopened directories follow from 3, path_open takes
+ * the lowest free slot. Only fds in this table are reachable from a
+ * guest: the audit fd, the host's own 0-2 and anything else the host
+ * holds are not.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -83,6 +84,7 @@ int vk_fdtable_add(struct vk_guest *g, int host_fd)
 		close(host_fd);
 		return r;
 	}
+	g->fds[slot].path_root = true;
 	return slot;
 }
 
@@ -93,9 +95,30 @@ int vk_fdtable_init_stdio(struct vk_guest *g)
 	r = fdtable_slot(g, 0);
 	if (r < 0)
 		return r;
-	for (fd = 0; fd < 3; fd++)
-		if (fd_fill(&g->fds[fd], fd) < 0)
-			g->fds[fd].host_fd = -1;	/* closed on the host: stays free */
+	for (fd = 0; fd < 3; fd++) {
+		int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+		if (copy < 0) {
+			if (errno != EBADF)
+				return -errno;
+			/* Closed on the host: the guest slot stays free and the
+			 * lowest free host fd, fd itself, is held on /dev/null. */
+			r = open("/dev/null", O_RDWR | O_CLOEXEC);
+			if (r < 0)
+				return -errno;
+			if (r != fd) {
+				close(r);
+				return -EBADF;
+			}
+			continue;
+		}
+		r = fd_fill(&g->fds[fd], copy);
+		if (r < 0) {
+			close(copy);
+			return r;
+		}
+		g->fds[fd].stdio = true;
+	}
 	return 0;
 }
 
@@ -123,6 +146,7 @@ int vk_fdtable_add_preopen(struct vk_guest *g, int dir_fd, const char *guest_pat
 		return r < 0 ? r : -ENOTDIR;
 	}
 	g->fds[slot].preopen = name;
+	g->fds[slot].path_root = true;
 	return slot;
 }
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "guest.h"
@@ -100,6 +101,28 @@ static const char *trap_reason(int trap)
 	}
 }
 
+/* "nojit-vk: NAME trapped: WHAT" on stderr by write(2) alone. */
+static void trap_message(const char *name, const char *what)
+{
+	const char *parts[] = { "nojit-vk: ", name, " trapped: ", what, "\n" };
+	char buf[512];
+	size_t off = 0, i, n;
+	ssize_t w;
+
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		n = strlen(parts[i]);
+		if (n > sizeof(buf) - 1 - off)
+			n = sizeof(buf) - 1 - off;
+		memcpy(buf + off, parts[i], n);
+		off += n;
+	}
+	if (buf[off - 1] != '\n')
+		buf[off++] = '\n';
+	do
+		w = write(STDERR_FILENO, buf, off);
+	while (w < 0 && errno == EINTR);
+}
+
 void vk_guest_run(struct vk_guest *g)
 {
 	const struct vk_module *m = g->module;
@@ -116,14 +139,13 @@ void vk_guest_run(struct vk_guest *g)
 
 	trap = sigsetjmp(wasm_rt_jmp_buf, 1);
 	if (trap) {
-		const char *reason = trap_reason(trap);
-
-		fprintf(stderr, "nojit-vk: %s trapped: %s\n", m->name,
-			wasm_rt_strerror((wasm_rt_trap_t)trap));
+		/* Maybe out of wasm-rt's SIGSEGV handler, from inside libc: no
+		 * stdio, no malloc, no exit() handlers from here on. */
+		trap_message(m->name, wasm_rt_strerror((wasm_rt_trap_t)trap));
 		vk_audit_emit(&(struct vk_audit_event){
-			.event = "trap", .module = m->name, .reason = reason,
+			.event = "trap", .module = m->name, .reason = trap_reason(trap),
 		});
-		vk_guest_exit(g, VK_EXIT_TRAP);
+		_exit(VK_EXIT_TRAP);
 	}
 	wasm_rt_set_unwind_target(&wasm_rt_jmp_buf);
 	m->instantiate(g->instance, g);

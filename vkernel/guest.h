@@ -22,6 +22,9 @@ struct vk_fd {
 	int host_fd;		/* -1: slot free */
 	uint8_t filetype;	/* WASI filetype */
 	bool tty;		/* a terminal: no seek/tell rights */
+	bool stdio;		/* host-inherited stdio: stream calls only (wasi_fd.c) */
+	bool path_root;		/* path_* resolve beneath it: a preopen, or
+				 * opened beneath one (never stdio) */
 	char *preopen;		/* guest path of a preopened dir, else NULL */
 	DIR *dir;		/* fd_readdir stream (own fd), lazily opened */
 };
@@ -97,11 +100,21 @@ __attribute__((noreturn)) void vk_guest_run(struct vk_guest *g);
 __attribute__((noreturn)) void vk_guest_exit(struct vk_guest *g, int status);
 
 /* fdtable.c */
-/* Guest fds 0-2 are the host's 0-2 (when open). */
+/*
+ * Guest fds 0-2: private copies (F_DUPFD_CLOEXEC, >= 3) of the host's
+ * 0-2 when open, marked stdio. A host fd 0-2 that is closed stays a free
+ * guest slot and is held open on /dev/null, so nothing opened later
+ * (a guest's file, say) lands where the runtime's stderr messages go;
+ * nor does a guest's fd_close ever free a host fd 0-2. Call first,
+ * before anything else opens an fd.
+ */
 int vk_fdtable_init_stdio(struct vk_guest *g);
 /* Preopen host directory dir_fd (taken over) as guest_path: the next fd. */
 int vk_fdtable_add_preopen(struct vk_guest *g, int dir_fd, const char *guest_path);
-/* A new guest fd for host_fd (taken over; closed on failure), or -errno. */
+/*
+ * A new guest fd for host_fd (taken over; closed on failure), or -errno.
+ * host_fd was opened beneath a path root and is one itself.
+ */
 int vk_fdtable_add(struct vk_guest *g, int host_fd);
 /* The open entry for guest fd, or NULL. */
 struct vk_fd *vk_fdtable_get(struct vk_guest *g, uint32_t fd);

@@ -9,7 +9,14 @@
  * Before any guest code runs the binary verifies its own signed trailer
  * (vk_self_check) and refuses a module the trailer does not list.
  * The guest sees argv MODULE ARGS..., only the --env variables, stdio as
- * fds 0-2 and each --dir as a preopen from fd 3 on.
+ * fds 0-2 (private copies with stream rights only) and each --dir as a
+ * preopen from fd 3 on.
+ *
+ * Audit events go to a private copy of the audit fd the guest cannot
+ * reach. When that is stderr (the default) the guest's own stderr output
+ * lands there too, interleaved, and may imitate event lines: a consumer
+ * that must trust the events passes --audit-fd (nojit vk run --audit-log
+ * does).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -178,8 +185,20 @@ int main(int argc, char **argv)
 	char err[512] = "";
 	int first, r;
 
+	/* First: the guest's stdio copies, and host fds 0-2 held open. */
+	vk_guest_init(&g, NULL);
+	r = vk_fdtable_init_stdio(&g);
+	if (r < 0) {
+		fprintf(stderr, "nojit-vk: stdio: %s\n", strerror(-r));
+		return VK_EXIT_REFUSED;
+	}
 	first = parse_args(argc, argv);
-	vk_audit_set_fd(arg_audit_fd);
+	r = vk_audit_set_fd(arg_audit_fd);
+	if (r < 0) {
+		fprintf(stderr, "nojit-vk: refusing to run: audit fd %d: %s\n", arg_audit_fd,
+			strerror(-r));
+		return VK_EXIT_REFUSED;
+	}
 
 	if (sodium_init() < 0) {
 		fprintf(stderr, "nojit-vk: refusing to run: libsodium failed to initialise\n");
@@ -213,12 +232,7 @@ int main(int argc, char **argv)
 		return VK_EXIT_REFUSED;
 	}
 
-	vk_guest_init(&g, m);
-	r = vk_fdtable_init_stdio(&g);
-	if (r < 0) {
-		fprintf(stderr, "nojit-vk: %s\n", strerror(-r));
-		return VK_EXIT_REFUSED;
-	}
+	g.module = m;
 	preopen_dirs(&g);
 	vk_guest_set_args(&g, argv + first, (uint32_t)(argc - first));
 	vk_guest_set_env(&g, arg_env, arg_n_env);

@@ -67,10 +67,10 @@ static bool is_dot_or_dotdot(const char *s, size_t n)
 }
 
 int vk_path_parent(struct vk_guest *g, const char *op, int dirfd, const char *path,
-		   int *ret_dirfd, const char **ret_last)
+		   int *ret_dirfd, char **ret_last, bool *ret_slash)
 {
 	size_t len = strlen(path), end, start;
-	char *parent;
+	char *parent, *last;
 	int fd;
 
 	if (path[0] == '/') {
@@ -89,26 +89,44 @@ int vk_path_parent(struct vk_guest *g, const char *op, int dirfd, const char *pa
 
 	if (is_dot_or_dotdot(path + start, end - start)) {
 		/* "x/.." names a directory: resolve all of it, beneath. */
+		last = strdup(".");
+		if (!last)
+			return -ENOMEM;
 		fd = vk_path_open(g, op, dirfd, path, O_PATH | O_DIRECTORY, 0);
-		if (fd < 0)
+		if (fd < 0) {
+			free(last);
 			return fd;
+		}
 		*ret_dirfd = fd;
-		*ret_last = ".";
+		*ret_last = last;
+		*ret_slash = false;
 		return 0;
 	}
-	*ret_last = path + start;
-	if (start == 0) {
-		*ret_dirfd = dirfd;
-		return 0;
-	}
-	/* Resolve the parent part "a/b/" (its trailing slash is harmless). */
-	parent = strndup(path, start);
-	if (!parent)
+	/*
+	 * Without its trailing slashes: "link/" would make the kernel
+	 * follow a final symlink (out of the preopen) in a plain *at() call.
+	 */
+	last = strndup(path + start, end - start);
+	if (!last)
 		return -ENOMEM;
-	fd = open_beneath(g, op, dirfd, parent, path, O_PATH | O_DIRECTORY, 0);
-	free(parent);
-	if (fd < 0)
-		return fd;
+	if (start == 0) {
+		fd = dirfd;
+	} else {
+		/* Resolve the parent part "a/b/" (its trailing slash is harmless). */
+		parent = strndup(path, start);
+		if (!parent) {
+			free(last);
+			return -ENOMEM;
+		}
+		fd = open_beneath(g, op, dirfd, parent, path, O_PATH | O_DIRECTORY, 0);
+		free(parent);
+		if (fd < 0) {
+			free(last);
+			return fd;
+		}
+	}
 	*ret_dirfd = fd;
+	*ret_last = last;
+	*ret_slash = end < len;
 	return 0;
 }

@@ -19,12 +19,16 @@ int vk_path_open(struct vk_guest *g, const char *op, int dirfd, const char *path
 /*
  * Split path for an *at() call: *ret_dirfd is a directory beneath dirfd
  * (dirfd itself, or a new O_PATH fd the caller closes when it differs),
- * *ret_last the final component (may keep trailing slashes; "." when
- * the path ends in "." or "..", whose directory is then *ret_dirfd).
- * *ret_last points into the caller's path. 0 or -errno (-EXDEV audited).
+ * *ret_last a new string (the caller frees it) holding the final
+ * component without its trailing slashes ("." when the path ends in "."
+ * or "..", whose directory is then *ret_dirfd): a single name no *at()
+ * call follows out of *ret_dirfd when told not to follow it.
+ * *ret_slash: path had trailing slashes after that name (it must then
+ * be a directory; the caller checks that beneath, see wasi_path.c).
+ * 0 or -errno (-EXDEV audited).
  */
 int vk_path_parent(struct vk_guest *g, const char *op, int dirfd, const char *path,
-		   int *ret_dirfd, const char **ret_last);
+		   int *ret_dirfd, char **ret_last, bool *ret_slash);
 
 /* Audit an escape attempt through op on path. */
 void vk_path_escape_audit(struct vk_guest *g, const char *op, const char *path,

@@ -13,6 +13,9 @@
 #include "spawn.h"
 #include "wasi.h"
 
+/* Spawns between the first guest and this process's (0: the first guest). */
+static unsigned int spawn_depth;
+
 static struct vk_guest *nojit_guest(nojit_instance_t *inst)
 {
 	return (struct vk_guest *)inst;
@@ -29,9 +32,13 @@ static void free_argv(char **argv, uint32_t argc)
 	free(argv);
 }
 
-/* Copy argc guest C strings (u32 pointers at argv_ptr): 0 or -WASI errno. */
+/*
+ * Copy argc guest C strings (u32 pointers at argv_ptr; they may alias):
+ * 0 or -WASI errno, -E2BIG past VK_SPAWN_MAX_ARGV_BYTES in all.
+ */
 static int argv_copy(struct vk_guest *g, uint32_t argv_ptr, uint32_t argc, char ***ret)
 {
+	size_t budget = VK_SPAWN_MAX_ARGV_BYTES;	/* string bytes + NULs left */
 	char **argv;
 	uint32_t i;
 
@@ -53,13 +60,14 @@ static int argv_copy(struct vk_guest *g, uint32_t argv_ptr, uint32_t argc, char 
 			return -WASI_EFAULT;
 		}
 		avail = g->mem->size - p;
-		if (avail > VK_SPAWN_MAX_ARG)
-			avail = VK_SPAWN_MAX_ARG;
+		if (avail > budget)
+			avail = (uint32_t)budget;
 		nul = memchr(s, '\0', avail);
 		if (!nul) {
 			free_argv(argv, i);
-			return -WASI_EFAULT;
+			return avail == budget ? -WASI_E2BIG : -WASI_EFAULT;
 		}
+		budget -= (size_t)(nul - s) + 1;
 		argv[i] = strndup(s, (size_t)(nul - s));
 		if (!argv[i]) {
 			free_argv(argv, i);
@@ -134,6 +142,9 @@ uint32_t Z_nojitZ_spawn(nojit_instance_t *inst, uint32_t name_ptr, uint32_t name
 	if (!vk_module_listed(m))
 		deny(g, "spawn_denied", "not_in_trailer", name, name_len, NULL, NULL);
 
+	/* Limits, not denials: the request is for listed code. */
+	if (spawn_depth >= VK_SPAWN_MAX_DEPTH)
+		return (uint32_t)-WASI_EAGAIN;
 	r = argv_copy(g, argv_ptr, argc, &argv);
 	if (r < 0)
 		return (uint32_t)r;
@@ -147,6 +158,7 @@ uint32_t Z_nojitZ_spawn(nojit_instance_t *inst, uint32_t name_ptr, uint32_t name
 	if (pid == 0) {
 		struct vk_guest child;
 
+		spawn_depth++;
 		vk_guest_init(&child, m);
 		if (vk_fdtable_clone(&child, g) < 0)
 			_exit(VK_EXIT_REFUSED);

@@ -2,6 +2,11 @@
 /*
  * Exit statuses of a megabinary (and of a guest it runs). Shared by the
  * runtime, the guests' tests and the controller; numbers are never reused.
+ *
+ * A guest's own proc_exit status passes through unchanged, 120 and 121
+ * included: a status alone cannot tell "denied" or "trapped" from a
+ * guest that chose to exit so. The audit events ("spawn_denied",
+ * "trap", ...) are authoritative; read the status together with them.
  */
 #ifndef NOJIT_VK_EXIT_H
 #define NOJIT_VK_EXIT_H

@@ -1,5 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-/* WASI preview1: operations on open fds (fd_*). */
+/*
+ * WASI preview1: operations on open fds (fd_*).
+ *
+ * Host-inherited stdio (guest fds 0-2 as set up, wherever fd_renumber
+ * moves them) is a stream the guest may read, write and stat, nothing
+ * more: VK_STDIO_RIGHTS. Every other call on it (seek, tell, pread,
+ * pwrite, truncate, allocate, set flags or times, sync, advise, readdir)
+ * answers ENOTCAPABLE; it may be a file, an O_APPEND log or a directory
+ * the invoker shares with others. Path lookups from it are refused in
+ * wasi_path.c.
+ */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,10 +22,20 @@
 #include "wasi.h"
 #include "wasi_imports.h"
 
+#define VK_STDIO_RIGHTS	(WASI_RIGHTS_FD_READ | WASI_RIGHTS_FD_WRITE |		\
+			 WASI_RIGHTS_FD_FILESTAT_GET | WASI_RIGHTS_POLL_FD_READWRITE)
+
+/* f: the open entry for fd, for a call any fd may make (stdio too). */
 #define FD_OR_BADF(g, fd, f)				\
 	struct vk_fd *f = vk_fdtable_get((g), (fd));	\
 	if (!f)						\
 		return WASI_EBADF
+
+/* f: the open entry for fd, for a call beyond VK_STDIO_RIGHTS. */
+#define FD_NOT_STDIO(g, fd, f)				\
+	FD_OR_BADF(g, fd, f);				\
+	if (f->stdio)					\
+		return WASI_ENOTCAPABLE
 
 static uint32_t host_err(void)
 {
@@ -55,6 +75,8 @@ static uint32_t fd_io(struct vk_guest *g, enum io_op op, uint32_t fd, uint32_t i
 	ssize_t r;
 	FD_OR_BADF(g, fd, f);
 
+	if ((op == IO_PREAD || op == IO_PWRITE) && f->stdio)
+		return WASI_ENOTCAPABLE;
 	if (!vk_mem(g, ret_ptr, 4))
 		return WASI_EFAULT;
 	e = iovs_map(g, iovs, n, iov);
@@ -106,7 +128,7 @@ uint32_t WASI_IMPORT(fd_seek)(wasi_instance_t *inst, uint32_t fd, uint64_t off, 
 	struct vk_guest *g = wasi_guest(inst);
 	int w;
 	off_t r;
-	FD_OR_BADF(g, fd, f);
+	FD_NOT_STDIO(g, fd, f);
 
 	switch (whence) {
 	case WASI_WHENCE_SET: w = SEEK_SET; break;
@@ -155,11 +177,13 @@ uint32_t WASI_IMPORT(fd_renumber)(wasi_instance_t *inst, uint32_t from, uint32_t
 
 static uint64_t fd_rights(const struct vk_fd *f)
 {
-	/* Rights are not a policy here (the host fd's mode and the
-	 * preopen confinement are): report everything but what the fd
-	 * cannot do, as libc reads them (isatty: no seek/tell). */
+	/* Beyond stdio's, rights are not a policy here (the host fd's mode
+	 * and the preopen confinement are): report everything but what the
+	 * fd cannot do, as libc reads them (isatty: no seek/tell). */
 	uint64_t r = WASI_RIGHTS_ALL;
 
+	if (f->stdio)
+		return VK_STDIO_RIGHTS;
 	if (f->tty)
 		r &= ~(WASI_RIGHTS_FD_SEEK | WASI_RIGHTS_FD_TELL);
 	return r;
@@ -191,14 +215,14 @@ uint32_t WASI_IMPORT(fd_fdstat_get)(wasi_instance_t *inst, uint32_t fd, uint32_t
 	vk_store8(g, ret, f->filetype);
 	vk_store16(g, ret + 2, flags);
 	vk_store64(g, ret + 8, fd_rights(f));
-	vk_store64(g, ret + 16, WASI_RIGHTS_ALL);
+	vk_store64(g, ret + 16, f->stdio ? 0 : WASI_RIGHTS_ALL);
 	return WASI_ESUCCESS;
 }
 
 uint32_t WASI_IMPORT(fd_fdstat_set_flags)(wasi_instance_t *inst, uint32_t fd, uint32_t flags)
 {
 	int fl;
-	FD_OR_BADF(wasi_guest(inst), fd, f);
+	FD_NOT_STDIO(wasi_guest(inst), fd, f);
 
 	if (flags & ~(WASI_FDFLAGS_APPEND | WASI_FDFLAGS_NONBLOCK))
 		return WASI_ENOTSUP;	/* sync flags cannot change on Linux */
@@ -274,7 +298,7 @@ uint32_t WASI_IMPORT(fd_filestat_get)(wasi_instance_t *inst, uint32_t fd, uint32
 
 uint32_t WASI_IMPORT(fd_filestat_set_size)(wasi_instance_t *inst, uint32_t fd, uint64_t size)
 {
-	FD_OR_BADF(wasi_guest(inst), fd, f);
+	FD_NOT_STDIO(wasi_guest(inst), fd, f);
 
 	if (size > INT64_MAX)
 		return WASI_EFBIG;
@@ -304,7 +328,7 @@ uint32_t WASI_IMPORT(fd_filestat_set_times)(wasi_instance_t *inst, uint32_t fd, 
 					    uint64_t mtim, uint32_t fst)
 {
 	struct timespec ts[2];
-	FD_OR_BADF(wasi_guest(inst), fd, f);
+	FD_NOT_STDIO(wasi_guest(inst), fd, f);
 
 	if (wasi_times(atim, mtim, fst, ts) < 0)
 		return WASI_EINVAL;
@@ -313,14 +337,14 @@ uint32_t WASI_IMPORT(fd_filestat_set_times)(wasi_instance_t *inst, uint32_t fd, 
 
 uint32_t WASI_IMPORT(fd_sync)(wasi_instance_t *inst, uint32_t fd)
 {
-	FD_OR_BADF(wasi_guest(inst), fd, f);
+	FD_NOT_STDIO(wasi_guest(inst), fd, f);
 
 	return fsync(f->host_fd) < 0 ? host_err() : WASI_ESUCCESS;
 }
 
 uint32_t WASI_IMPORT(fd_datasync)(wasi_instance_t *inst, uint32_t fd)
 {
-	FD_OR_BADF(wasi_guest(inst), fd, f);
+	FD_NOT_STDIO(wasi_guest(inst), fd, f);
 
 	return fdatasync(f->host_fd) < 0 ? host_err() : WASI_ESUCCESS;
 }
@@ -337,7 +361,7 @@ uint32_t WASI_IMPORT(fd_advise)(wasi_instance_t *inst, uint32_t fd, uint64_t off
 		[WASI_ADVICE_NOREUSE] = POSIX_FADV_NOREUSE,
 	};
 	int r;
-	FD_OR_BADF(wasi_guest(inst), fd, f);
+	FD_NOT_STDIO(wasi_guest(inst), fd, f);
 
 	if (advice >= sizeof(map) / sizeof(map[0]) || off > INT64_MAX || len > INT64_MAX)
 		return WASI_EINVAL;
@@ -348,7 +372,7 @@ uint32_t WASI_IMPORT(fd_advise)(wasi_instance_t *inst, uint32_t fd, uint64_t off
 uint32_t WASI_IMPORT(fd_allocate)(wasi_instance_t *inst, uint32_t fd, uint64_t off, uint64_t len)
 {
 	int r;
-	FD_OR_BADF(wasi_guest(inst), fd, f);
+	FD_NOT_STDIO(wasi_guest(inst), fd, f);
 
 	if (off > INT64_MAX || len > INT64_MAX)
 		return WASI_EINVAL;
@@ -415,7 +439,7 @@ uint32_t WASI_IMPORT(fd_readdir)(wasi_instance_t *inst, uint32_t fd, uint32_t bu
 	struct vk_guest *g = wasi_guest(inst);
 	uint8_t *out = vk_mem(g, buf, len);
 	uint32_t used = 0;
-	FD_OR_BADF(g, fd, f);
+	FD_NOT_STDIO(g, fd, f);
 
 	if (!out || !vk_mem(g, ret, 4))
 		return WASI_EFAULT;

@@ -2,6 +2,17 @@
 /*
  * WASI preview1: path_* calls. Each resolves the guest's path beneath
  * the directory fd it names (preopen.c); escapes answer ENOTCAPABLE.
+ * Only a path root resolves paths: a preopen or an fd opened beneath one,
+ * never a host-inherited stdio fd (`app < /` is no way out).
+ *
+ * Two shapes of call, both confined:
+ *  - whole path opened by openat2(RESOLVE_BENEATH) and the operation done
+ *    on that fd (path_open, path_filestat_get, path_filestat_set_times);
+ *  - parent opened beneath, then a plain *at() call on one final name
+ *    without trailing slashes, with no flag that follows it (mkdirat,
+ *    unlinkat, renameat, linkat, readlinkat). What a trailing slash
+ *    means (follow, must be a directory) is checked by a beneath open of
+ *    the whole path, never by the *at() call.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,9 +36,9 @@ static uint32_t err_to_wasi(int err)
 	return wasi_errno_from_host(err);
 }
 
-/* The directory entry fd and a host copy of the guest's path. */
-static uint32_t path_args(struct vk_guest *g, uint32_t fd, uint32_t ptr, uint32_t len,
-			  struct vk_fd **ret_f, char **ret_path)
+/* The directory entry fd (a path root) and a host copy of the guest's path. */
+static uint32_t path_args(struct vk_guest *g, const char *op, uint32_t fd, uint32_t ptr,
+			  uint32_t len, struct vk_fd **ret_f, char **ret_path)
 {
 	struct vk_fd *f = vk_fdtable_get(g, fd);
 	char *p;
@@ -42,17 +53,45 @@ static uint32_t path_args(struct vk_guest *g, uint32_t fd, uint32_t ptr, uint32_
 	if (!p)
 		return errno == EFAULT ? WASI_EFAULT :
 		       errno == EILSEQ ? WASI_EILSEQ : WASI_ENOMEM;
+	if (!f->path_root) {
+		/* A directory the guest got as stdio: no lookups beneath it. */
+		vk_path_escape_audit(g, op, p, "not_a_preopen");
+		free(p);
+		return WASI_ENOTCAPABLE;
+	}
 	*ret_f = f;
 	*ret_path = p;
+	return WASI_ESUCCESS;
+}
+
+/* The whole path opened beneath its root (O_PATH | extra): *ret_fd or a WASI errno. */
+static uint32_t path_open_beneath(struct vk_guest *g, const char *op, uint32_t fd,
+				  uint32_t ptr, uint32_t len, int extra, int *ret_fd)
+{
+	struct vk_fd *f;
+	char *path;
+	uint32_t e;
+	int hfd;
+
+	e = path_args(g, op, fd, ptr, len, &f, &path);
+	if (e)
+		return e;
+	hfd = vk_path_open(g, op, f->host_fd, path, O_PATH | extra, 0);
+	free(path);
+	if (hfd < 0)
+		return err_to_wasi(hfd);
+	*ret_fd = hfd;
 	return WASI_ESUCCESS;
 }
 
 /* Resolved parent + last component, or a WASI errno. */
 struct at_path {
 	struct vk_fd *f;
-	char *path;
+	char *path;		/* the guest's whole path */
 	int dirfd;
-	const char *last;
+	char *last;		/* one name, no trailing slash */
+	bool slash;		/* path had trailing slashes after last */
+	const char *op;
 };
 
 static uint32_t at_path_get(struct vk_guest *g, const char *op, uint32_t fd, uint32_t ptr,
@@ -61,11 +100,11 @@ static uint32_t at_path_get(struct vk_guest *g, const char *op, uint32_t fd, uin
 	uint32_t e;
 	int r;
 
-	*ap = (struct at_path){ .dirfd = -1 };
-	e = path_args(g, fd, ptr, len, &ap->f, &ap->path);
+	*ap = (struct at_path){ .dirfd = -1, .op = op };
+	e = path_args(g, op, fd, ptr, len, &ap->f, &ap->path);
 	if (e)
 		return e;
-	r = vk_path_parent(g, op, ap->f->host_fd, ap->path, &ap->dirfd, &ap->last);
+	r = vk_path_parent(g, op, ap->f->host_fd, ap->path, &ap->dirfd, &ap->last, &ap->slash);
 	if (r < 0) {
 		free(ap->path);
 		ap->path = NULL;
@@ -80,7 +119,29 @@ static void at_path_put(struct at_path *ap)
 	if (ap->f && ap->dirfd >= 0 && ap->dirfd != ap->f->host_fd)
 		close(ap->dirfd);
 	free(ap->path);
+	free(ap->last);
 	*ap = (struct at_path){ .dirfd = -1 };
+}
+
+/*
+ * "name/": does the whole path, final symlinks followed beneath the root
+ * only, name a directory? 0 or a WASI errno (ENOTCAPABLE for an escape,
+ * audited). What the kernel would do for the slash, without its escape.
+ */
+static uint32_t at_path_slash_dir(struct vk_guest *g, const struct at_path *ap)
+{
+	int fd = vk_path_open(g, ap->op, ap->f->host_fd, ap->path, O_PATH | O_DIRECTORY, 0);
+
+	if (fd < 0)
+		return err_to_wasi(fd);
+	close(fd);
+	return WASI_ESUCCESS;
+}
+
+/* lstat of the final name itself (nothing followed): 0 or -errno. */
+static int at_path_lstat(const struct at_path *ap, struct stat *st)
+{
+	return fstatat(ap->dirfd, ap->last, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
 uint32_t WASI_IMPORT(path_open)(wasi_instance_t *inst, uint32_t fd, uint32_t dirflags,
@@ -101,7 +162,7 @@ uint32_t WASI_IMPORT(path_open)(wasi_instance_t *inst, uint32_t fd, uint32_t dir
 	(void)rights_inheriting;
 	if (!vk_mem(g, ret, 4))
 		return WASI_EFAULT;
-	e = path_args(g, fd, path_ptr, path_len, &f, &path);
+	e = path_args(g, "path_open", fd, path_ptr, path_len, &f, &path);
 	if (e)
 		return e;
 	rd = rights_base & read_rights;
@@ -169,10 +230,19 @@ uint32_t WASI_IMPORT(path_unlink_file)(wasi_instance_t *inst, uint32_t fd, uint3
 {
 	struct at_path ap;
 	uint32_t e = at_path_get(wasi_guest(inst), "path_unlink_file", fd, ptr, len, &ap);
+	struct stat st;
+	int r;
 
 	if (e)
 		return e;
-	e = unlinkat(ap.dirfd, ap.last, 0) < 0 ? wasi_errno_from_host(errno) : WASI_ESUCCESS;
+	if (ap.slash) {
+		/* unlink("x/") fails: ENOENT, EISDIR or ENOTDIR (x not followed). */
+		r = at_path_lstat(&ap, &st);
+		e = wasi_errno_from_host(r < 0 ? r : S_ISDIR(st.st_mode) ? -EISDIR : -ENOTDIR);
+	} else {
+		e = unlinkat(ap.dirfd, ap.last, 0) < 0 ? wasi_errno_from_host(errno) :
+							 WASI_ESUCCESS;
+	}
 	at_path_put(&ap);
 	return e;
 }
@@ -183,7 +253,9 @@ uint32_t WASI_IMPORT(path_rename)(wasi_instance_t *inst, uint32_t fd, uint32_t o
 {
 	struct vk_guest *g = wasi_guest(inst);
 	struct at_path from, to;
+	struct stat st;
 	uint32_t e;
+	int r;
 
 	e = at_path_get(g, "path_rename", fd, old_ptr, old_len, &from);
 	if (e)
@@ -193,8 +265,16 @@ uint32_t WASI_IMPORT(path_rename)(wasi_instance_t *inst, uint32_t fd, uint32_t o
 		at_path_put(&from);
 		return e;
 	}
-	e = renameat(from.dirfd, from.last, to.dirfd, to.last) < 0 ?
-		wasi_errno_from_host(errno) : WASI_ESUCCESS;
+	/* A trailing slash on either name: the source must be a directory
+	 * itself (rename follows neither name). */
+	r = from.slash || to.slash ? at_path_lstat(&from, &st) : 0;
+	if (r == 0 && (from.slash || to.slash) && !S_ISDIR(st.st_mode))
+		r = -ENOTDIR;
+	if (r < 0)
+		e = wasi_errno_from_host(r);
+	else
+		e = renameat(from.dirfd, from.last, to.dirfd, to.last) < 0 ?
+			wasi_errno_from_host(errno) : WASI_ESUCCESS;
 	at_path_put(&from);
 	at_path_put(&to);
 	return e;
@@ -219,8 +299,20 @@ uint32_t WASI_IMPORT(path_link)(wasi_instance_t *inst, uint32_t old_fd, uint32_t
 		at_path_put(&from);
 		return e;
 	}
-	e = linkat(from.dirfd, from.last, to.dirfd, to.last, 0) < 0 ?
-		wasi_errno_from_host(errno) : WASI_ESUCCESS;
+	if (from.slash) {
+		/* "x/" follows x (beneath): a directory, which is never linked. */
+		e = at_path_slash_dir(g, &from);
+		if (!e)
+			e = WASI_EPERM;
+	} else if (to.slash) {
+		struct stat st;
+
+		/* A new name with a slash is never created. */
+		e = at_path_lstat(&to, &st) == 0 ? WASI_EEXIST : WASI_ENOENT;
+	} else {
+		e = linkat(from.dirfd, from.last, to.dirfd, to.last, 0) < 0 ?
+			wasi_errno_from_host(errno) : WASI_ESUCCESS;
+	}
 	at_path_put(&from);
 	at_path_put(&to);
 	return e;
@@ -240,10 +332,17 @@ uint32_t WASI_IMPORT(path_readlink)(wasi_instance_t *inst, uint32_t fd, uint32_t
 	e = at_path_get(g, "path_readlink", fd, ptr, len, &ap);
 	if (e)
 		return e;
-	n = readlinkat(ap.dirfd, ap.last, out, buf_len);
-	e = n < 0 ? wasi_errno_from_host(errno) : WASI_ESUCCESS;
-	if (n >= 0)
-		vk_store32(g, ret, (uint32_t)n);
+	if (ap.slash) {
+		/* "x/" follows x (beneath): what is left is not a symlink. */
+		e = at_path_slash_dir(g, &ap);
+		if (!e)
+			e = WASI_EINVAL;
+	} else {
+		n = readlinkat(ap.dirfd, ap.last, out, buf_len);
+		e = n < 0 ? wasi_errno_from_host(errno) : WASI_ESUCCESS;
+		if (n >= 0)
+			vk_store32(g, ret, (uint32_t)n);
+	}
 	at_path_put(&ap);
 	return e;
 }
@@ -271,39 +370,27 @@ uint32_t WASI_IMPORT(path_symlink)(wasi_instance_t *inst, uint32_t old_ptr, uint
 	return WASI_EPERM;
 }
 
+/*
+ * The target opened beneath (O_NOFOLLOW unless asked to follow; a
+ * trailing slash still follows, beneath only), then stat'ed or touched
+ * through that fd: no *at() call resolves the guest's path.
+ */
 uint32_t WASI_IMPORT(path_filestat_get)(wasi_instance_t *inst, uint32_t fd, uint32_t flags,
 					uint32_t ptr, uint32_t len, uint32_t ret)
 {
 	struct vk_guest *g = wasi_guest(inst);
 	struct stat st;
 	uint32_t e;
+	int hfd;
 
 	if (!vk_mem(g, ret, WASI_FILESTAT_SIZE))
 		return WASI_EFAULT;
-	if (flags & WASI_LOOKUP_SYMLINK_FOLLOW) {
-		struct vk_fd *f;
-		char *path;
-		int hfd;
-
-		e = path_args(g, fd, ptr, len, &f, &path);
-		if (e)
-			return e;
-		hfd = vk_path_open(g, "path_filestat_get", f->host_fd, path, O_PATH, 0);
-		free(path);
-		if (hfd < 0)
-			return err_to_wasi(hfd);
-		e = fstat(hfd, &st) < 0 ? wasi_errno_from_host(errno) : WASI_ESUCCESS;
-		close(hfd);
-	} else {
-		struct at_path ap;
-
-		e = at_path_get(g, "path_filestat_get", fd, ptr, len, &ap);
-		if (e)
-			return e;
-		e = fstatat(ap.dirfd, ap.last, &st, AT_SYMLINK_NOFOLLOW) < 0 ?
-			wasi_errno_from_host(errno) : WASI_ESUCCESS;
-		at_path_put(&ap);
-	}
+	e = path_open_beneath(g, "path_filestat_get", fd, ptr, len,
+			      flags & WASI_LOOKUP_SYMLINK_FOLLOW ? 0 : O_NOFOLLOW, &hfd);
+	if (e)
+		return e;
+	e = fstat(hfd, &st) < 0 ? wasi_errno_from_host(errno) : WASI_ESUCCESS;
+	close(hfd);
 	return e ? e : wasi_store_filestat(g, ret, &st);
 }
 
@@ -314,33 +401,17 @@ uint32_t WASI_IMPORT(path_filestat_set_times)(wasi_instance_t *inst, uint32_t fd
 	struct vk_guest *g = wasi_guest(inst);
 	struct timespec ts[2];
 	uint32_t e;
+	int hfd;
 
 	if (wasi_times(atim, mtim, fst, ts) < 0)
 		return WASI_EINVAL;
-	if (flags & WASI_LOOKUP_SYMLINK_FOLLOW) {
-		struct vk_fd *f;
-		char *path;
-		int hfd;
-
-		e = path_args(g, fd, ptr, len, &f, &path);
-		if (e)
-			return e;
-		hfd = vk_path_open(g, "path_filestat_set_times", f->host_fd, path, O_PATH, 0);
-		free(path);
-		if (hfd < 0)
-			return err_to_wasi(hfd);
-		e = utimensat(hfd, "", ts, AT_EMPTY_PATH) < 0 ?
-			wasi_errno_from_host(errno) : WASI_ESUCCESS;
-		close(hfd);
-	} else {
-		struct at_path ap;
-
-		e = at_path_get(g, "path_filestat_set_times", fd, ptr, len, &ap);
-		if (e)
-			return e;
-		e = utimensat(ap.dirfd, ap.last, ts, AT_SYMLINK_NOFOLLOW) < 0 ?
-			wasi_errno_from_host(errno) : WASI_ESUCCESS;
-		at_path_put(&ap);
-	}
+	e = path_open_beneath(g, "path_filestat_set_times", fd, ptr, len,
+			      flags & WASI_LOOKUP_SYMLINK_FOLLOW ? 0 : O_NOFOLLOW, &hfd);
+	if (e)
+		return e;
+	/* The empty path names hfd itself (a symlink when not followed). */
+	e = utimensat(hfd, "", ts, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ?
+		wasi_errno_from_host(errno) : WASI_ESUCCESS;
+	close(hfd);
 	return e;
 }

@@ -11,6 +11,21 @@
  *   escape-symlink DIR    create DIR/agent-link -> /etc/passwd, then open
  *                         DIR/link-out (a link made beforehand, pointing out)
  *   escape-absolute DIR   open "/etc/passwd" relative to DIR
+ *   escape-slash DIR      through "link-dir/" and "link-file/" (links made
+ *                         beforehand, pointing out): stat and set the times
+ *                         (nofollow and follow), readlink, hard-link
+ *   stdio-root NAME       open NAME relative to fd 0 (run with a directory
+ *                         as stdin) and list fd 0
+ *   stdio-tamper X        on fd 1: truncate, clear O_APPEND, allocate,
+ *                         pwrite, set times, seek, sync (the report on
+ *                         stderr), then write "tail" to it
+ *   stderr-swap DIR       close fd 2, create DIR/swallowed (taking fd 2),
+ *                         then spawn-unlisted: its event must not land there
+ *   spawn-argv-bomb X     spawn a listed module with argv over the limits
+ *                         (4096 aliases of one 1000-byte string, one 2 MiB
+ *                         string): E2BIG, no denial; then within them
+ *   spawn-nest N          spawn "agent spawn-nest N+1" until refused; print
+ *                         "depth N: spawn = R"
  *
  * The spawn attempts must never return (status 120 from the vkernel).
  * The escape attempts print "refused: <error>" and exit 0 when refused,
@@ -157,6 +172,142 @@ static int try_open(const char *what, int dfd, const char *path)
 	return 0;
 }
 
+/* One attempt's outcome: 0 refused, 3 it worked. */
+static int report(FILE *to, const char *what, const char *path, __wasi_errno_t e)
+{
+	if (!e) {
+		fprintf(to, "%s: %s: ESCAPED\n", what, path);
+		return 3;
+	}
+	fprintf(to, "%s: %s: refused: %s\n", what, path, strerror(e));
+	return 0;
+}
+
+static int escape_slash(int dfd)
+{
+	static const char *const paths[] = { "link-dir/", "link-file/" };
+	const __wasi_timestamp_t t = 12345ULL * 1000000000ULL;
+	const __wasi_fstflags_t fst = __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_MTIM;
+	__wasi_filestat_t st;
+	__wasi_size_t n = 0;
+	uint8_t buf[256];
+	int r = 0;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		const char *p = paths[i];
+
+		r |= report(stdout, "stat-nofollow", p, __wasi_path_filestat_get(dfd, 0, p, &st));
+		r |= report(stdout, "stat-follow", p,
+			    __wasi_path_filestat_get(dfd, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, p, &st));
+		r |= report(stdout, "utimes-nofollow", p,
+			    __wasi_path_filestat_set_times(dfd, 0, p, t, t, fst));
+		r |= report(stdout, "utimes-follow", p,
+			    __wasi_path_filestat_set_times(dfd, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW,
+							   p, t, t, fst));
+		r |= report(stdout, "readlink", p, __wasi_path_readlink(dfd, p, buf, sizeof(buf), &n));
+		r |= report(stdout, "link", p, __wasi_path_link(dfd, 0, p, dfd, "agent-hl"));
+	}
+	return r;
+}
+
+static int stdio_root(const char *name)
+{
+	__wasi_size_t n = 0;
+	__wasi_fd_t fd = 0;
+	uint8_t buf[256];
+	int r;
+
+	r = report(stdout, "path_open(0)", name,
+		   __wasi_path_open(0, 0, name, 0, __WASI_RIGHTS_FD_READ, 0, 0, &fd));
+	return r | report(stdout, "readdir(0)", "", __wasi_fd_readdir(0, buf, sizeof(buf), 0, &n));
+}
+
+static int stdio_tamper(void)
+{
+	const __wasi_ciovec_t pw = { (const uint8_t *)"PWNED\n", 6 }, tail = { (const uint8_t *)"tail\n", 5 };
+	__wasi_filesize_t off = 0;
+	__wasi_size_t n = 0;
+	int r = 0;
+
+	r |= report(stderr, "fd 1", "filestat_set_size", __wasi_fd_filestat_set_size(1, 0));
+	r |= report(stderr, "fd 1", "fdstat_set_flags", __wasi_fd_fdstat_set_flags(1, 0));
+	r |= report(stderr, "fd 1", "allocate", __wasi_fd_allocate(1, 0, 1 << 20));
+	r |= report(stderr, "fd 1", "pwrite", __wasi_fd_pwrite(1, &pw, 1, 0, &n));
+	r |= report(stderr, "fd 1", "filestat_set_times",
+		    __wasi_fd_filestat_set_times(1, 0, 0, __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_MTIM));
+	r |= report(stderr, "fd 1", "seek", __wasi_fd_seek(1, 0, __WASI_WHENCE_SET, &off));
+	r |= report(stderr, "fd 1", "sync", __wasi_fd_sync(1));
+	if (__wasi_fd_write(1, &tail, 1, &n) || n != 5) {
+		fprintf(stderr, "agent: cannot write to fd 1\n");
+		return 2;
+	}
+	return r;
+}
+
+static int stderr_swap(int dfd)
+{
+	const __wasi_ciovec_t iov = { (const uint8_t *)"guest\n", 6 };
+	__wasi_size_t n = 0;
+	__wasi_fd_t fd = 0;
+	__wasi_errno_t e;
+
+	e = __wasi_fd_close(2);
+	if (!e)
+		e = __wasi_path_open(dfd, 0, "swallowed", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_TRUNC,
+				     __WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE, 0, 0, &fd);
+	if (e || fd != 2 || __wasi_fd_write(fd, &iov, 1, &n)) {
+		printf("agent: stderr-swap setup failed: %s, fd %u\n", strerror(e), (unsigned)fd);
+		return 2;
+	}
+	printf("agent: swallowed is fd 2\n");
+	return spawn_unlisted("curl");
+}
+
+static int spawn_argv_bomb(void)
+{
+	static char word[1000], huge[2 << 20];
+	const char **v = calloc(4097, sizeof(*v));
+	const char *two[] = { "probe", huge, NULL };
+	int32_t st;
+	int r = 0, i;
+
+	if (!v)
+		return 2;
+	memset(word, 'a', sizeof(word) - 1);
+	memset(huge, 'b', sizeof(huge) - 1);
+	v[0] = "probe";
+	for (i = 1; i < 4096; i++)
+		v[i] = word;	/* one string, 4095 times: ~4 MB if copied each time */
+	st = nojit_spawn("probe", 5, v, 4096);
+	printf("aliased argv: spawn = %d\n", (int)st);
+	r |= st == -__WASI_ERRNO_2BIG ? 0 : 3;
+	st = nojit_spawn("probe", 5, two, 2);
+	printf("huge argv: spawn = %d\n", (int)st);
+	r |= st == -__WASI_ERRNO_2BIG ? 0 : 3;
+	/* Within the limits: 100 aliases, ~100 kB. */
+	v[1] = "exit";
+	v[2] = "7";
+	st = nojit_spawn("probe", 5, v, 100);
+	printf("small argv: spawn = %d\n", (int)st);
+	r |= st == 7 ? 0 : 3;
+	free(v);
+	return r;
+}
+
+static int spawn_nest(int depth)
+{
+	char next[16];
+	const char *v[] = { "agent", "spawn-nest", next, NULL };
+	int32_t st;
+
+	snprintf(next, sizeof(next), "%d", depth + 1);
+	fflush(stdout);
+	st = nojit_spawn("agent", 5, v, 3);
+	printf("depth %d: spawn = %d\n", depth, (int)st);
+	return st < 0 ? 0 : st;
+}
+
 int main(int argc, char **argv)
 {
 	const char *sel = argc > 1 ? argv[1] : "";
@@ -167,8 +318,9 @@ int main(int argc, char **argv)
 		return spawn_unlisted(arg ? arg : "curl");
 	if (!arg) {
 		fprintf(stderr, "usage: agent write-elf-run|write-script-run|escape-dotdot|"
-			"escape-symlink|escape-absolute DIR | wasm-from-disk FILE | "
-			"spawn-unlisted [NAME]\n");
+			"escape-symlink|escape-absolute|escape-slash|stderr-swap DIR | "
+			"wasm-from-disk FILE | spawn-unlisted [NAME] | stdio-root NAME | "
+			"stdio-tamper X | spawn-argv-bomb X | spawn-nest N\n");
 		return 2;
 	}
 	if (!strcmp(sel, "write-elf-run"))
@@ -177,6 +329,14 @@ int main(int argc, char **argv)
 		return write_script_run(arg);
 	if (!strcmp(sel, "wasm-from-disk"))
 		return wasm_from_disk(arg);
+	if (!strcmp(sel, "stdio-root"))
+		return stdio_root(arg);
+	if (!strcmp(sel, "stdio-tamper"))
+		return stdio_tamper();
+	if (!strcmp(sel, "spawn-argv-bomb"))
+		return spawn_argv_bomb();
+	if (!strcmp(sel, "spawn-nest"))
+		return spawn_nest(atoi(arg));
 
 	dfd = dir_open(arg);
 	if (dfd < 0)
@@ -196,6 +356,10 @@ int main(int argc, char **argv)
 		}
 		return try_open("escape-symlink", dfd, "link-out");
 	}
+	if (!strcmp(sel, "escape-slash"))
+		return escape_slash(dfd);
+	if (!strcmp(sel, "stderr-swap"))
+		return stderr_swap(dfd);
 	fprintf(stderr, "agent: unknown attempt '%s'\n", sel);
 	return 2;
 }
