@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sodium.h>
 
 #include "audit_log.h"
@@ -48,30 +49,57 @@ struct pump {
 	__u64 records, failed;
 };
 
-/* Read the megabinary's event lines and put each into the signed log. */
+static void pump_line(struct pump *p, char *line)
+{
+	struct nojit_err err;
+
+	if (vk_audit_append(p->log, line, p->app, p->cgroup_id, &err)) {
+		fprintf(stderr, "nojit: vk audit: %s\n", err.msg);
+		p->failed++;
+	} else {
+		p->records++;
+	}
+}
+
+/*
+ * Read the megabinary's event lines and put each into the signed log.
+ * Plain read(2), no stdio: a FILE this thread blocks on would hold its
+ * lock, and the fflush(NULL) before fork in run_confined() would wait for
+ * it forever. A line longer than the buffer is cut and logged as it is.
+ */
 static void *pump_events(void *arg)
 {
+	static char buf[1 << 16];
 	struct pump *p = arg;
-	_cleanup_fclose_ FILE *f = fdopen(p->fd, "re");
-	char *line = NULL;
-	size_t cap = 0;
+	size_t used = 0;
 	ssize_t n;
 
-	if (!f)
-		return NULL;
-	while ((n = getline(&line, &cap, f)) > 0) {
-		struct nojit_err err;
+	for (;;) {
+		char *nl;
 
-		if (line[n - 1] == '\n')
-			line[--n] = '\0';
-		if (vk_audit_append(p->log, line, p->app, p->cgroup_id, &err)) {
-			fprintf(stderr, "nojit: vk audit: %s\n", err.msg);
-			p->failed++;
-		} else {
-			p->records++;
+		n = read(p->fd, buf + used, sizeof(buf) - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		used += n;
+		buf[used] = '\0';
+		while ((nl = memchr(buf, '\n', used))) {
+			*nl = '\0';
+			pump_line(p, buf);
+			used -= nl + 1 - buf;
+			memmove(buf, nl + 1, used);
+		}
+		if (used == sizeof(buf) - 1) {
+			pump_line(p, buf);
+			used = 0;
 		}
 	}
-	free(line);
+	if (used) {
+		buf[used] = '\0';
+		pump_line(p, buf);
+	}
+	close(p->fd);
 	return NULL;
 }
 
@@ -88,8 +116,8 @@ static void on_started(void *ctx, const struct run_state *st)
 }
 
 /* A one-entry manifest: the megabinary, whose bytes were just verified. */
-static int app_manifest(int fd, const char *path, struct nojit_manifest **ret,
-			struct nojit_err *err)
+static int app_manifest(int fd, const char *path, const struct vk_trailer *t,
+			struct nojit_manifest **ret, struct nojit_err *err)
 {
 	struct nojit_manifest *m = calloc(1, sizeof(*m));
 	__u8 buf[1 << 16];
@@ -103,6 +131,10 @@ static int app_manifest(int fd, const char *path, struct nojit_manifest **ret,
 	m->n_entries = 1;
 	m->entries[0].kind = NOJIT_KIND_ANY;
 	m->mode = NOJIT_MODE_ENFORCE;
+	/* Vouched for by the trailer's signer; lives as long as the run. */
+	snprintf(m->key_id, sizeof(m->key_id), "%s", t->key_id);
+	m->issued = time(NULL);
+	m->expires = m->issued + 86400;
 	if (lseek(fd, 0, SEEK_SET) < 0 ||
 	    (r = sha256_fd(fd, m->entries[0].sha256, buf, sizeof(buf), NULL, NULL))) {
 		r = -errno;
@@ -132,7 +164,7 @@ int do_vk_run(int argc, char **argv)
 	struct run_opts o = { .hash_source = NOJIT_HASH_SOURCE_IMA };
 	_cleanup_free_ char **cmd = calloc(2 * argc + 6, sizeof(*cmd));
 	_cleanup_free_ char **guest_opts = calloc(2 * argc, sizeof(*guest_opts));
-	_cleanup_free_ char *app = NULL, *app_dir = NULL;
+	_cleanup_free_ char *app = NULL;
 	_cleanup_seckey_ struct nojit_seckey key = {};
 	struct nojit_manifest *man = NULL;
 	struct pump pump = { .fd = -1 };
@@ -240,18 +272,13 @@ int do_vk_run(int argc, char **argv)
 		}
 	}
 	o.layers = available;
-	if ((o.layers & CONFINE_BPF_LSM) && app_manifest(fd, app, &man, &err)) {
+	if ((o.layers & CONFINE_BPF_LSM) && app_manifest(fd, app, &t, &man, &err)) {
 		cli_error("%s", err.msg);
 		return EXIT_FAILED;
 	}
 	o.manifest = man;
-	app_dir = strdup(app);
-	if (!app_dir) {
-		cli_error("out of memory");
-		goto out;
-	}
-	*strrchr(app_dir, '/') = '\0';
-	exec_paths[0] = app_dir[0] ? app_dir : "/";
+	/* Landlock: the megabinary is the one file that may be executed, and it is read-only. */
+	exec_paths[0] = app;
 	o.exec_paths = exec_paths;
 	o.n_exec_paths = 1;
 
