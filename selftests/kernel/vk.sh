@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+# nojit vk run with BPF LSM (issue: vkernel). Sourced by run; the host
+# half is selftests/vk/run. Uses the megabinary of selftests/vk/prepare.
+
+VK=$BUILD/vk-test
+VK_APP=$VK/bin/app
+VK_PUB=$VK/keys/nojit.pub
+VK_SCRATCH=$(mktemp -d /tmp/nojit-vk.XXXXXX)
+[ -x "$VK_APP" ] || die "no megabinary: run selftests/vk/prepare $BUILD first"
+
+# While a guest runs: every layer is on, and the transient cgroup's
+# manifest lists exactly one file, the megabinary.
+mkfifo "$VK_SCRATCH/in"
+"$NOJIT" vk run --trust "$VK_PUB" "$VK_APP" -- toolrunner <"$VK_SCRATCH/in" >"$VK_SCRATCH/out" 2>&1 &
+runner=$!
+exec 7>"$VK_SCRATCH/in"
+echo "hello from-toolrunner" >&7
+for _ in $(seq 100); do grep -q 'from-toolrunner' "$VK_SCRATCH/out" 2>/dev/null && break; sleep 0.1; done
+entries=$("$NOJIT" --json status | python3 -c '
+import json, sys
+print(" ".join(str(e.get("manifest", {}).get("entries")) for e in json.load(sys.stdin)["enrolled"]
+               if "/nojit-run/" in e["path"]))')
+echo exit >&7
+exec 7>&-
+wait "$runner"
+rc=$?
+if [ $rc -eq 0 ] && [ "$entries" = 1 ] && grep -q 'layer bpf-lsm: active' "$VK_SCRATCH/out" &&
+	grep -q 'layer seccomp: active' "$VK_SCRATCH/out"; then
+	tap_ok "vk run: every layer on, the hash gate lists the megabinary alone"
+else
+	tap_not_ok "vk run: every layer on, the hash gate lists the megabinary alone" \
+		"exit $rc, manifest entries: '$entries'" "$(cat "$VK_SCRATCH/out")"
+fi
+
+# The malicious agent under every layer: each attempt ends it (120) and
+# lands, with its reason, in a signed log that verifies.
+mkdir -p "$VK_SCRATCH/work" "$VK_SCRATCH/audit"
+cp "$BUILD/vkernel/guests/hello.wasm" "$VK_SCRATCH/work/payload.wasm"
+log=$VK_SCRATCH/audit/vk.log
+for a in "write-elf-run $VK_SCRATCH/work" "write-script-run $VK_SCRATCH/work" spawn-unlisted \
+	"wasm-from-disk $VK_SCRATCH/work/payload.wasm"; do
+	# shellcheck disable=SC2086
+	out=$("$NOJIT" vk run --trust "$VK_PUB" --dir "$VK_SCRATCH/work" --audit-log "$log" \
+		--audit-key "$VK/keys/nojit.key" "$VK_APP" -- agent $a 2>&1)
+	rc=$?
+	[ $rc -eq 120 ] && tap_ok "vk run with BPF LSM: agent ${a%% *} stopped (120)" ||
+		tap_not_ok "vk run with BPF LSM: agent ${a%% *} stopped (120)" "exit $rc" "$out"
+done
+out=$("$NOJIT" audit verify --key "$VK_PUB" "$log" 2>&1)
+rc=$?
+n=$(grep -c '"type":"vkernel"' "$log")
+if [ $rc -eq 0 ] && [ "$n" -eq 4 ]; then
+	tap_ok "vk run with BPF LSM: 4 vkernel records in a signed log that verifies"
+else
+	tap_not_ok "vk run with BPF LSM: 4 vkernel records in a signed log that verifies" "exit $rc, $n records" "$out"
+fi
+
+cp "$VK_APP" "$VK_SCRATCH/app-modified"
+printf 'x' >>"$VK_SCRATCH/app-modified"
+out=$("$NOJIT" vk run --trust "$VK_PUB" "$VK_SCRATCH/app-modified" -- hello 2>&1)
+rc=$?
+[ $rc -eq 1 ] && [[ $out != *"hello from hello"* ]] && tap_ok "vk run with BPF LSM: a modified megabinary is refused" ||
+	tap_not_ok "vk run with BPF LSM: a modified megabinary is refused" "exit $rc" "$out"
+rm -rf "$VK_SCRATCH"
