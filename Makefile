@@ -4,6 +4,7 @@
 # make check      unit tests (host, ASan/UBSan) + kernel selftests (VM)
 # make demo       the main job, in the VM: deny inside, allow outside
 # make bench      benchmarks (not tests), in the VM
+# make matrix     the bypass matrix (docs/bypass-matrix.md), host + VM
 # make install    install the controller
 #
 # Quiet unless V=1. Everything generated goes to build/.
@@ -28,7 +29,7 @@ DEB_PACKAGES := gcc make clang llvm lld libbpf-dev bpftool libelf-dev \
 	zlib1g-dev pkg-config libsodium-dev libjson-c-dev libcriterion-dev \
 	qemu-system-x86 busybox-static cpio zstd xz-utils kmod iproute2 \
 	python3 python3-cryptography python3-jsonschema luajit nodejs \
-	wabt wasi-libc libclang-rt-14-dev-wasm32
+	wabt wasi-libc libclang-rt-14-dev-wasm32 strace
 
 WARN		:= -Wall -Wextra -Werror
 CFLAGS		?= -O2 -g
@@ -42,7 +43,7 @@ SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 .SUFFIXES:
 # Generated once, kept: the controller and the unit tests both use them.
 .SECONDARY: $(BUILD)/nojit.bpf.o $(BUILD)/nojit.skel.h
-.PHONY: all deps check unit-check vm-check demo bench install clean vm-kernel vk-runtime
+.PHONY: all deps check unit-check vm-check demo bench install clean vm-kernel vk-runtime matrix
 
 all: $(BUILD)/nojit vk-runtime
 
@@ -121,6 +122,7 @@ include selftests/attacks/attacks.mk
 include selftests/legit/legit.mk
 include selftests/unit/unit.mk
 include selftests/bench/bench.mk
+include selftests/matrix/matrix.mk
 
 VM_RUN := selftests/vm/run
 
@@ -135,7 +137,7 @@ vm-kernel: | deps
 	$(Q)selftests/vm/fetch-kernel >/dev/null
 
 # Every suite writes TAP; the summary line is computed over all of them.
-check: all attacks legit unit-tests $(STORM) vm-kernel
+check: all attacks legit unit-tests $(STORM) vm-kernel vk-guests matrix-bins
 	$(Q)selftests/check $(BUILD)
 
 demo: all attacks vm-kernel
@@ -145,6 +147,13 @@ bench: all bench-bins $(STORM) vm-kernel
 	$(Q)selftests/bench/manifest-build $(BUILD)
 	$(Q)$(VM_RUN) --timeout 2400 -- sh -c \
 		'selftests/bench/run $(BUILD) && selftests/bench/hashgate $(BUILD) && selftests/bench/audit $(BUILD)'
+
+# The bypass matrix: every attack under every configuration, host columns
+# here and BPF LSM columns in one VM; fails if the measured table differs
+# from docs/bypass-matrix.md.
+matrix: all attacks matrix-bins vm-kernel
+	$(Q)selftests/matrix/run $(BUILD) --out $(BUILD)/matrix/bypass-matrix.md
+	$(Q)selftests/matrix/compare $(BUILD)/matrix/bypass-matrix.md docs/bypass-matrix.md
 
 install: all
 	install -D -m 0755 $(BUILD)/nojit $(DESTDIR)$(PREFIX)/sbin/nojit
