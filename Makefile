@@ -140,11 +140,14 @@ vm-kernel: | deps
 check: all attacks legit unit-tests $(STORM) vm-kernel vk-guests matrix-bins
 	$(Q)selftests/check $(BUILD)
 
-demo: all attacks vm-kernel
+demo: all attacks vm-kernel vk-guests
+	$(Q)selftests/vk/prepare $(BUILD)
 	$(Q)$(VM_RUN) --timeout 600 -- selftests/demo $(BUILD)
 
-bench: all bench-bins $(STORM) vm-kernel
+bench: all bench-bins $(STORM) vm-kernel vk-guests
 	$(Q)selftests/bench/manifest-build $(BUILD)
+	$(Q)selftests/bench/confine $(BUILD)
+	$(Q)selftests/bench/vk $(BUILD)
 	$(Q)$(VM_RUN) --timeout 2400 -- sh -c \
 		'selftests/bench/run $(BUILD) && selftests/bench/hashgate $(BUILD) && selftests/bench/audit $(BUILD)'
 

@@ -59,7 +59,8 @@ for name in anon_rwx_private exec_stack tmpfile_double_map mprotect_anon; do
 	else
 		tap_not_ok "$name blocked under run --layers bpf-lsm" "exit $rc, denials $before -> $after" "$out"
 	fi
-	out=$("$NOJIT" run --layers all "${exec_args[@]}" -x "$ATTACKS" -- "$ATTACKS/$name" 2>&1)
+	# Its own TMPDIR: /tmp takes no new entries if the build lies below it (Landlock, documented).
+	out=$(TMPDIR=$RC_SCRATCH "$NOJIT" run --layers all "${exec_args[@]}" -x "$ATTACKS" -- "$ATTACKS/$name" 2>&1)
 	rc=$?
 	if how=$(blocked_status $rc); then
 		tap_ok "$name blocked under run --layers all ($how)"
