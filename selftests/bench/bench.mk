@@ -47,7 +47,7 @@ endif
 
 BENCH_OUT := $(BUILD)/bench
 BENCH_CFLAGS := -O2 -g $(WARN)
-BENCH_BINS := $(BENCH_OUT)/loader $(BENCH_OUT)/loops $(BENCH_OUT)/empty.bpf.o
+BENCH_BINS := $(BENCH_OUT)/loader $(BENCH_OUT)/loops $(BENCH_OUT)/empty.bpf.o $(BENCH_OUT)/startup
 
 .DELETE_ON_ERROR:
 .PHONY: bench-bins clean-bench
@@ -71,6 +71,11 @@ $(BENCH_OUT)/loader: $(BENCH_DIR)/loader.c $(BENCH_OUT)/empty.skel.h $(BENCH_MK)
 $(BENCH_OUT)/loops: $(BENCH_DIR)/loops.c $(BENCH_MK) | $(BENCH_OUT)
 	$(BENCH_MSG) CC $@
 	$(BENCH_Q)$(CC) $(CPPFLAGS) $(BENCH_CFLAGS) $< -o $@
+
+# Static: the probe's own start-up must not include ld.so.
+$(BENCH_OUT)/startup: $(BENCH_DIR)/startup.c $(BENCH_MK) | $(BENCH_OUT)
+	$(BENCH_MSG) CC $@
+	$(BENCH_Q)$(CC) $(BENCH_CFLAGS) -static $< -o $@
 
 $(BENCH_OUT):
 	$(BENCH_Q)mkdir -p $@
