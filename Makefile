@@ -116,6 +116,10 @@ $(BUILD)/vkernel/%.h: vkernel/%.h
 
 vk-runtime: $(VK_LIB) $(VK_RUNTIME_HDRS)
 
+# The runtime needs wabt's and libsodium's headers, the guests clang's
+# wasm32 target and wasi-libc: installed first, also under make -j.
+$(VK_RT_OBJS) $(VK_GUEST_WASM) $(VK_GUEST_NATIVE): | deps
+
 # ---- tests -------------------------------------------------------------
 
 include selftests/attacks/attacks.mk
