@@ -29,17 +29,6 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static void hex_encode(const __u8 *b, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static int hex_val(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -1137,24 +1126,6 @@ struct tail {
 	__u32 segment;
 };
 
-static int pread_all(int fd, char *buf, size_t n, off_t off)
-{
-	while (n) {
-		ssize_t r = pread(fd, buf, n, off);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -EIO;
-		buf += r;
-		n -= (size_t)r;
-		off += r;
-	}
-	return 0;
-}
-
 static bool seg_fields(struct json_object *o, char log_id[AUDIT_LOG_ID_LEN + 1], __u32 *segment)
 {
 	const char *id = jstr(o, "log");
@@ -1178,7 +1149,7 @@ static void tail_read_first(int fd, off_t size, struct json_tokener *tok, struct
 	struct rec_prefix pr;
 	char *nl;
 
-	if (!buf || pread_all(fd, buf, n, 0) || !(nl = memchr(buf, '\n', n)))
+	if (!buf || pread_full(fd, buf, n, 0) || !(nl = memchr(buf, '\n', n)))
 		return;
 	if (prefix_parse(buf, (size_t)(nl - buf), &pr) || strcmp(pr.type, "segment"))
 		return;
@@ -1216,7 +1187,7 @@ static int tail_scan(int fd, off_t size, struct tail *t)
 			goto out;
 		}
 		buf = nb;
-		r = pread_all(fd, buf, n, start);
+		r = pread_full(fd, buf, n, start);
 		if (r)
 			goto out;
 		if (start > 0) {

@@ -314,8 +314,7 @@ static int prog_info_from_link(const char *path, struct nojit_prog_info *pi)
 	if (bpf_obj_get_info_by_fd(pfd, &prog, &len)) {
 		ret = -errno;
 	} else {
-		for (int i = 0; i < 8; i++)
-			snprintf(pi->tag + 2 * i, 3, "%02x", prog.tag[i]);
+		hex_encode(prog.tag, sizeof(prog.tag), pi->tag);
 		pi->run_cnt = prog.run_cnt;
 		pi->run_time_ns = prog.run_time_ns;
 	}

@@ -54,12 +54,6 @@ static int audit_help(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static void hex32(const __u8 b[32], char hex[65])
-{
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", b[i]);
-}
-
 static int hex_nibble(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -138,7 +132,7 @@ static struct json_object *json_hex(const __u8 b[32])
 {
 	char hex[65];
 
-	hex32(b, hex);
+	hex_encode(b, 32, hex);
 	return json_object_new_string(hex);
 }
 
@@ -197,7 +191,7 @@ static int do_verify(int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	file = argv[optind + res.file_index];
-	hex32(res.head, head);
+	hex_encode(res.head, 32, head);
 	for (size_t i = 0; i < res.n_key_ids; i++)
 		snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), "%s%s", i ? ", " : "", res.key_ids[i]);
 	n_warn = res.reason == AUDIT_OK ? warnings(&res, argv[optind + res.last_file_index], w) : 0;

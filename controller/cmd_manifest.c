@@ -190,11 +190,6 @@ static struct json_object *json_strings(const char *const *s, size_t n)
 	return a;
 }
 
-static void hex32(const __u8 b[32], char hex[65])
-{
-	sodium_bin2hex(hex, 65, b, 32);
-}
-
 static int do_build(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -318,7 +313,7 @@ static int do_build(int argc, char **argv)
 		goto out;
 	}
 	crypto_hash_sha256(sha, (const unsigned char *)text, len);
-	hex32(sha, hex);
+	hex_encode(sha, 32, hex);
 	if (out) {
 		if (write_file_atomic(out, text, len, 0644, &err)) {
 			cli_error("manifest build: %s", err.msg);
@@ -436,7 +431,7 @@ static int do_sign(int argc, char **argv)
 		cli_error("%s", err.msg);
 		return EXIT_FAILED;
 	}
-	hex32(m->file_sha256, hex);
+	hex_encode(m->file_sha256, 32, hex);
 	if (arg_json) {
 		struct json_object *o = json_object_new_object();
 		char sig[PATH_MAX];
@@ -555,7 +550,7 @@ static int do_verify(int argc, char **argv)
 		counts[m->entries[i].kind & 3]++;
 	manifest_time_format(m->issued, issued);
 	manifest_time_format(m->expires, expires);
-	hex32(m->file_sha256, hex);
+	hex_encode(m->file_sha256, 32, hex);
 	if (arg_json) {
 		struct json_object *o = json_object_new_object(), *k = json_object_new_object();
 
@@ -579,7 +574,7 @@ static int do_verify(int argc, char **argv)
 			for (size_t i = 0; i < m->n_entries; i++) {
 				struct json_object *e = json_object_new_object();
 
-				hex32(m->entries[i].sha256, hex);
+				hex_encode(m->entries[i].sha256, 32, hex);
 				json_object_object_add(e, "sha256", json_object_new_string(hex));
 				json_object_object_add(e, "kind",
 						       json_object_new_string(manifest_kind_name(m->entries[i].kind)));
@@ -599,7 +594,7 @@ static int do_verify(int argc, char **argv)
 		       m->n_entries, counts[NOJIT_KIND_EXEC], counts[NOJIT_KIND_LIB], counts[NOJIT_KIND_ANY],
 		       hex);
 		for (size_t i = 0; list && i < m->n_entries; i++) {
-			hex32(m->entries[i].sha256, hex);
+			hex_encode(m->entries[i].sha256, 32, hex);
 			printf("%s %-4s %s\n", hex, manifest_kind_name(m->entries[i].kind), m->entries[i].path);
 		}
 	}

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
-#include <sodium.h>
 
 #include "cli.h"
 #include "cmd.h"
@@ -52,11 +51,6 @@ static const char verify_usage[] =
 	"  -l, --list           list the modules\n"
 	"  -h, --help           show this help\n";
 
-static void hex(const uint8_t *b, size_t n, char *out)
-{
-	sodium_bin2hex(out, 2 * n + 1, b, n);
-}
-
 static struct json_object *trailer_json(const char *file, const struct vk_trailer *t)
 {
 	struct json_object *o = json_object_new_object(), *mods = json_object_new_array();
@@ -65,14 +59,14 @@ static struct json_object *trailer_json(const char *file, const struct vk_traile
 	json_object_object_add(o, "file", json_object_new_string(file));
 	json_object_object_add(o, "valid", json_object_new_boolean(true));
 	json_object_object_add(o, "key_id", json_object_new_string(t->key_id));
-	hex(t->image_sha256, 32, h);
+	hex_encode(t->image_sha256, 32, h);
 	json_object_object_add(o, "image_sha256", json_object_new_string(h));
 	json_object_object_add(o, "image_len", json_object_new_int64(t->image_len));
 	for (uint32_t i = 0; i < t->n_modules; i++) {
 		struct json_object *m = json_object_new_object();
 
 		json_object_object_add(m, "name", json_object_new_string(t->modules[i].name));
-		hex(t->modules[i].wasm_sha256, 32, h);
+		hex_encode(t->modules[i].wasm_sha256, 32, h);
 		json_object_object_add(m, "wasm_sha256", json_object_new_string(h));
 		json_object_array_add(mods, m);
 	}
@@ -84,11 +78,11 @@ static void trailer_text(const char *file, const struct vk_trailer *t, bool list
 {
 	char h[65];
 
-	hex(t->image_sha256, 32, h);
+	hex_encode(t->image_sha256, 32, h);
 	printf("%s: OK, %u module%s, image sha256 %s, signed by key %s\n", file, t->n_modules,
 	       t->n_modules == 1 ? "" : "s", h, t->key_id);
 	for (uint32_t i = 0; list && i < t->n_modules; i++) {
-		hex(t->modules[i].wasm_sha256, 32, h);
+		hex_encode(t->modules[i].wasm_sha256, 32, h);
 		printf("%s %s\n", h, t->modules[i].name);
 	}
 }

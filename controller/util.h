@@ -60,4 +60,10 @@ int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode
 /* Read a whole small text file (sysfs, securityfs, procfs). */
 int read_small_file(const char *path, char *buf, size_t size);
 
+/* Read exactly LEN bytes at OFF: 0, -EIO when the file ends first, -errno. */
+int pread_full(int fd, void *buf, size_t len, off_t off);
+
+/* N bytes as 2N lowercase hex digits and a NUL, into OUT. */
+void hex_encode(const void *bytes, size_t n, char *out);
+
 #endif /* NOJIT_UTIL_H */

@@ -97,26 +97,6 @@ int vk_trailer_sign(struct vk_trailer *t, const struct nojit_seckey *k)
 	return key_sign(k, m, len, t->sig);
 }
 
-static int pread_full(int fd, void *buf, size_t len, off_t off)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
-}
-
 int vk_trailer_read(int fd, const char *name, struct vk_trailer *t, struct nojit_err *err)
 {
 	uint8_t foot[VK_FOOTER_LEN], *buf, *p;
