@@ -55,7 +55,8 @@ void cli_json_print(struct json_object *obj)
 	json_object_put(obj);
 }
 
-int cli_dispatch(const struct cli_cmd *cmds, const char *object, int argc, char **argv)
+static int dispatch(const struct cli_cmd *cmds, const char *object, const char *usage, int argc,
+		    char **argv)
 {
 	const struct cli_cmd *match = NULL;
 	size_t len;
@@ -82,7 +83,30 @@ int cli_dispatch(const struct cli_cmd *cmds, const char *object, int argc, char 
 			  object ? ": " : "", argv[0], object ? object : "", object ? " " : "");
 		return EXIT_USAGE;
 	}
+	if (!match->fn) {
+		printf("%s", usage);
+		return EXIT_OK;
+	}
 	return match->fn(argc, argv);
+}
+
+int cli_dispatch(const struct cli_cmd *cmds, const char *object, int argc, char **argv)
+{
+	return dispatch(cmds, object, NULL, argc, argv);
+}
+
+int cli_object(const struct cli_cmd *cmds, const char *object, const char *usage, int argc,
+	       char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "%s", usage);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		printf("%s", usage);
+		return EXIT_OK;
+	}
+	return dispatch(cmds, object, usage, argc - 1, argv + 1);
 }
 
 const char *route_name(unsigned int route)

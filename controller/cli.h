@@ -26,6 +26,14 @@ struct cli_cmd {
 /* Run the command whose name ARGV[0] is a unique prefix of. */
 int cli_dispatch(const struct cli_cmd *cmds, const char *object, int argc, char **argv);
 
+/*
+ * `nojit OBJECT VERB ...` with ARGV[0] the object: no verb prints USAGE
+ * on stderr (exit 2); --help, -h, and a verb whose fn is NULL ("help")
+ * print it on stdout (exit 0); otherwise cli_dispatch() on the verb.
+ */
+int cli_object(const struct cli_cmd *cmds, const char *object, const char *usage, int argc,
+	       char **argv);
+
 /* "nojit: ..." on stderr, or {"error": "..."} on stdout in JSON mode. */
 __attribute__((format(printf, 1, 2)))
 void cli_error(const char *fmt, ...);

@@ -46,14 +46,6 @@ static const char verify_usage[] =
 	"                          or the last seal a log collector received\n"
 	"  -h, --help              show this help\n";
 
-static int audit_help(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	printf("%s", audit_usage);
-	return EXIT_OK;
-}
-
 static int hex_nibble(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -278,15 +270,9 @@ int do_audit(int argc, char **argv)
 {
 	static const struct cli_cmd cmds[] = {
 		{ "verify", do_verify, "verify the chain and its seals" },
-		{ "help", audit_help, "show this help" },
+		{ "help", NULL, "show this help" },
 		{}
 	};
 
-	if (argc < 2) {
-		fprintf(stderr, "%s", audit_usage);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-		return audit_help(argc, argv);
-	return cli_dispatch(cmds, "audit", argc - 1, argv + 1);
+	return cli_object(cmds, "audit", audit_usage, argc, argv);
 }

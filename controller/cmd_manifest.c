@@ -76,14 +76,6 @@ static const char verify_usage[] =
 	"  -l, --list           also list the entries\n"
 	"  -h, --help           show this help\n";
 
-static int manifest_help(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	printf("%s", manifest_usage);
-	return EXIT_OK;
-}
-
 static int parse_u64(const char *s, __u64 max, __u64 *ret)
 {
 	unsigned long long v;
@@ -608,15 +600,9 @@ int do_manifest(int argc, char **argv)
 		{ "build", do_build, "hash files into a manifest" },
 		{ "sign", do_sign, "sign a manifest" },
 		{ "verify", do_verify, "verify a signed manifest" },
-		{ "help", manifest_help, "show this help" },
+		{ "help", NULL, "show this help" },
 		{}
 	};
 
-	if (argc < 2) {
-		fprintf(stderr, "%s", manifest_usage);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-		return manifest_help(argc, argv);
-	return cli_dispatch(cmds, "manifest", argc - 1, argv + 1);
+	return cli_object(cmds, "manifest", manifest_usage, argc, argv);
 }

@@ -279,29 +279,15 @@ static int do_verify(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int vk_help(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	printf("%s", vk_usage);
-	return EXIT_OK;
-}
-
 int do_vk(int argc, char **argv)
 {
 	static const struct cli_cmd cmds[] = {
 		{ "build", do_build, "compile wasm modules into one signed megabinary" },
 		{ "verify", do_verify, "check a megabinary's signed trailer" },
 		{ "run", do_vk_run, "run a module of a verified megabinary, confined" },
-		{ "help", vk_help, "show this help" },
+		{ "help", NULL, "show this help" },
 		{}
 	};
 
-	if (argc < 2) {
-		fprintf(stderr, "%s", vk_usage);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-		return vk_help(argc, argv);
-	return cli_dispatch(cmds, "vk", argc - 1, argv + 1);
+	return cli_object(cmds, "vk", vk_usage, argc, argv);
 }
