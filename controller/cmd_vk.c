@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* nojit vk: build, verify and run vkernel megabinaries (docs/vkernel.md). */
-#include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
 
@@ -223,8 +222,6 @@ static int do_verify(int argc, char **argv)
 		{}
 	};
 	const char *trust_path = NULL, *file;
-	struct nojit_trust trust = {};
-	_cleanup_close_ int fd = -1;
 	static struct vk_trailer t;
 	struct nojit_err err;
 	bool list = false;
@@ -252,13 +249,7 @@ static int do_verify(int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage_error(verify_usage, "want exactly one APP");
 	file = argv[optind];
-	r = trust_load(trust_path, &trust, &err);
-	if (!r) {
-		fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-		r = fd < 0 ? nojit_err_set(&err, -errno, "%s: %s", file, strerror(errno)) :
-			     vk_verify_fd(fd, file, &trust, NULL, 0, &t, &err);
-	}
-	trust_free(&trust);
+	r = vk_verify_path(file, trust_path, NULL, &t, &err);
 	if (r) {
 		if (arg_json) {
 			struct json_object *o = json_object_new_object();

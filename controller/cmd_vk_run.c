@@ -169,7 +169,6 @@ int do_vk_run(int argc, char **argv)
 	struct nojit_manifest *man = NULL;
 	struct pump pump = { .fd = -1 };
 	bool explicit = false, allow_missing = false;
-	struct nojit_trust trust = {};
 	_cleanup_close_ int fd = -1;
 	static struct vk_trailer t;
 	size_t n_cmd = 0, n_guest_opts = 0;
@@ -242,13 +241,7 @@ int do_vk_run(int argc, char **argv)
 		cli_error("%s: %s", argv[optind], strerror(errno));
 		return EXIT_FAILED;
 	}
-	r = trust_load(trust_path, &trust, &err);
-	if (!r) {
-		fd = open(app, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-		r = fd < 0 ? nojit_err_set(&err, -errno, "%s: %s", app, strerror(errno)) :
-			     vk_verify_fd(fd, app, &trust, NULL, 0, &t, &err);
-	}
-	trust_free(&trust);
+	r = vk_verify_path(app, trust_path, &fd, &t, &err);
 	if (!r)
 		r = vk_check_segments(fd, app, &err);
 	if (r) {

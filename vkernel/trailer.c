@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Signed megabinary trailer: encode, sign, read, verify (trailer.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sodium.h>
@@ -208,6 +209,26 @@ static int hash_image(int fd, uint64_t len, uint8_t out[32])
 	}
 	crypto_hash_sha256_final(&st, out);
 	return 0;
+}
+
+int vk_verify_path(const char *path, const char *trust_path, int *ret_fd, struct vk_trailer *t,
+		   struct nojit_err *err)
+{
+	struct nojit_trust trust = {};
+	int fd, r;
+
+	r = trust_load(trust_path, &trust, err);
+	if (r)
+		return r;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	r = fd < 0 ? nojit_err_set(err, -errno, "%s: %s", path, strerror(errno)) :
+		     vk_verify_fd(fd, path, &trust, NULL, 0, t, err);
+	trust_free(&trust);
+	if (fd >= 0 && (r || !ret_fd))
+		close(fd);
+	else if (!r)
+		*ret_fd = fd;
+	return r;
 }
 
 int vk_verify_fd(int fd, const char *name, const struct nojit_trust *trust,

@@ -74,4 +74,12 @@ int vk_verify_fd(int fd, const char *name, const struct nojit_trust *trust,
 		 const uint8_t (*keys)[32], size_t n_keys, struct vk_trailer *t,
 		 struct nojit_err *err);
 
+/*
+ * vk_verify_fd() of the file at PATH against the trust store TRUST_PATH (a
+ * .pub file or a directory). RET_FD, if not NULL, gets the open file (the
+ * caller closes it) on success.
+ */
+int vk_verify_path(const char *path, const char *trust_path, int *ret_fd, struct vk_trailer *t,
+		   struct nojit_err *err);
+
 #endif
