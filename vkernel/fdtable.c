@@ -16,7 +16,7 @@
 #include "guest.h"
 #include "wasi.h"
 
-static uint8_t filetype_of(mode_t mode)
+uint8_t vk_filetype(mode_t mode)
 {
 	switch (mode & S_IFMT) {
 	case S_IFREG: return WASI_FILETYPE_REGULAR_FILE;
@@ -64,7 +64,7 @@ static int fd_fill(struct vk_fd *f, int host_fd)
 		return -errno;
 	*f = (struct vk_fd){
 		.host_fd = host_fd,
-		.filetype = filetype_of(st.st_mode),
+		.filetype = vk_filetype(st.st_mode),
 		.tty = S_ISCHR(st.st_mode) && isatty(host_fd),
 	};
 	return 0;

@@ -119,6 +119,8 @@ int vk_fdtable_add(struct vk_guest *g, int host_fd);
 /* The open entry for guest fd, or NULL. */
 struct vk_fd *vk_fdtable_get(struct vk_guest *g, uint32_t fd);
 void vk_fd_close(struct vk_fd *f);
+/* The WASI filetype of a st_mode (FIFOs are "unknown", as in wasmtime). */
+uint8_t vk_filetype(mode_t mode);
 /* Copy of g's fd table (same host fds, no DIR streams) for a child guest. */
 int vk_fdtable_clone(struct vk_guest *child, const struct vk_guest *parent);
 

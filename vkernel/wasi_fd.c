@@ -247,19 +247,6 @@ uint32_t WASI_IMPORT(fd_fdstat_set_rights)(wasi_instance_t *inst, uint32_t fd, u
 	return WASI_ESUCCESS;	/* rights are advisory here: dropping them is a no-op */
 }
 
-static uint8_t stat_filetype(mode_t mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFREG: return WASI_FILETYPE_REGULAR_FILE;
-	case S_IFDIR: return WASI_FILETYPE_DIRECTORY;
-	case S_IFCHR: return WASI_FILETYPE_CHARACTER_DEVICE;
-	case S_IFBLK: return WASI_FILETYPE_BLOCK_DEVICE;
-	case S_IFSOCK: return WASI_FILETYPE_SOCKET_STREAM;
-	case S_IFLNK: return WASI_FILETYPE_SYMBOLIC_LINK;
-	default: return WASI_FILETYPE_UNKNOWN;
-	}
-}
-
 static uint64_t stat_ns(struct timespec ts)
 {
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
@@ -274,7 +261,7 @@ uint32_t wasi_store_filestat(struct vk_guest *g, uint32_t ret, const struct stat
 	memset(p, 0, WASI_FILESTAT_SIZE);
 	vk_store64(g, ret, st->st_dev);
 	vk_store64(g, ret + 8, st->st_ino);
-	vk_store8(g, ret + 16, stat_filetype(st->st_mode));
+	vk_store8(g, ret + 16, vk_filetype(st->st_mode));
 	vk_store64(g, ret + 24, st->st_nlink);
 	vk_store64(g, ret + 32, (uint64_t)st->st_size);
 	vk_store64(g, ret + 40, stat_ns(st->st_atim));
