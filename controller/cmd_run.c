@@ -58,8 +58,7 @@ static const char run_usage[] =
 	"126/127 if CMD cannot be executed/found, 2 on usage errors.\n";
 
 struct run_report {
-	unsigned int requested, available, applied;
-	struct nojit_err why[8];	/* by layer index */
+	struct run_layers layers;
 	const char *const *exec_paths;
 	size_t n_exec_paths;
 	char **cmd;
@@ -67,33 +66,6 @@ struct run_report {
 	int status;			/* -1 while unknown */
 	const char *failure;
 };
-
-static int layer_index(unsigned int bit)
-{
-	return __builtin_ctz(bit);
-}
-
-static const char *layer_state(const struct run_report *r, unsigned int bit)
-{
-	if (!(r->requested & bit))
-		return "off";
-	if (!(r->available & bit))
-		return "unavailable";
-	return r->applied & bit ? "active" : "not applied";
-}
-
-static void report_text(const struct run_report *r)
-{
-	for (unsigned int bit = 1; bit & CONFINE_ALL; bit <<= 1) {
-		const char *state = layer_state(r, bit);
-
-		if (!strcmp(state, "unavailable"))
-			fprintf(stderr, "nojit: layer %s: unavailable: %s\n", confine_layer_name(bit),
-				r->why[layer_index(bit)].msg);
-		else
-			fprintf(stderr, "nojit: layer %s: %s\n", confine_layer_name(bit), state);
-	}
-}
 
 static int report_json(const char *path, const struct run_report *r)
 {
@@ -105,13 +77,13 @@ static int report_json(const char *path, const struct run_report *r)
 
 	for (unsigned int bit = 1; bit & CONFINE_ALL; bit <<= 1) {
 		struct json_object *l = json_object_new_object();
-		const char *state = layer_state(r, bit);
+		const char *state = run_layer_state(&r->layers, bit);
 
 		json_object_object_add(l, "layer", json_object_new_string(confine_layer_name(bit)));
 		json_object_object_add(l, "state", json_object_new_string(state));
 		if (!strcmp(state, "unavailable"))
 			json_object_object_add(l, "reason",
-					       json_object_new_string(r->why[layer_index(bit)].msg));
+					       json_object_new_string(run_layer_why(&r->layers, bit)));
 		json_object_array_add(layers, l);
 	}
 	json_object_object_add(o, "layers", layers);
@@ -139,10 +111,10 @@ static void on_started(void *ctx, const struct run_state *st)
 {
 	struct run_report *r = ctx;
 
-	r->applied = st->applied;
+	r->layers.applied = st->applied;
 	if (st->failure[0])
 		r->failure = st->failure;
-	report_text(r);
+	run_layers_report(&r->layers);
 	if (r->failure)
 		cli_error("%s", r->failure);
 }
@@ -238,18 +210,15 @@ int do_run(int argc, char **argv)
 	if (manifest && !(layers & CONFINE_BPF_LSM))
 		return cli_usage_error(run_usage, "--manifest needs the bpf-lsm layer");
 
-	for (unsigned int bit = 1; bit & CONFINE_ALL; bit <<= 1)
-		if ((layers & bit) && !confine_probe(bit, &r.why[layer_index(bit)]))
-			r.available |= bit;
+	run_layers_probe(&r.layers, layers);
 	/*
 	 * Without --layers: every layer the kernel offers, and say which are
 	 * missing. A manifest cannot be enforced without bpf-lsm, so then
 	 * that one is required too.
 	 */
-	r.requested = layers;
 	required = explicit ? layers : manifest ? CONFINE_BPF_LSM : 0;
 	r.cmd = argv + optind;
-	if (manifest && (r.available & CONFINE_BPF_LSM) &&
+	if (manifest && (r.layers.available & CONFINE_BPF_LSM) &&
 	    manifest_load_verified(manifest, trust, time(NULL), &man, &err)) {
 		cli_error("manifest %s: %s", manifest, err.msg);
 		return EXIT_FAILED;
@@ -277,8 +246,8 @@ int do_run(int argc, char **argv)
 	r.exec_paths = exec_paths;
 	r.n_exec_paths = n_exec;
 
-	if ((required & ~r.available) && !allow_missing) {
-		report_text(&r);
+	if ((required & ~r.layers.available) && !allow_missing) {
+		run_layers_report(&r.layers);
 		r.failure = "a requested layer is unavailable";
 		cli_error("refusing to run %s: a requested layer is unavailable here (--allow-missing runs it without)",
 			  argv[optind]);
@@ -286,7 +255,7 @@ int do_run(int argc, char **argv)
 			report_json(json_report, &r);
 		goto out;
 	}
-	o.layers = r.requested & r.available;
+	o.layers = r.layers.requested & r.layers.available;
 	o.exec_paths = exec_paths;
 	o.n_exec_paths = n_exec;
 	o.manifest = man;
@@ -294,7 +263,7 @@ int do_run(int argc, char **argv)
 	o.on_started = on_started;
 	o.ctx = &r;
 	if (run_confined(&o, &st, &err)) {
-		report_text(&r);
+		run_layers_report(&r.layers);
 		r.failure = err.msg;
 		cli_error("%s", err.msg);
 		if (json_report)

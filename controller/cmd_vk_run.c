@@ -47,6 +47,7 @@ struct pump {
 	const char *app;
 	__u64 cgroup_id;
 	__u64 records, failed;
+	struct run_layers layers;
 };
 
 static void pump_line(struct pump *p, char *line)
@@ -108,9 +109,8 @@ static void on_started(void *ctx, const struct run_state *st)
 	struct pump *p = ctx;
 
 	p->cgroup_id = st->cgroup_id;
-	for (unsigned int bit = 1; bit & CONFINE_ALL; bit <<= 1)
-		fprintf(stderr, "nojit: layer %s: %s\n", confine_layer_name(bit),
-			st->applied & bit ? "active" : "off");
+	p->layers.applied = st->applied;
+	run_layers_report(&p->layers);
 	if (st->failure[0])
 		cli_error("%s", st->failure);
 }
@@ -160,7 +160,7 @@ int do_vk_run(int argc, char **argv)
 		{}
 	};
 	const char *trust_path = NULL, *audit_path = NULL, *audit_key = NULL;
-	unsigned int layers = CONFINE_ALL, available = 0;
+	unsigned int layers = CONFINE_ALL;
 	struct run_opts o = { .hash_source = NOJIT_HASH_SOURCE_IMA };
 	_cleanup_free_ char **cmd = calloc(2 * argc + 6, sizeof(*cmd));
 	_cleanup_free_ char **guest_opts = calloc(2 * argc, sizeof(*guest_opts));
@@ -249,22 +249,15 @@ int do_vk_run(int argc, char **argv)
 		return EXIT_FAILED;
 	}
 
-	for (unsigned int bit = 1; bit & CONFINE_ALL; bit <<= 1) {
-		struct nojit_err why;
-
-		if (!(layers & bit))
-			continue;
-		if (!confine_probe(bit, &why))
-			available |= bit;
-		else if (explicit && !allow_missing) {
-			cli_error("layer %s is unavailable: %s", confine_layer_name(bit), why.msg);
-			return EXIT_FAILED;
-		} else {
-			fprintf(stderr, "nojit: layer %s: unavailable: %s\n", confine_layer_name(bit),
-				why.msg);
-		}
+	/* Without --layers: every layer this kernel offers; named layers are required. */
+	run_layers_probe(&pump.layers, layers);
+	if (explicit && (layers & ~pump.layers.available) && !allow_missing) {
+		run_layers_report(&pump.layers);
+		cli_error("refusing to run %s: a requested layer is unavailable here (--allow-missing runs it without)",
+			  argv[optind]);
+		return EXIT_FAILED;
 	}
-	o.layers = available;
+	o.layers = pump.layers.available;
 	if ((o.layers & CONFINE_BPF_LSM) && app_manifest(fd, app, &t, &man, &err)) {
 		cli_error("%s", err.msg);
 		return EXIT_FAILED;

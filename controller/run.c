@@ -281,6 +281,42 @@ static void remove_transient_cgroup(struct run_state *st, int fd)
 		fprintf(stderr, "nojit: warning: removing %s: %s\n", st->cgroup, strerror(errno));
 }
 
+void run_layers_probe(struct run_layers *l, unsigned int requested)
+{
+	l->requested = requested;
+	l->available = 0;
+	for (unsigned int bit = 1; bit & CONFINE_ALL; bit <<= 1)
+		if ((requested & bit) && !confine_probe(bit, &l->why[__builtin_ctz(bit)]))
+			l->available |= bit;
+}
+
+const char *run_layer_state(const struct run_layers *l, unsigned int bit)
+{
+	if (!(l->requested & bit))
+		return "off";
+	if (!(l->available & bit))
+		return "unavailable";
+	return l->applied & bit ? "active" : "not applied";
+}
+
+const char *run_layer_why(const struct run_layers *l, unsigned int bit)
+{
+	return l->why[__builtin_ctz(bit)].msg;
+}
+
+void run_layers_report(const struct run_layers *l)
+{
+	for (unsigned int bit = 1; bit & CONFINE_ALL; bit <<= 1) {
+		const char *state = run_layer_state(l, bit);
+
+		if (!strcmp(state, "unavailable"))
+			fprintf(stderr, "nojit: layer %s: unavailable: %s\n", confine_layer_name(bit),
+				run_layer_why(l, bit));
+		else
+			fprintf(stderr, "nojit: layer %s: %s\n", confine_layer_name(bit), state);
+	}
+}
+
 int run_confined(const struct run_opts *o, struct run_state *st, struct nojit_err *err)
 {
 	_cleanup_close_ int cgroup_fd = -1;

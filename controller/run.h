@@ -46,6 +46,24 @@ struct run_opts {
 	void *ctx;
 };
 
+/* Which layers were asked for, which this kernel offers (and why not), which took. */
+struct run_layers {
+	unsigned int requested, available, applied;	/* CONFINE_* */
+	struct nojit_err why[8];			/* by bit index, when unavailable */
+};
+
+/* Set L's requested and available layers, probing each requested one. */
+void run_layers_probe(struct run_layers *l, unsigned int requested);
+
+/* "off", "unavailable", "active" or "not applied" for one CONFINE_* BIT. */
+const char *run_layer_state(const struct run_layers *l, unsigned int bit);
+
+/* Why BIT is unavailable (run_layers_probe's answer). */
+const char *run_layer_why(const struct run_layers *l, unsigned int bit);
+
+/* One line per layer on stderr: "nojit: layer L: STATE[: why]". */
+void run_layers_report(const struct run_layers *l);
+
 /* The transient cgroups' parent when none is given: below the cgroup2 root. */
 #define RUN_CGROUP_PARENT_NAME "nojit-run"
 
