@@ -161,7 +161,7 @@ int do_run(int argc, char **argv)
 	};
 	const char *json_report = NULL, *manifest = NULL, *trust = NOJIT_DEFAULT_TRUST;
 	struct run_opts o = { .hash_source = NOJIT_HASH_SOURCE_IMA };
-	const char **exec_paths = NULL;
+	_cleanup_free_ const char **exec_paths = NULL;
 	struct run_report r = { .status = -1 };
 	struct nojit_manifest *man = NULL;
 	bool allow_missing = false, explicit = false;
@@ -171,6 +171,12 @@ int do_run(int argc, char **argv)
 	struct nojit_err err;
 	int c, ret = EXIT_FAILED;
 
+	/* Room for every -x, or for the defaults. */
+	exec_paths = calloc(argc + ARRAY_SIZE(default_exec_paths), sizeof(*exec_paths));
+	if (!exec_paths) {
+		cli_error("out of memory");
+		return EXIT_FAILED;
+	}
 	optind = 1;
 	/* '+': options end at CMD even without "--". */
 	while ((c = getopt_long(argc, argv, "+l:M:t:c:x:r:mh", opts, NULL)) != -1) {
@@ -190,7 +196,8 @@ int do_run(int argc, char **argv)
 			o.cgroup_parent = optarg;
 			break;
 		case 'x':
-			break;	/* collected below, once their number is known */
+			exec_paths[n_exec++] = optarg;
+			break;
 		case 'r':
 			json_report = optarg;
 			break;
@@ -224,17 +231,14 @@ int do_run(int argc, char **argv)
 		return EXIT_FAILED;
 	}
 
-	exec_paths = calloc(argc + (man ? man->n_entries : 0) + ARRAY_SIZE(default_exec_paths) + 1,
-			    sizeof(*exec_paths));
-	if (!exec_paths) {
-		cli_error("out of memory");
-		goto out;
-	}
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+l:M:t:c:x:r:mh", opts, NULL)) != -1)
-		if (c == 'x')
-			exec_paths[n_exec++] = optarg;
 	if (!n_exec && man) {
+		const char **dirs = realloc(exec_paths, (man->n_entries + 1) * sizeof(*dirs));
+
+		if (!dirs) {
+			cli_error("out of memory");
+			goto out;
+		}
+		exec_paths = dirs;
 		n_exec = n_owned = manifest_dirs(man, exec_paths);
 	} else if (!n_exec) {
 		struct stat sb;
@@ -278,7 +282,6 @@ int do_run(int argc, char **argv)
 out:
 	for (size_t i = 0; i < n_owned; i++)
 		free((char *)exec_paths[i]);
-	free(exec_paths);
 	manifest_free(man);
 	return ret;
 }
