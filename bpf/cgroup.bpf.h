@@ -79,6 +79,29 @@ static __always_inline bool kernfs_is_below(struct kernfs_node *kn, __u64 ancest
 }
 
 /*
+ * Route 13: uselib() opens its file asking for read and exec at once, a
+ * combination no open(2) and no execve() asks for; the ELF loader then
+ * maps it at addresses the file chooses, its zero-fill tail through
+ * do_brk_flags() with no mmap hook on the way. Governed tasks use no
+ * uselib() (only a.out-era libc5 did): refused before anything is loaded,
+ * whatever the file, so no unlisted file gets in under a manifest either.
+ */
+#define USELIB_OPEN_MASK (MAY_OPEN | MAY_READ | MAY_EXEC)
+
+static __always_inline int uselib_open(struct inode *inode, int mask)
+{
+	const struct nojit_cgroup_policy *pol;
+
+	if ((inode->i_mode & S_IFMT) != S_IFREG)
+		return 0;
+	pol = policy_current();
+	if (!pol)
+		return 0;
+	return deny(pol, NOJIT_ROUTE_KERNEL_EXEC_MEM, NOJIT_HOOK_INODE_PERMISSION,
+		    PROT_EXEC, mask, inode);
+}
+
+/*
  * Migration through cgroup.procs / cgroup.threads writes and through
  * clone3(CLONE_INTO_CGROUP) is authorised by the kernel with an
  * inode_permission(MAY_WRITE) check on the procs file of the common
@@ -96,6 +119,8 @@ int BPF_PROG(nojit_inode_permission, struct inode *inode, int mask, int ret)
 
 	if (ret)
 		return ret;
+	if ((mask & USELIB_OPEN_MASK) == USELIB_OPEN_MASK)
+		return uselib_open(inode, mask);
 	if (!(mask & MAY_WRITE))
 		return 0;
 	if (inode->i_sb->s_magic != CGROUP2_SUPER_MAGIC)

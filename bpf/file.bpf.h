@@ -3,7 +3,7 @@
 #ifndef NOJIT_FILE_BPF_H
 #define NOJIT_FILE_BPF_H
 
-#include "kernel_consts.bpf.h"
+#include "policy.bpf.h"
 
 /*
  * memfd, SysV shm, hugetlb memfds and anon inodes all live on mounts made
@@ -28,14 +28,24 @@ static __always_inline bool file_is_regular(struct file *file)
 	return (mode & S_IFMT) == S_IFREG;
 }
 
-/* Compare a kernel string against a short literal without helpers. */
+/*
+ * Compare a kernel string against a short literal without helpers. Every
+ * caller denies on a match, so a string that cannot be read counts as a
+ * match (fail closed).
+ */
 static __always_inline bool kstr_eq(const char *kstr, const char *lit, int litlen)
 {
 	char buf[16] = {};
+	long n;
 
 	if (litlen >= (int)sizeof(buf))
 		return false;
-	if (bpf_probe_read_kernel_str(buf, sizeof(buf), kstr) != litlen + 1)
+	n = bpf_probe_read_kernel_str(buf, sizeof(buf), kstr);
+	if (n < 0) {
+		stat_inc(NOJIT_STAT_FAIL_KERNEL_READ);
+		return true;
+	}
+	if (n != litlen + 1)
 		return false;
 	for (int i = 0; i < litlen; i++)
 		if (buf[i] != lit[i])

@@ -43,24 +43,40 @@ int BPF_PROG(nojit_file_open, struct file *file, int ret)
 			 0, file->f_mode, file);
 }
 
-/* A mem file opened before enrollment, or passed in over a socket. */
+/*
+ * Every write through a descriptor, whoever opened it (inherited, passed
+ * over a socket, pidfd_getfd()): to a mem file (one opened before
+ * enrollment, or passed in), and, route 17, to a file governed code runs
+ * from. write(2) and its vectored, positioned, splice, copy_file_range,
+ * fallocate and io_uring forms all ask here first.
+ */
 SEC("lsm/file_permission")
 int BPF_PROG(nojit_file_permission, struct file *file, int mask, int ret)
 {
 	const struct nojit_cgroup_policy *pol;
+	struct data_ref data;
 
 	if (ret)
 		return ret;
 	if (!(mask & MAY_WRITE))
 		return 0;
-	if (!file_is_proc_mem(file))
-		return 0;
 	pol = policy_current();
 	if (!pol)
 		return 0;
-	return deny(pol, NOJIT_ROUTE_PROC_MEM_PTRACE,
-		    NOJIT_HOOK_FILE_PERMISSION, 0, mask,
-		    BPF_CORE_READ(file, f_inode));
+	if (file_is_proc_mem(file))
+		return deny(pol, NOJIT_ROUTE_PROC_MEM_PTRACE,
+			    NOJIT_HOOK_FILE_PERMISSION, 0, mask, file->f_inode);
+	if (!file_is_regular(file))
+		return 0;
+	if (data_ref_get(file->f_inode, &data)) {
+		stat_inc(NOJIT_STAT_FAIL_STACKED_FS);
+		return deny(pol, NOJIT_ROUTE_STACKED_FS, NOJIT_HOOK_FILE_PERMISSION,
+			    0, mask, file->f_inode);
+	}
+	if (data_is_code(&data))
+		return deny(pol, NOJIT_ROUTE_FOREIGN_FD_WRITE,
+			    NOJIT_HOOK_FILE_PERMISSION, 0, mask, file->f_inode);
+	return 0;
 }
 
 SEC("lsm/ptrace_access_check")

@@ -36,33 +36,59 @@ static long stack_vma_flags(struct task_struct *task, struct vm_area_struct *vma
 }
 
 /*
- * True if the task's stack is executable (an ELF with an executable
- * PT_GNU_STACK, or READ_IMPLIES_EXEC at exec). The kernel sets that up
- * without any mmap or mprotect hook, so it is caught at the first
- * executable mapping of the new image, which the ELF loader itself makes.
- * bpf_find_vma() only fails with -EBUSY when the mmap lock is contended,
- * which cannot happen during exec (single-threaded); the result is then
- * not cached and the next executable mapping checks again.
+ * 1 if the task's stack is executable (an ELF with an executable
+ * PT_GNU_STACK, or READ_IMPLIES_EXEC at exec), 0 if not, negative if it
+ * could not be found out (refused: fail closed). The kernel sets the
+ * stack up without any mmap or mprotect hook, so it is caught at the
+ * first executable mapping of the new image, which the ELF loader itself
+ * makes while the task is still single-threaded. bpf_find_vma() fails
+ * with -EBUSY only when another thread holds the mm's lock; the result
+ * is then not cached, nor when the task storage cannot be created.
  */
-static __always_inline bool stack_is_executable(void)
+static __always_inline int stack_is_executable(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct stack_check *sc;
 	__u64 mm, vm_flags = 0;
+	long err;
 
 	mm = (__u64)BPF_CORE_READ(task, mm);
 	sc = bpf_task_storage_get(&nojit_stack_checks, task, 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (sc && sc->checked_mm == mm)
-		return false;
-	if (bpf_find_vma(task, BPF_CORE_READ(task, mm, start_stack),
-			 stack_vma_flags, &vm_flags, 0))
-		return false;
+		return 0;
+	err = bpf_find_vma(task, BPF_CORE_READ(task, mm, start_stack),
+			   stack_vma_flags, &vm_flags, 0);
+	/* No mapping there (the task unmapped it) is no executable stack. */
+	if (err && err != -ENOENT)
+		return err < 0 ? (int)err : -EPERM;
 	if (vm_flags & VM_EXEC)
-		return true;
+		return 1;
 	if (sc)
 		sc->checked_mm = mm;
-	return false;
+	return 0;
+}
+
+/*
+ * A shared writable mapping is a writer that never goes through write(2):
+ * refused for governed tasks on a file governed code runs from, whichever
+ * descriptor it comes from (route 17).
+ */
+static __always_inline int mmap_writes_code(const struct nojit_cgroup_policy *pol,
+					    struct file *file, unsigned long prot,
+					    unsigned long flags)
+{
+	struct data_ref ref;
+
+	if (data_ref_get(file->f_inode, &ref)) {
+		stat_inc(NOJIT_STAT_FAIL_STACKED_FS);
+		return deny_file(pol, NOJIT_ROUTE_STACKED_FS, NOJIT_HOOK_MMAP_FILE,
+				 prot, flags, file);
+	}
+	if (data_is_code(&ref))
+		return deny_file(pol, NOJIT_ROUTE_FOREIGN_FD_WRITE,
+				 NOJIT_HOOK_MMAP_FILE, prot, flags, file);
+	return 0;
 }
 
 /* Sleepable: the hash gate may have to hash the file. */
@@ -71,12 +97,15 @@ int BPF_PROG(nojit_mmap_file, struct file *file, unsigned long reqprot,
 	     unsigned long prot, unsigned long flags, int ret)
 {
 	const struct nojit_cgroup_policy *pol;
-	__u64 file_addr = 0;
+	struct data_ref data;
 	struct inode *inode;
+	__u64 file_addr = 0;
 
 	if (ret)
 		return ret;
-	if (!(prot & PROT_EXEC))
+	/* MAP_SHARED and MAP_SHARED_VALIDATE both write through to the file. */
+	if (!(prot & PROT_EXEC) &&
+	    !((prot & PROT_WRITE) && (flags & MAP_TYPE) != MAP_PRIVATE))
 		return 0;
 	pol = policy_current();
 	if (!pol)
@@ -87,9 +116,13 @@ int BPF_PROG(nojit_mmap_file, struct file *file, unsigned long reqprot,
 	 * a plain NULL test as dead code, so the anonymous case would never
 	 * be denied. Read the raw argument as a scalar instead.
 	 */
-	if (bpf_probe_read_kernel(&file_addr, sizeof(file_addr), &ctx[0]))
+	if (bpf_probe_read_kernel(&file_addr, sizeof(file_addr), &ctx[0])) {
+		stat_inc(NOJIT_STAT_FAIL_KERNEL_READ);
 		return deny(pol, NOJIT_ROUTE_ANON_EXEC, NOJIT_HOOK_MMAP_FILE,
 			    prot, flags, NULL);
+	}
+	if (!(prot & PROT_EXEC))
+		return file_addr ? mmap_writes_code(pol, file, prot, flags) : 0;
 	if (!(reqprot & PROT_EXEC))
 		return deny(pol, NOJIT_ROUTE_READ_IMPLIES_EXEC,
 			    NOJIT_HOOK_MMAP_FILE, prot, flags, NULL);
@@ -97,7 +130,7 @@ int BPF_PROG(nojit_mmap_file, struct file *file, unsigned long reqprot,
 		return deny(pol, NOJIT_ROUTE_ANON_EXEC, NOJIT_HOOK_MMAP_FILE,
 			    prot, flags, NULL);
 
-	inode = BPF_CORE_READ(file, f_inode);
+	inode = file->f_inode;
 	if (file_is_pathless(file))
 		return deny_file(pol, NOJIT_ROUTE_MEMFD, NOJIT_HOOK_MMAP_FILE,
 				 prot, flags, file);
@@ -112,11 +145,26 @@ int BPF_PROG(nojit_mmap_file, struct file *file, unsigned long reqprot,
 	 * Writable means not executable: a file someone holds open for
 	 * writing (a shared writable mapping holds such a file too) could
 	 * change under the executable view, as execve's ETXTBSY rule knows.
+	 * On a stacked file system the writers hold the data inode.
 	 */
+	if (data_ref_get(inode, &data)) {
+		stat_inc(NOJIT_STAT_FAIL_STACKED_FS);
+		return deny_file(pol, NOJIT_ROUTE_STACKED_FS, NOJIT_HOOK_MMAP_FILE,
+				 prot, flags, file);
+	}
 	if (BPF_CORE_READ(inode, i_writecount.counter) > 0)
 		return deny_file(pol, NOJIT_ROUTE_DOUBLE_MAP, NOJIT_HOOK_MMAP_FILE,
 				 prot, flags, file);
-	if (stack_is_executable())
+	if (data_has_writers(&data))
+		return deny_file(pol, NOJIT_ROUTE_STACKED_FS, NOJIT_HOOK_MMAP_FILE,
+				 prot, flags, file);
+	ret = stack_is_executable();
+	if (ret < 0) {
+		stat_inc(NOJIT_STAT_FAIL_VMA_LOOKUP);
+		return deny_file(pol, NOJIT_ROUTE_MPROTECT, NOJIT_HOOK_MMAP_FILE,
+				 prot, flags, file);
+	}
+	if (ret)
 		return deny_file(pol, NOJIT_ROUTE_MPROTECT, NOJIT_HOOK_MMAP_FILE,
 				 prot, flags, file);
 	return hash_gate(pol, file, NOJIT_KIND_ANY, NOJIT_ROUTE_FILE_WRITTEN,
@@ -128,6 +176,8 @@ int BPF_PROG(nojit_file_mprotect, struct vm_area_struct *vma,
 	     unsigned long reqprot, unsigned long prot, int ret)
 {
 	const struct nojit_cgroup_policy *pol;
+	struct data_ref data;
+	struct file *file;
 	__u64 vm_flags;
 	__u32 route;
 
@@ -148,6 +198,20 @@ int BPF_PROG(nojit_file_mprotect, struct vm_area_struct *vma,
 	    ((prot & PROT_WRITE) && (vm_flags & VM_EXEC)))
 		return deny(pol, route, NOJIT_HOOK_FILE_MPROTECT, prot,
 			    vm_flags, NULL);
+	/* A shared mapping made writable writes its file: not if it is code. */
+	if (!(prot & PROT_WRITE) || !(vm_flags & VM_SHARED))
+		return 0;
+	file = vma->vm_file;
+	if (!file)
+		return 0;
+	if (data_ref_get(file->f_inode, &data)) {
+		stat_inc(NOJIT_STAT_FAIL_STACKED_FS);
+		return deny(pol, NOJIT_ROUTE_STACKED_FS, NOJIT_HOOK_FILE_MPROTECT,
+			    prot, vm_flags, NULL);
+	}
+	if (data_is_code(&data))
+		return deny(pol, NOJIT_ROUTE_FOREIGN_FD_WRITE,
+			    NOJIT_HOOK_FILE_MPROTECT, prot, vm_flags, NULL);
 	return 0;
 }
 
@@ -181,24 +245,33 @@ int BPF_PROG(nojit_shm_shmat, struct kern_ipc_perm *perm, char *shmaddr,
 }
 
 /*
- * brk() builds its mapping from VM_DATA_DEFAULT_FLAGS, which carries
- * VM_EXEC under READ_IMPLIES_EXEC, and passes no LSM hook that can refuse.
- * A governed task growing its heap with that personality is killed before
- * it returns to user space, so it never runs on the executable heap
- * (in audit mode it is only reported).
+ * Route 13, and brk under route 3: anonymous executable memory the kernel
+ * makes without mmap_file. do_brk_flags() backs brk() (its flags come from
+ * VM_DATA_DEFAULT_FLAGS, which carry VM_EXEC under READ_IMPLIES_EXEC) and
+ * vm_brk_flags(), through which the ELF loader maps the zero-filled tail
+ * of a PT_LOAD segment, with VM_EXEC when the segment is executable, for
+ * execve() and uselib() alike; do_brk_flags() always adds read and write.
+ * No LSM hook on the way can refuse, and for exec the point of no return
+ * is passed, so a governed task asking for it is killed before it returns
+ * to user space: it never runs with the region (audit mode only reports).
  */
 SEC("fentry/do_brk_flags")
-int BPF_PROG(nojit_brk)
+int BPF_PROG(nojit_brk, struct vma_iterator *vmi, struct vm_area_struct *vma,
+	     unsigned long addr, unsigned long len, unsigned long flags)
 {
 	const struct nojit_cgroup_policy *pol;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct violation_info vi = {
-		.route = NOJIT_ROUTE_READ_IMPLIES_EXEC,
 		.hook = NOJIT_HOOK_BRK,
-		.prot = PROT_EXEC,
+		.prot = PROT_READ | PROT_WRITE | PROT_EXEC,
+		.flags = flags,
 	};
 
-	if (!(task->personality & READ_IMPLIES_EXEC))
+	if (flags & VM_EXEC)
+		vi.route = NOJIT_ROUTE_KERNEL_EXEC_MEM;
+	else if (task->personality & READ_IMPLIES_EXEC)
+		vi.route = NOJIT_ROUTE_READ_IMPLIES_EXEC;
+	else
 		return 0;
 	pol = policy_current();
 	if (!pol)

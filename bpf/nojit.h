@@ -19,6 +19,7 @@
 #define NOJIT_CGROUP_PATH_MAX	256
 #define NOJIT_EVENT_PATH_MAX	256
 #define NOJIT_MAX_ALLOW		(1u << 20)	/* all manifests together, twice during a swap */
+#define NOJIT_MAX_FILES		(1u << 18)	/* files with a digest or a mark, live inodes only */
 
 /* The bypass routes of DESIGN.md; the number is the route's number there. */
 enum nojit_route {
@@ -34,7 +35,12 @@ enum nojit_route {
 	NOJIT_ROUTE_UNLISTED_EXEC	= 10,
 	NOJIT_ROUTE_LOADER		= 11,
 	NOJIT_ROUTE_CGROUP_ESCAPE	= 12,
-	NOJIT_ROUTE_MAX			= 13,
+	NOJIT_ROUTE_KERNEL_EXEC_MEM	= 13,	/* ELF loader/brk VM_EXEC regions, uselib() */
+	NOJIT_ROUTE_USERFAULTFD		= 14,
+	NOJIT_ROUTE_GATE_RACE		= 15,	/* a writer appeared while the hash gate decided */
+	NOJIT_ROUTE_STACKED_FS		= 16,	/* writers or data behind a stacked (overlay) inode */
+	NOJIT_ROUTE_FOREIGN_FD_WRITE	= 17,	/* write to code through any descriptor */
+	NOJIT_ROUTE_MAX			= 18,
 };
 
 /* The kernel hook a decision was taken in. */
@@ -52,6 +58,10 @@ enum nojit_hook {
 	NOJIT_HOOK_KERNFS_INIT		= 11,
 	NOJIT_HOOK_BRK			= 12,
 	NOJIT_HOOK_PATH_TRUNCATE	= 13,
+	NOJIT_HOOK_ANON_INODE		= 14,	/* inode_init_security_anon */
+	NOJIT_HOOK_FILE_IOCTL		= 15,
+	NOJIT_HOOK_SOCKET_SETSOCKOPT	= 16,
+	NOJIT_HOOK_CBPF_PREPARE		= 17,	/* fentry on bpf_prepare_filter */
 };
 
 enum nojit_action {
@@ -130,10 +140,14 @@ struct nojit_allow_key {
 };
 
 /*
- * Per-inode digest cache (inode storage). gen counts opens for writing and
- * truncations; the digest is valid while hashed_gen == gen and valid is 1.
- * exec_mapped: a governed task has run or mapped this inode executable
- * under a manifest, so governed tasks may no longer open it for writing.
+ * Per-file digest cache and marks, kept for the inode that holds the data
+ * (for overlayfs: the upper or lower inode, never the overlay one).
+ * gen counts opens for writing and truncations; the digest is valid while
+ * hashed_gen == gen and valid is 1. exec_mapped: a governed task has run
+ * or mapped this inode executable under a manifest, so governed tasks may
+ * no longer write it, through any descriptor. in_gate: hash-gate decisions
+ * in progress; governed write-opens are refused while it is non-zero, and
+ * anyone else's moves gen, which makes the decision refuse.
  */
 struct nojit_file_hash {
 	__u64 gen;
@@ -141,6 +155,8 @@ struct nojit_file_hash {
 	__u32 valid;
 	__u32 exec_mapped;
 	__u8 sha256[32];
+	__u32 in_gate;
+	__u32 pad;
 };
 
 /* Controller-owned record of an enrollment, for status and release. */
@@ -168,7 +184,7 @@ struct nojit_daemon_state {
 
 /* Per-CPU counters; index into the stats array map. */
 enum nojit_stat {
-	/* 1..12: denials per route, indexed by enum nojit_route */
+	/* 1..12: retired (denials per route before routes 13+ existed) */
 	NOJIT_STAT_EVENTS_EMITTED	= 16,
 	NOJIT_STAT_EVENTS_DROPPED	= 17,
 	NOJIT_STAT_CGROUP_TRACK_FAILED	= 18,	/* child cgroup not recorded: mkdir refused */
@@ -177,8 +193,20 @@ enum nojit_stat {
 	NOJIT_STAT_HASHES_COMPUTED	= 21,
 	NOJIT_STAT_HASH_CACHE_HITS	= 22,
 	NOJIT_STAT_AUDITED		= 23,	/* would-be denials allowed in audit mode */
-	NOJIT_STAT_MAX			= 32,
+	/*
+	 * Fail-closed decisions: a helper, a storage or a kernel read failed
+	 * where success was needed to allow, so the request was refused.
+	 */
+	NOJIT_STAT_FAIL_NO_STORAGE	= 24,	/* inode/task storage not creatable */
+	NOJIT_STAT_FAIL_VMA_LOOKUP	= 25,	/* bpf_find_vma() failed */
+	NOJIT_STAT_FAIL_KERNEL_READ	= 26,	/* a kernel read failed */
+	NOJIT_STAT_FAIL_STACKED_FS	= 27,	/* data inode of a stacked file not found */
+	/* Denials per route: NOJIT_STAT_ROUTE_BASE + enum nojit_route. */
+	NOJIT_STAT_ROUTE_BASE		= 32,
+	NOJIT_STAT_MAX			= 64,
 };
+
+#define NOJIT_STAT_ROUTE(route)	(NOJIT_STAT_ROUTE_BASE + (route))
 
 enum nojit_event_type {
 	NOJIT_EVENT_VIOLATION	= 1,

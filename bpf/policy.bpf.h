@@ -109,7 +109,7 @@ static __always_inline int violation(const struct nojit_cgroup_policy *pol,
 		bpf_send_signal(SIGKILL);
 		stat_inc(NOJIT_STAT_KILLS);
 	}
-	stat_inc(vi->route);
+	stat_inc(NOJIT_STAT_ROUTE(vi->route));
 	if (action == NOJIT_ACTION_AUDITED)
 		stat_inc(NOJIT_STAT_AUDITED);
 

@@ -364,13 +364,17 @@ const char *audit_hook_name(__u32 hook)
 		[NOJIT_HOOK_KERNFS_INIT] = "kernfs_init_security",
 		[NOJIT_HOOK_BRK] = "brk",
 		[NOJIT_HOOK_PATH_TRUNCATE] = "path_truncate",
+		[NOJIT_HOOK_ANON_INODE] = "inode_init_security_anon",
+		[NOJIT_HOOK_FILE_IOCTL] = "file_ioctl",
+		[NOJIT_HOOK_SOCKET_SETSOCKOPT] = "socket_setsockopt",
+		[NOJIT_HOOK_CBPF_PREPARE] = "bpf_prepare_filter",
 	};
 
 	return hook < ARRAY_SIZE(names) ? names[hook] : NULL;
 }
 
 /* The system call or operation a hook stands for, for people. */
-static const char *hook_operation(__u32 hook)
+static const char *hook_operation(__u32 hook, __u32 route)
 {
 	static const char *const ops[] = {
 		[NOJIT_HOOK_MMAP_FILE] = "mmap",
@@ -386,8 +390,15 @@ static const char *hook_operation(__u32 hook)
 		[NOJIT_HOOK_KERNFS_INIT] = "mkdir",
 		[NOJIT_HOOK_BRK] = "brk",
 		[NOJIT_HOOK_PATH_TRUNCATE] = "truncate",
+		[NOJIT_HOOK_ANON_INODE] = "userfaultfd",
+		[NOJIT_HOOK_FILE_IOCTL] = "ioctl",
+		[NOJIT_HOOK_SOCKET_SETSOCKOPT] = "setsockopt",
+		[NOJIT_HOOK_CBPF_PREPARE] = "classic bpf",
 	};
 
+	/* inode_permission refuses uselib()'s open as well as cgroup moves. */
+	if (hook == NOJIT_HOOK_INODE_PERMISSION && route == NOJIT_ROUTE_KERNEL_EXEC_MEM)
+		return "uselib";
 	return hook < ARRAY_SIZE(ops) ? ops[hook] : NULL;
 }
 
@@ -524,7 +535,7 @@ static void body_event(struct sbuf *b, const void *arg)
 	sb_field_str(b, "hook", s ? s : buf);
 	sb_field_u64(b, "route", ev->route);
 	sb_field_str(b, "route_name", route_name(ev->route));
-	s = ev->operation ? ev->operation : hook_operation(ev->hook);
+	s = ev->operation ? ev->operation : hook_operation(ev->hook, ev->route);
 	sb_field_str(b, "operation", s);
 	sb_field_u64(b, "prot", ev->prot);
 	prot_names(ev->prot, buf, sizeof(buf));

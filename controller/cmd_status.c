@@ -44,7 +44,14 @@ static const struct {
 	{ NOJIT_STAT_HASHES_COMPUTED, "hashes_computed" },
 	{ NOJIT_STAT_HASH_CACHE_HITS, "hash_cache_hits" },
 	{ NOJIT_STAT_AUDITED, "audited" },
+	{ NOJIT_STAT_FAIL_NO_STORAGE, "fail_closed_no_storage" },
+	{ NOJIT_STAT_FAIL_VMA_LOOKUP, "fail_closed_vma_lookup" },
+	{ NOJIT_STAT_FAIL_KERNEL_READ, "fail_closed_kernel_read" },
+	{ NOJIT_STAT_FAIL_STACKED_FS, "fail_closed_stacked_fs" },
 };
+
+_Static_assert(NOJIT_STAT_ROUTE(NOJIT_ROUTE_MAX) <= NOJIT_STAT_MAX,
+	       "route counters do not fit in the stats map");
 
 static bool bpf_stats_enabled(void)
 {
@@ -113,7 +120,8 @@ static struct json_object *status_json(const struct status *s)
 		char key[8];
 
 		snprintf(key, sizeof(key), "%u", r);
-		json_object_object_add(denials, key, json_object_new_uint64(s->stats[r]));
+		json_object_object_add(denials, key,
+				       json_object_new_uint64(s->stats[NOJIT_STAT_ROUTE(r)]));
 	}
 	json_object_object_add(cnt, "denials_by_route", denials);
 	for (size_t i = 0; i < ARRAY_SIZE(counters); i++)
@@ -177,8 +185,9 @@ static void status_text(const struct status *s)
 	}
 	printf("\nDenials by route:\n");
 	for (unsigned int r = 1; r < NOJIT_ROUTE_MAX; r++)
-		if (s->stats[r])
-			printf("  %2u %-32s %llu\n", r, route_name(r), (unsigned long long)s->stats[r]);
+		if (s->stats[NOJIT_STAT_ROUTE(r)])
+			printf("  %2u %-32s %llu\n", r, route_name(r),
+			       (unsigned long long)s->stats[NOJIT_STAT_ROUTE(r)]);
 	printf("Events:    %llu emitted, %llu dropped; kills %llu; audited %llu; untracked cgroups %llu\n",
 	       (unsigned long long)s->stats[NOJIT_STAT_EVENTS_EMITTED],
 	       (unsigned long long)s->stats[NOJIT_STAT_EVENTS_DROPPED],
@@ -189,6 +198,11 @@ static void status_text(const struct status *s)
 	       (unsigned long long)s->stats[NOJIT_STAT_HASHES_COMPUTED],
 	       (unsigned long long)s->stats[NOJIT_STAT_HASH_CACHE_HITS],
 	       (unsigned long long)s->stats[NOJIT_STAT_HASH_FAILED]);
+	printf("Fail-closed refusals: %llu no storage, %llu vma lookup, %llu kernel read, %llu stacked fs\n",
+	       (unsigned long long)s->stats[NOJIT_STAT_FAIL_NO_STORAGE],
+	       (unsigned long long)s->stats[NOJIT_STAT_FAIL_VMA_LOOKUP],
+	       (unsigned long long)s->stats[NOJIT_STAT_FAIL_KERNEL_READ],
+	       (unsigned long long)s->stats[NOJIT_STAT_FAIL_STACKED_FS]);
 }
 
 int do_status(int argc, char **argv)

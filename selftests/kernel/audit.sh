@@ -58,13 +58,14 @@ cg = sys.argv[3]
 # The daemon also drains what earlier suites left in the ring buffer.
 events = [r for r in recs if r["type"] == "event" and r["cgroup"] == cg]
 want = [l.split() for l in open(sys.argv[2])]
-# Attacks whose refused step runs in a child they forked.
-child = {"ptrace_poketext", "exec_stack"}
+# Attacks whose refused step runs in a child they forked, by the child's comm.
+child = {"ptrace_poketext": "ptrace_poketext", "exec_stack": "exec_stack",
+         "elf_brk_exec_tail": "tail.elf"}
 bad = []
 pids = {int(p) for _, _, p in want}
 for name, route, pid in want:
     mine = [e for e in events if e["tgid"] == int(pid) or
-            (name in child and e["comm"].startswith(name[:15]) and e["tgid"] not in pids)]
+            (name in child and e["comm"].startswith(child[name][:15]) and e["tgid"] not in pids)]
     if len(mine) != 1:
         bad.append(f"{name}: {len(mine)} events")
         continue

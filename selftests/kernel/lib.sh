@@ -41,9 +41,18 @@ attack_target() {	# extra argument for the attacks that need one
 	esac
 }
 
-expect_allowed() {	# expect_allowed CGROUP LABEL NAME
-	local cg=$1 label=$2 name=$3 out rc
-	out=$(run_in "$cg" "$ATTACKS/$name" $(attack_target "$name") 2>&1)
+# attack_args NAME [ARGS...]: ARGS if given, else what attack_target says.
+attack_args() {
+	local name=$1
+	shift
+	if [ $# -gt 0 ]; then printf '%s\n' "$@"; else attack_target "$name"; fi
+}
+
+expect_allowed() {	# expect_allowed CGROUP LABEL NAME [ARGS...]
+	local cg=$1 label=$2 name=$3 out rc args
+	shift 3
+	mapfile -t args < <(attack_args "$name" "$@")
+	out=$(run_in "$cg" "$ATTACKS/$name" "${args[@]}" 2>&1)
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
 		tap_ok "$name allowed $label"
@@ -52,10 +61,12 @@ expect_allowed() {	# expect_allowed CGROUP LABEL NAME
 	fi
 }
 
-expect_blocked() {	# expect_blocked CGROUP LABEL NAME ROUTE
-	local cg=$1 label=$2 name=$3 route=$4 out rc before after how
+expect_blocked() {	# expect_blocked CGROUP LABEL NAME ROUTE [ARGS...]
+	local cg=$1 label=$2 name=$3 route=$4 out rc before after how args
+	shift 4
+	mapfile -t args < <(attack_args "$name" "$@")
 	before=$(denials)
-	out=$(run_in "$cg" "$ATTACKS/$name" $(attack_target "$name") 2>&1)
+	out=$(run_in "$cg" "$ATTACKS/$name" "${args[@]}" 2>&1)
 	rc=$?
 	after=$(denials)
 	if ! how=$(blocked_status "$rc"); then
