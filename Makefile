@@ -127,6 +127,7 @@ include selftests/legit/legit.mk
 include selftests/unit/unit.mk
 include selftests/bench/bench.mk
 include selftests/matrix/matrix.mk
+include selftests/scan/scan.mk
 
 VM_RUN := selftests/vm/run
 
@@ -141,7 +142,7 @@ vm-kernel: | deps
 	$(Q)selftests/vm/fetch-kernel >/dev/null
 
 # Every suite writes TAP; the summary line is computed over all of them.
-check: all attacks legit unit-tests $(STORM) vm-kernel vk-guests matrix-bins
+check: all attacks legit unit-tests $(STORM) vm-kernel vk-guests matrix-bins scan-bins
 	$(Q)selftests/check $(BUILD)
 
 demo: all attacks vm-kernel vk-guests

@@ -187,6 +187,7 @@ size_t scan_page_compare(const __u8 *mem, const __u8 *file, size_t file_len, siz
 {
 	size_t first = SIZE_MAX, n = 0, pos = 0;
 
+	*ret_first = 0;
 	if (file_len > page_size)
 		file_len = page_size;
 	/* The common case: a whole page of file, no zone, identical. */
@@ -446,9 +447,9 @@ static void diff_flush(struct task *t, const struct scan_map *m, const struct fi
 	if (!d->pages)
 		return;
 	snprintf(detail, sizeof(detail),
-		 "%" PRIu64 " byte%s in %" PRIu64 " resident page%s differ from the file, the first at 0x%" PRIx64,
+		 "%" PRIu64 " byte%s in %" PRIu64 " resident page%s differ%s from the file, the first at 0x%" PRIx64,
 		 (uint64_t)d->bytes, d->bytes == 1 ? "" : "s", (uint64_t)d->pages,
-		 d->pages == 1 ? "" : "s", (uint64_t)d->first_addr);
+		 d->pages == 1 ? "" : "s", d->bytes == 1 ? "s" : "", (uint64_t)d->first_addr);
 	report(t, m, d->start, d->end, SCAN_REASON_MODIFIED, fi, detail);
 	*d = (struct diff_run){};
 }
