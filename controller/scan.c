@@ -261,6 +261,10 @@ struct scan_ctx {
 	size_t n_files, cap_files;
 	__u8 *mem_buf, *file_buf;	/* RUN_PAGES pages each */
 	__u64 *pm_buf;			/* RUN_PAGES pagemap entries */
+	/* This process's own [vdso]: the kernel's image, as a reference. */
+	bool vdso_loaded;
+	__u8 *vdso;
+	size_t vdso_len;		/* 0: none (not compared) */
 };
 
 /* Pages read with one pread of /proc/PID/mem and of the file. */
@@ -295,6 +299,7 @@ void scan_ctx_free(struct scan_ctx *s)
 	free(s->mem_buf);
 	free(s->file_buf);
 	free(s->pm_buf);
+	free(s->vdso);
 	free(s);
 }
 
@@ -439,17 +444,18 @@ struct diff_run {
 	__u64 bytes, pages, first_addr;
 };
 
+/* REF: what the pages should have held, for the detail. */
 static void diff_flush(struct task *t, const struct scan_map *m, const struct file_info *fi,
-		       struct diff_run *d)
+		       const char *ref, struct diff_run *d)
 {
 	char detail[256];
 
 	if (!d->pages)
 		return;
 	snprintf(detail, sizeof(detail),
-		 "%" PRIu64 " byte%s in %" PRIu64 " resident page%s differ%s from the file, the first at 0x%" PRIx64,
+		 "%" PRIu64 " byte%s in %" PRIu64 " resident page%s differ%s from %s, the first at 0x%" PRIx64,
 		 (uint64_t)d->bytes, d->bytes == 1 ? "" : "s", (uint64_t)d->pages,
-		 d->pages == 1 ? "" : "s", d->bytes == 1 ? "s" : "", (uint64_t)d->first_addr);
+		 d->pages == 1 ? "" : "s", d->bytes == 1 ? "s" : "", ref, (uint64_t)d->first_addr);
 	report(t, m, d->start, d->end, SCAN_REASON_MODIFIED, fi, detail);
 	*d = (struct diff_run){};
 }
@@ -487,11 +493,11 @@ static int compare_run(struct task *t, const struct scan_map *m, int fd, const s
 		t->stats->pages++;
 		t->stats->bytes += page;
 		if (!diff) {
-			diff_flush(t, m, fi, d);
+			diff_flush(t, m, fi, "the file", d);
 			continue;
 		}
 		if (d->pages && d->end != addr + off)
-			diff_flush(t, m, fi, d);
+			diff_flush(t, m, fi, "the file", d);
 		if (!d->pages) {
 			d->start = addr + off;
 			d->first_addr = addr + off + first;
@@ -550,7 +556,7 @@ static int compare_mapping(struct task *t, const struct scan_map *m, int fd,
 		}
 		addr += n * page;
 	}
-	diff_flush(t, m, fi, &d);
+	diff_flush(t, m, fi, "the file", &d);
 	return 0;
 }
 
@@ -558,6 +564,25 @@ static void report_whole(struct task *t, const struct scan_map *m, enum scan_rea
 			 const struct file_info *fi, const char *detail)
 {
 	report(t, m, m->start, m->end, reason, fi, detail);
+}
+
+/*
+ * Does ST (what the path opens) name the file mapped at M? maps gives the
+ * inode the kernel shows for the mapping; on overlayfs that can be the
+ * backing (real) inode rather than the one the path opens, so the mapped
+ * file itself (map_files, root only) settles it then.
+ */
+static bool same_file_as_mapped(pid_t pid, const struct scan_map *m, const struct stat *st)
+{
+	char p[96];
+	struct stat mst;
+
+	if (major(st->st_dev) == m->dev_major && minor(st->st_dev) == m->dev_minor &&
+	    st->st_ino == m->ino)
+		return true;
+	snprintf(p, sizeof(p), "/proc/%d/map_files/%llx-%llx", pid, (unsigned long long)m->start,
+		 (unsigned long long)m->end);
+	return stat(p, &mst) == 0 && mst.st_dev == st->st_dev && mst.st_ino == st->st_ino;
 }
 
 static int check_file_mapping(struct task *t, const struct scan_map *m)
@@ -588,8 +613,7 @@ static int check_file_mapping(struct task *t, const struct scan_map *m)
 		report_whole(t, m, SCAN_REASON_NOT_REGULAR, NULL, detail);
 		return 0;
 	}
-	if (major(st.st_dev) != m->dev_major || minor(st.st_dev) != m->dev_minor ||
-	    st.st_ino != m->ino) {
+	if (!same_file_as_mapped(t->pid, m, &st)) {
 		snprintf(detail, sizeof(detail),
 			 "%s now names another file (%u:%u inode %llu; mapped: %u:%u inode %llu)",
 			 m->path, major(st.st_dev), minor(st.st_dev), (unsigned long long)st.st_ino,
@@ -622,6 +646,82 @@ static int check_file_mapping(struct task *t, const struct scan_map *m)
 	return compare_mapping(t, m, fd, fi);
 }
 
+/*
+ * The kernel maps the same vdso image into every task of an ABI, but a
+ * debugger (or an injector) can patch a task's copy through /proc/PID/mem
+ * like any private page. Our own vdso is the reference: same kernel,
+ * same image. 0 with nothing loaded when we have none.
+ */
+static int own_vdso(struct scan_ctx *s)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	struct scan_map m;
+
+	if (s->vdso_loaded)
+		return 0;
+	s->vdso_loaded = true;
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		if (scan_parse_maps_line(line, &m) || strcmp(m.path, "[vdso]"))
+			continue;
+		s->vdso = malloc(m.end - m.start);
+		if (!s->vdso)
+			return -ENOMEM;
+		memcpy(s->vdso, (const void *)(uintptr_t)m.start, m.end - m.start);
+		s->vdso_len = m.end - m.start;
+		break;
+	}
+	return 0;
+}
+
+static int check_vdso(struct task *t, const struct scan_map *m)
+{
+	struct scan_ctx *s = t->s;
+	size_t page = (size_t)s->page, len = m->end - m->start;
+	struct diff_run d = {};
+	int r;
+
+	r = own_vdso(s);
+	if (r)
+		return nojit_err_set(t->err, r, "reading this process's own vdso: %s", strerror(-r));
+	/* Another ABI's image (a 32-bit task) has another size: not compared. */
+	if (len != s->vdso_len)
+		return 0;
+	r = task_open(t, &t->mem_fd, "mem", O_RDONLY);
+	if (r)
+		return r;
+	for (size_t off = 0; off < len; off += page) {
+		size_t first, diff;
+		ssize_t got = pread_upto(t->mem_fd, s->mem_buf, page, (off_t)(m->start + off));
+
+		if (got != (ssize_t)page) {
+			r = got < 0 ? (int)got : -EIO;
+			return nojit_err_set(t->err, r, "pid %d: reading its vdso at 0x%" PRIx64 ": %s",
+					     t->pid, (uint64_t)(m->start + off), strerror(-r));
+		}
+		diff = scan_page_compare(s->mem_buf, s->vdso + off, page, page, off, NULL, &first);
+		t->stats->pages++;
+		t->stats->bytes += page;
+		if (!diff) {
+			diff_flush(t, m, NULL, "the kernel's vdso image", &d);
+			continue;
+		}
+		if (!d.pages) {
+			d.start = m->start + off;
+			d.first_addr = m->start + off + first;
+		}
+		d.end = m->start + off + page;
+		d.pages++;
+		d.bytes += diff;
+	}
+	diff_flush(t, m, NULL, "the kernel's vdso image", &d);
+	return 0;
+}
+
 static int check_mapping(struct task *t, const struct scan_map *m)
 {
 	static const struct {
@@ -642,8 +742,12 @@ static int check_mapping(struct task *t, const struct scan_map *m)
 
 	t->stats->mappings++;
 	t->stats->exec_bytes += m->end - m->start;
+	/*
+	 * vsyscall is execute-only (emulated) or the kernel's own text: not
+	 * readable, not writable, nothing of the task's in it.
+	 */
 	if (b == SCAN_BACKING_KERNEL)
-		return 0;
+		return strcmp(m->path, "[vdso]") ? 0 : check_vdso(t, m);
 	if (b == SCAN_BACKING_FILE)
 		return check_file_mapping(t, m);
 	report_whole(t, m, why[b].reason, NULL, why[b].detail);
