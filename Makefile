@@ -149,10 +149,11 @@ demo: all attacks vm-kernel vk-guests
 	$(Q)selftests/vk/prepare $(BUILD)
 	$(Q)$(VM_RUN) --timeout 600 -- selftests/demo $(BUILD)
 
-bench: all bench-bins $(STORM) vm-kernel vk-guests
+bench: all bench-bins scan-bins $(STORM) vm-kernel vk-guests
 	$(Q)selftests/bench/manifest-build $(BUILD)
 	$(Q)selftests/bench/confine $(BUILD)
 	$(Q)selftests/bench/vk $(BUILD)
+	$(Q)selftests/bench/scan $(BUILD)
 	$(Q)$(VM_RUN) --timeout 2400 -- sh -c \
 		'selftests/bench/run $(BUILD) && selftests/bench/hashgate $(BUILD) && selftests/bench/audit $(BUILD)'
 

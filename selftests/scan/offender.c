@@ -10,6 +10,8 @@
  *     patch     one of its own text pages: mprotect RW(X), write, back to RX
  *     memfd     code written into a memfd, mapped RX
  *     deleted   code written into DIR/offender-code, mapped RX, file unlinked
+ *     map FILE  not an offender: FILE mapped RX and every page read, so
+ *               its whole size is resident (for the scan benchmark)
  *
  * Runs the code it made (so it is real code), prints
  * "ready START END" (the executable range, hex) on stdout, then sleeps
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* x86-64: mov eax, 42; ret */
@@ -113,8 +116,21 @@ int main(int argc, char **argv)
 			return fail("mmap file RX");
 		if (unlink(path))
 			return fail("unlink");
+	} else if (!strcmp(mode, "map") && argc > 2) {
+		volatile unsigned char sum = 0;
+		struct stat st;
+		int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || fstat(fd, &st))
+			return fail(argv[2]);
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED)
+			return fail("mmap RX");
+		for (off_t off = 0; off < st.st_size; off += page)
+			sum += ((unsigned char *)p)[off];
+		return ready(p, (size_t)st.st_size);
 	} else {
-		fprintf(stderr, "usage: offender clean|anon|patch|memfd|deleted DIR\n");
+		fprintf(stderr, "usage: offender clean|anon|patch|memfd|deleted DIR|map FILE\n");
 		return 2;
 	}
 	if (run(p) != 42)
