@@ -6,7 +6,9 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <linux/openat2.h>
 
 #include "scan.h"
 #include "sha256.h"
@@ -269,6 +271,8 @@ struct scan_ctx {
 
 /* Pages read with one pread of /proc/PID/mem and of the file. */
 #define RUN_PAGES 64
+/* pagemap entries read at once */
+#define PAGEMAP_CHUNK 1024
 #define ELF_HEAD_BYTES 65536
 
 struct scan_ctx *scan_ctx_new(scan_manifest_fn manifest, void *manifest_ctx)
@@ -282,7 +286,7 @@ struct scan_ctx *scan_ctx_new(scan_manifest_fn manifest, void *manifest_ctx)
 	s->page = sysconf(_SC_PAGESIZE);
 	s->mem_buf = malloc(RUN_PAGES * (size_t)s->page);
 	s->file_buf = malloc(RUN_PAGES * (size_t)s->page);
-	s->pm_buf = malloc(RUN_PAGES * sizeof(__u64));
+	s->pm_buf = malloc(PAGEMAP_CHUNK * sizeof(__u64));
 	if (!s->mem_buf || !s->file_buf || !s->pm_buf) {
 		scan_ctx_free(s);
 		errno = ENOMEM;
@@ -371,10 +375,11 @@ static int file_info_hash(struct scan_ctx *s, int fd, struct file_info *fi,
 struct task {
 	struct scan_ctx *s;
 	pid_t pid, tgid;
+	bool manifest;		/* a manifest is in force for its enrollment */
 	char comm[32];
 	char cgroup[SCAN_PATH_MAX];
 	const struct scan_task_info *info;
-	int pagemap_fd, mem_fd;
+	int pagemap_fd, mem_fd, root_fd;
 	scan_finding_fn fn;
 	void *fn_ctx;
 	struct scan_stats *stats;
@@ -515,6 +520,7 @@ static int compare_mapping(struct task *t, const struct scan_map *m, int fd,
 {
 	struct scan_ctx *s = t->s;
 	size_t page = (size_t)s->page;
+	__u64 end = m->end, file_end;
 	struct diff_run d = {};
 	int r;
 
@@ -523,13 +529,23 @@ static int compare_mapping(struct task *t, const struct scan_map *m, int fd,
 		r = task_open(t, &t->mem_fd, "mem", O_RDONLY);
 	if (r)
 		return r;
-	for (__u64 addr = m->start; addr < m->end;) {
-		size_t n = (size_t)((m->end - addr) / page), run = 0;
+	/*
+	 * Pages past the file's last page cannot be present: touching them
+	 * raises SIGBUS, and a truncation removes even private copies. Not
+	 * even looked up (a mapping may reserve far more than its file).
+	 */
+	file_end = ((__u64)fi->size + page - 1) / page * page;
+	if (file_end <= m->offset)
+		end = m->start;
+	else if (file_end - m->offset < end - m->start)
+		end = m->start + (file_end - m->offset);
+	for (__u64 addr = m->start; addr < end;) {
+		size_t n = (size_t)((end - addr) / page), run = 0;
 		__u64 run_start = 0;
 		ssize_t got;
 
-		if (n > RUN_PAGES)
-			n = RUN_PAGES;
+		if (n > PAGEMAP_CHUNK)
+			n = PAGEMAP_CHUNK;
 		got = pread_upto(t->pagemap_fd, (__u8 *)s->pm_buf, n * sizeof(__u64),
 				 (off_t)(addr / page * sizeof(__u64)));
 		if (got < 0 || (size_t)got < n * sizeof(__u64)) {
@@ -537,6 +553,7 @@ static int compare_mapping(struct task *t, const struct scan_map *m, int fd,
 			return nojit_err_set(t->err, r, "pid %d: /proc/%d/pagemap at 0x%" PRIx64 ": %s",
 					     t->pid, t->pid, (uint64_t)addr, strerror(-r));
 		}
+		/* Runs of pages to read, at most RUN_PAGES each; i == n closes the last. */
 		for (size_t i = 0; i <= n; i++) {
 			struct scan_pagemap_entry e = {};
 
@@ -545,7 +562,8 @@ static int compare_mapping(struct task *t, const struct scan_map *m, int fd,
 			if (i < n && scan_pagemap_must_compare(&e)) {
 				if (!run++)
 					run_start = addr + i * page;
-				continue;
+				if (run < RUN_PAGES)
+					continue;
 			}
 			if (run) {
 				r = compare_run(t, m, fd, fi, run_start, run, &d);
@@ -585,25 +603,44 @@ static bool same_file_as_mapped(pid_t pid, const struct scan_map *m, const struc
 	return stat(p, &mst) == 0 && mst.st_dev == st->st_dev && mst.st_ino == st->st_ino;
 }
 
+/*
+ * PATH as the task sees it: resolved inside its root (a container's files
+ * in its own mount namespace; its absolute symlinks stay inside it too),
+ * without following magic links. An O_PATH descriptor: nothing is opened
+ * for reading before the file is known to be the mapped regular file.
+ */
+static int open_in_root(struct task *t, const char *path, int *ret)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	long fd;
+	int r;
+
+	r = task_open(t, &t->root_fd, "root", O_PATH | O_DIRECTORY);
+	if (r)
+		return r;
+	fd = syscall(SYS_openat2, t->root_fd, path, &how, sizeof(how));
+	if (fd < 0)
+		return -errno;
+	*ret = (int)fd;
+	return 0;
+}
+
 static int check_file_mapping(struct task *t, const struct scan_map *m)
 {
 	struct scan_ctx *s = t->s;
-	char path[SCAN_PATH_MAX + 64], detail[SCAN_PATH_MAX + 128];
-	_cleanup_close_ int fd = -1;
+	char path[64], detail[SCAN_PATH_MAX + 128];
+	_cleanup_close_ int opath = -1, fd = -1;
 	struct file_info *fi = NULL;
 	struct stat st;
 	int r;
 
-	/* The task's root: a container's files are reached in its mount namespace. */
-	if ((size_t)snprintf(path, sizeof(path), "/proc/%d/root%s", t->pid, m->path) >= sizeof(path)) {
-		report_whole(t, m, SCAN_REASON_UNREACHABLE, NULL, "path too long");
-		return 0;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		if (errno == ESRCH)
-			return -ESRCH;
-		snprintf(detail, sizeof(detail), "%s: %s", path, strerror(errno));
+	r = open_in_root(t, m->path, &opath);
+	if (r == -ESRCH)
+		return r;
+	if (r || fstat(opath, &st) < 0) {
+		snprintf(detail, sizeof(detail), "%s in the task's root: %s", m->path,
+			 strerror(r ? -r : errno));
 		report_whole(t, m, SCAN_REASON_UNREACHABLE, NULL, detail);
 		return 0;
 	}
@@ -621,10 +658,16 @@ static int check_file_mapping(struct task *t, const struct scan_map *m)
 		report_whole(t, m, SCAN_REASON_UNREACHABLE, NULL, detail);
 		return 0;
 	}
+	/* Only now opened for reading: never a device or FIFO the task planted. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", opath);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return nojit_err_set(t->err, -errno, "pid %d: opening %s: %s", t->pid, m->path,
+				     strerror(errno));
 	r = file_info_get(s, fd, &st, &fi);
 	if (r)
 		return nojit_err_set(t->err, r, "pid %d: reading %s: %s", t->pid, m->path, strerror(-r));
-	if (t->info && t->info->enrolled_id && s->manifest) {
+	if (t->manifest) {
 		r = file_info_hash(s, fd, fi, t->stats);
 		if (r)
 			return nojit_err_set(t->err, r, "pid %d: hashing %s: %s", t->pid, m->path,
@@ -837,7 +880,7 @@ static bool task_gone(pid_t pid)
 int scan_task(struct scan_ctx *s, pid_t pid, const struct scan_task_info *info,
 	      scan_finding_fn fn, void *fn_ctx, struct scan_stats *stats, struct nojit_err *err)
 {
-	struct task t = { .s = s, .pid = pid, .info = info, .pagemap_fd = -1, .mem_fd = -1,
+	struct task t = { .s = s, .pid = pid, .info = info, .pagemap_fd = -1, .mem_fd = -1, .root_fd = -1,
 			  .fn = fn, .fn_ctx = fn_ctx, .stats = stats, .err = err };
 	_cleanup_free_ char *all = NULL;
 	_cleanup_fclose_ FILE *maps = NULL;
@@ -866,6 +909,16 @@ int scan_task(struct scan_ctx *s, pid_t pid, const struct scan_task_info *info,
 			goto out;
 		if (r)
 			t.cgroup[0] = '\0';
+	}
+	if (info && info->enrolled_id && s->manifest) {
+		r = s->manifest(s->manifest_ctx, info->enrolled_id, NULL);
+		if (r < 0 && r != -ENOENT) {
+			nojit_err_set(err, r, "pid %d: looking up the manifest of enrollment %llu: %s",
+				      pid, (unsigned long long)info->enrolled_id, strerror(-r));
+			goto out;
+		}
+		t.manifest = r == 1;
+		r = 0;
 	}
 	m = malloc(sizeof(*m));
 	if (!m) {
@@ -916,6 +969,8 @@ out:
 		close(t.pagemap_fd);
 	if (t.mem_fd >= 0)
 		close(t.mem_fd);
+	if (t.root_fd >= 0)
+		close(t.root_fd);
 	free(m);
 	if (r == -ESRCH) {
 		stats->vanished++;

@@ -142,9 +142,10 @@ struct scan_finding {
 };
 
 /*
- * The manifest in force for a task, as the scanner asks it: LOOKUP returns
- * 1 when SHA256 is listed for enrollment ENROLLED_ID, 0 when it is not,
- * -ENOENT when that enrollment has no manifest, or -errno.
+ * The manifest in force for a task, as the scanner asks it: returns 1 when
+ * SHA256 is listed for enrollment ENROLLED_ID, 0 when it is not, -ENOENT
+ * when that enrollment has no manifest, or -errno. SHA256 NULL asks only
+ * whether there is one (1 or -ENOENT), so files are hashed only then.
  */
 typedef int (*scan_manifest_fn)(void *ctx, __u64 enrolled_id, const __u8 sha256[32]);
 

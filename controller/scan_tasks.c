@@ -32,6 +32,8 @@ int scan_policy_manifest(void *ctx, __u64 enrolled_id, const __u8 sha256[32])
 	if (p->policies_fd < 0 || p->allow_fd < 0 ||
 	    bpf_map_lookup_elem(p->policies_fd, &enrolled_id, &ref))
 		return -ENOENT;
+	if (!sha256)
+		return 1;
 	key.policy_id = ref.policy_id;
 	memcpy(key.sha256, sha256, sizeof(key.sha256));
 	if (!bpf_map_lookup_elem(p->allow_fd, &key, &kind))
