@@ -346,7 +346,8 @@ static int file_info_get(struct scan_ctx *s, int fd, const struct stat *st, stru
 	n = pread(fd, s->file_buf, RUN_PAGES * (size_t)s->page < ELF_HEAD_BYTES ?
 		  RUN_PAGES * (size_t)s->page : ELF_HEAD_BYTES, 0);
 	if (n < 0) {
-		s->n_files--;
+		/* Never matches a file: filled again next time it is asked for. */
+		fi->size = -1;
 		return -errno;
 	}
 	scan_elf_zones_parse(s->file_buf, (size_t)n, s->page, &fi->zones);
