@@ -356,6 +356,9 @@ static int maybe_scan(struct daemon *d)
 		return r;
 	if (r)
 		fprintf(stderr, "nojit: daemon: %s\n", err.msg);
+	else if (res.unreadable)
+		fprintf(stderr, "nojit: daemon: scan: the memory of %u task%s could not be read\n",
+			res.unreadable, res.unreadable == 1 ? "" : "s");
 	return 0;
 }
 
