@@ -7,7 +7,7 @@
  *   offender MODE [DIR]
  *     clean     nothing: only its own binary and libraries
  *     anon      code written into an anonymous mapping made RX
- *     patch     one of its own text pages: mprotect RW(X), write, back to RX
+ *     patch     one of its own text pages: mprotect RW, write, back to RX
  *     memfd     code written into a memfd, mapped RX
  *     deleted   code written into DIR/offender-code, mapped RX, file unlinked
  *     map FILE  not an offender: FILE mapped RX and every page read, so
@@ -36,8 +36,13 @@ static int fail(const char *what)
 	return 1;
 }
 
-/* Patched in place by "patch"; its own page, so the patcher never loses exec. */
-__attribute__((noinline, aligned(4096), section(".text.offender_target")))
+/*
+ * Patched in place by "patch". A section of its own (not ".text.*", which
+ * the linker merges into .text), page-aligned: .text ends on an earlier
+ * page, so the code doing the patching keeps running while this page is
+ * RW and not executable.
+ */
+__attribute__((noinline, aligned(4096), section("offender_patch")))
 int target(void)
 {
 	return 1;
@@ -86,8 +91,8 @@ int main(int argc, char **argv)
 			return fail("mprotect RX");
 	} else if (!strcmp(mode, "patch")) {
 		p = (void *)((uintptr_t)target & ~(uintptr_t)(page - 1));
-		if (mprotect(p, (size_t)page, PROT_READ | PROT_WRITE | PROT_EXEC))
-			return fail("mprotect RWX");
+		if (mprotect(p, (size_t)page, PROT_READ | PROT_WRITE))
+			return fail("mprotect RW");
 		memcpy((void *)(uintptr_t)target, code, sizeof(code));
 		if (mprotect(p, (size_t)page, PROT_READ | PROT_EXEC))
 			return fail("mprotect RX");
