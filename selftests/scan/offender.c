@@ -8,6 +8,8 @@
  *     clean     nothing: only its own binary and libraries
  *     anon      code written into an anonymous mapping made RX
  *     patch     one of its own text pages: mprotect RW, write, back to RX
+ *     same      not an offender: like patch, but writes back the bytes that
+ *               were there: a private copy (COW) equal to the file
  *     memfd     code written into a memfd, mapped RX
  *     deleted   code written into DIR/offender-code, mapped RX, file unlinked
  *     map FILE  not an offender: FILE mapped RX and every page read, so
@@ -89,15 +91,18 @@ int main(int argc, char **argv)
 		memcpy(p, code, sizeof(code));
 		if (mprotect(p, (size_t)page, PROT_READ | PROT_EXEC))
 			return fail("mprotect RX");
-	} else if (!strcmp(mode, "patch")) {
+	} else if (!strcmp(mode, "patch") || !strcmp(mode, "same")) {
+		unsigned char old[sizeof(code)];
+
 		p = (void *)((uintptr_t)target & ~(uintptr_t)(page - 1));
+		memcpy(old, (void *)(uintptr_t)target, sizeof(old));
 		if (mprotect(p, (size_t)page, PROT_READ | PROT_WRITE))
 			return fail("mprotect RW");
-		memcpy((void *)(uintptr_t)target, code, sizeof(code));
+		memcpy((void *)(uintptr_t)target, !strcmp(mode, "same") ? old : code, sizeof(code));
 		if (mprotect(p, (size_t)page, PROT_READ | PROT_EXEC))
 			return fail("mprotect RX");
 		p = (void *)(uintptr_t)target;
-		if (run(p) != 42)
+		if (run(p) != (!strcmp(mode, "same") ? 1 : 42))
 			return fail("patched code did not run");
 		return ready((void *)((uintptr_t)target & ~(uintptr_t)(page - 1)), (size_t)page);
 	} else if (!strcmp(mode, "memfd")) {
@@ -135,7 +140,7 @@ int main(int argc, char **argv)
 			sum += ((unsigned char *)p)[off];
 		return ready(p, (size_t)st.st_size);
 	} else {
-		fprintf(stderr, "usage: offender clean|anon|patch|memfd|deleted DIR|map FILE\n");
+		fprintf(stderr, "usage: offender clean|anon|patch|same|memfd|deleted DIR|map FILE\n");
 		return 2;
 	}
 	if (run(p) != 42)
