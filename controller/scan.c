@@ -111,9 +111,6 @@ void scan_pagemap_decode(__u64 raw, struct scan_pagemap_entry *ret)
 	ret->present = raw >> 63 & 1;
 	ret->swapped = raw >> 62 & 1;
 	ret->file_or_shared = raw >> 61 & 1;
-	ret->exclusive = raw >> 56 & 1;
-	ret->soft_dirty = raw >> 55 & 1;
-	ret->pfn = ret->present ? raw & ((1ull << 55) - 1) : 0;
 }
 
 static void add_zone(struct scan_elf_zones *z, __u64 offset, __u64 filesz, __u64 memsz, long page)
@@ -448,6 +445,7 @@ static ssize_t pread_upto(int fd, __u8 *buf, size_t len, off_t off)
 struct diff_run {
 	__u64 start, end;
 	__u64 bytes, pages, first_addr;
+	__u64 private_pages;	/* of those, private copies (COW): the task wrote them */
 };
 
 /* REF: what the pages should have held, for the detail. */
@@ -459,9 +457,12 @@ static void diff_flush(struct task *t, const struct scan_map *m, const struct fi
 	if (!d->pages)
 		return;
 	snprintf(detail, sizeof(detail),
-		 "%" PRIu64 " byte%s in %" PRIu64 " resident page%s differ%s from %s, the first at 0x%" PRIx64,
+		 "%" PRIu64 " byte%s in %" PRIu64 " resident page%s (%" PRIu64 " private cop%s) differ%s "
+		 "from %s, the first at 0x%" PRIx64,
 		 (uint64_t)d->bytes, d->bytes == 1 ? "" : "s", (uint64_t)d->pages,
-		 d->pages == 1 ? "" : "s", d->bytes == 1 ? "s" : "", ref, (uint64_t)d->first_addr);
+		 d->pages == 1 ? "" : "s", (uint64_t)d->private_pages,
+		 d->private_pages == 1 ? "y" : "ies", d->bytes == 1 ? "s" : "", ref,
+		 (uint64_t)d->first_addr);
 	report(t, m, d->start, d->end, SCAN_REASON_MODIFIED, fi, detail);
 	*d = (struct diff_run){};
 }
@@ -471,7 +472,7 @@ static void diff_flush(struct task *t, const struct scan_map *m, const struct fi
  * them through /proc/PID/mem and from the file, compare page by page.
  */
 static int compare_run(struct task *t, const struct scan_map *m, int fd, const struct file_info *fi,
-		       __u64 addr, size_t n, struct diff_run *d)
+		       __u64 addr, size_t n, const __u64 *pagemap, struct diff_run *d)
 {
 	struct scan_ctx *s = t->s;
 	size_t page = (size_t)s->page, len = n * page;
@@ -492,6 +493,7 @@ static int compare_run(struct task *t, const struct scan_map *m, int fd, const s
 				     t->pid, m->path, (uint64_t)foff, strerror((int)-flen));
 	for (size_t i = 0; i < n; i++) {
 		size_t off = i * page, first, avail, diff;
+		struct scan_pagemap_entry e;
 
 		avail = (size_t)flen > off ? (size_t)flen - off : 0;
 		diff = scan_page_compare(s->mem_buf + off, s->file_buf + off, avail, page,
@@ -511,6 +513,8 @@ static int compare_run(struct task *t, const struct scan_map *m, int fd, const s
 		d->end = addr + off + page;
 		d->pages++;
 		d->bytes += diff;
+		scan_pagemap_decode(pagemap[i], &e);
+		d->private_pages += !e.file_or_shared;
 	}
 	return 0;
 }
@@ -541,8 +545,7 @@ static int compare_mapping(struct task *t, const struct scan_map *m, int fd,
 	else if (file_end - m->offset < end - m->start)
 		end = m->start + (file_end - m->offset);
 	for (__u64 addr = m->start; addr < end;) {
-		size_t n = (size_t)((end - addr) / page), run = 0;
-		__u64 run_start = 0;
+		size_t n = (size_t)((end - addr) / page), run = 0, run_first = 0;
 		ssize_t got;
 
 		if (n > PAGEMAP_CHUNK)
@@ -562,12 +565,13 @@ static int compare_mapping(struct task *t, const struct scan_map *m, int fd,
 				scan_pagemap_decode(s->pm_buf[i], &e);
 			if (i < n && scan_pagemap_must_compare(&e)) {
 				if (!run++)
-					run_start = addr + i * page;
+					run_first = i;
 				if (run < RUN_PAGES)
 					continue;
 			}
 			if (run) {
-				r = compare_run(t, m, fd, fi, run_start, run, &d);
+				r = compare_run(t, m, fd, fi, addr + run_first * page, run,
+						s->pm_buf + run_first, &d);
 				if (r)
 					return r;
 				run = 0;
@@ -761,6 +765,7 @@ static int check_vdso(struct task *t, const struct scan_map *m)
 		d.end = m->start + off + page;
 		d.pages++;
 		d.bytes += diff;
+		d.private_pages++;	/* the kernel's pages never change: a copy */
 	}
 	diff_flush(t, m, NULL, "the kernel's vdso image", &d);
 	return 0;

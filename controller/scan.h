@@ -57,14 +57,15 @@ enum scan_backing {
 
 enum scan_backing scan_classify(const struct scan_map *m);
 
-/* One 64-bit entry of /proc/PID/pagemap (Documentation/admin-guide/mm/pagemap.rst). */
+/*
+ * The bits of a /proc/PID/pagemap entry the scan needs
+ * (Documentation/admin-guide/mm/pagemap.rst). The frame number (bits
+ * 0-54, zero without CAP_SYS_ADMIN) and the rest are not used.
+ */
 struct scan_pagemap_entry {
 	bool present;		/* bit 63 */
 	bool swapped;		/* bit 62 */
-	bool file_or_shared;	/* bit 61: page cache or shared-anonymous page */
-	bool exclusive;		/* bit 56: mapped exactly once */
-	bool soft_dirty;	/* bit 55 */
-	__u64 pfn;		/* bits 0-54 when present (0 without CAP_SYS_ADMIN) */
+	bool file_or_shared;	/* bit 61: page cache or shared-anonymous page; clear: private copy */
 };
 
 void scan_pagemap_decode(__u64 raw, struct scan_pagemap_entry *ret);
