@@ -390,8 +390,8 @@ static void report(struct task *t, const struct scan_map *m, __u64 start, __u64 
 	struct scan_finding f = {
 		.pid = t->pid, .tgid = t->tgid, .comm = t->comm,
 		.cgroup = t->cgroup[0] ? t->cgroup : NULL,
-		.cgroup_id = t->info ? t->info->cgroup_id : 0,
-		.enrolled_id = t->info ? t->info->enrolled_id : 0,
+		.cgroup_id = t->info->cgroup_id,
+		.enrolled_id = t->info->enrolled_id,
 		.start = start, .end = end, .perms = m->perms,
 		.offset = m->offset + (start - m->start),
 		.file = m->path[0] ? m->path : NULL,
@@ -907,16 +907,9 @@ int scan_task(struct scan_ctx *s, pid_t pid, const struct scan_task_info *info,
 	r = read_ids(&t);
 	if (r)
 		goto out;
-	if (info && info->cgroup) {
+	if (info->cgroup)
 		snprintf(t.cgroup, sizeof(t.cgroup), "%s", info->cgroup);
-	} else {
-		r = scan_task_cgroup(pid, t.cgroup, sizeof(t.cgroup));
-		if (r == -ESRCH)
-			goto out;
-		if (r)
-			t.cgroup[0] = '\0';
-	}
-	if (info && info->enrolled_id && s->manifest) {
+	if (info->enrolled_id && s->manifest) {
 		r = s->manifest(s->manifest_ctx, info->enrolled_id, NULL);
 		if (r < 0 && r != -ENOENT) {
 			nojit_err_set(err, r, "pid %d: looking up the manifest of enrollment %llu: %s",

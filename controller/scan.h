@@ -168,9 +168,9 @@ struct scan_ctx;
 struct scan_ctx *scan_ctx_new(scan_manifest_fn manifest, void *manifest_ctx);
 void scan_ctx_free(struct scan_ctx *s);
 
-/* What the caller knows about the task's governance. */
+/* What the caller knows about the task's governance (scan_policy_task()). */
 struct scan_task_info {
-	const char *cgroup;	/* NULL: read from /proc/PID/cgroup */
+	const char *cgroup;	/* path below the cgroup2 mount; NULL: unknown */
 	__u64 cgroup_id;
 	__u64 enrolled_id;	/* 0: not governed, or unknown: no manifest check */
 };
