@@ -127,6 +127,7 @@ include selftests/legit/legit.mk
 include selftests/unit/unit.mk
 include selftests/bench/bench.mk
 include selftests/matrix/matrix.mk
+include selftests/scan/scan.mk
 
 VM_RUN := selftests/vm/run
 
@@ -141,17 +142,18 @@ vm-kernel: | deps
 	$(Q)selftests/vm/fetch-kernel >/dev/null
 
 # Every suite writes TAP; the summary line is computed over all of them.
-check: all attacks legit unit-tests $(STORM) vm-kernel vk-guests matrix-bins
+check: all attacks legit unit-tests $(STORM) vm-kernel vk-guests matrix-bins scan-bins
 	$(Q)selftests/check $(BUILD)
 
 demo: all attacks vm-kernel vk-guests
 	$(Q)selftests/vk/prepare $(BUILD)
 	$(Q)$(VM_RUN) --timeout 600 -- selftests/demo $(BUILD)
 
-bench: all bench-bins $(STORM) vm-kernel vk-guests
+bench: all bench-bins scan-bins $(STORM) vm-kernel vk-guests
 	$(Q)selftests/bench/manifest-build $(BUILD)
 	$(Q)selftests/bench/confine $(BUILD)
 	$(Q)selftests/bench/vk $(BUILD)
+	$(Q)selftests/bench/scan $(BUILD)
 	$(Q)$(VM_RUN) --timeout 2400 -- sh -c \
 		'selftests/bench/run $(BUILD) && selftests/bench/hashgate $(BUILD) && selftests/bench/audit $(BUILD)'
 

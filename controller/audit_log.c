@@ -613,6 +613,43 @@ static void body_vkernel(struct sbuf *b, const void *arg)
 	sb_raw(b, "}", 1);
 }
 
+static void sb_field_addr(struct sbuf *b, const char *key, __u64 v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
+	sb_field_str(b, key, buf);
+}
+
+static void body_scan(struct sbuf *b, const void *arg)
+{
+	const struct audit_scan_finding *f = arg;
+	char cid[65], dev[32];
+	const char *s = NULL;
+
+	sb_field_str(b, "reason", f->reason);
+	sb_field_u64_or_null(b, "pid", f->pid, f->pid != 0);
+	sb_field_u64_or_null(b, "tgid", f->tgid, f->tgid != 0);
+	sb_field_str(b, "comm", f->comm);
+	sb_field_u64_or_null(b, "cgroup_id", f->cgroup_id, f->cgroup_id != 0);
+	sb_field_u64_or_null(b, "enrolled_id", f->enrolled_id, f->enrolled_id != 0);
+	sb_field_str(b, "cgroup", f->cgroup_path);
+	if (!audit_container_id(f->cgroup_path, cid))
+		s = cid;
+	sb_field_str(b, "container_id", s);
+	sb_field_addr(b, "start", f->start);
+	sb_field_addr(b, "end", f->end);
+	sb_field_str(b, "perms", f->perms);
+	sb_field_addr(b, "offset", f->offset);
+	sb_field_str(b, "file", f->file);
+	snprintf(dev, sizeof(dev), "%u:%u", f->dev_major, f->dev_minor);
+	sb_field_str(b, "dev", f->ino ? dev : NULL);
+	sb_field_u64_or_null(b, "ino", f->ino, f->ino != 0);
+	sb_field_hash(b, "sha256", f->sha256, f->has_sha256);
+	sb_field_str(b, "detail", f->detail);
+	sb_raw(b, "}", 1);
+}
+
 /* ---- writer ------------------------------------------------------------------------ */
 
 struct audit_log {
@@ -801,6 +838,12 @@ int audit_log_append_vkernel(struct audit_log *log, const struct audit_vk_event 
 			     __u64 *ret_seq, struct nojit_err *err)
 {
 	return append_record(log, "vkernel", body_vkernel, e, ret_seq, err);
+}
+
+int audit_log_append_scan(struct audit_log *log, const struct audit_scan_finding *f,
+			  __u64 *ret_seq, struct nojit_err *err)
+{
+	return append_record(log, "scan", body_scan, f, ret_seq, err);
 }
 
 int audit_log_append_drops(struct audit_log *log, const char *source, __u64 dropped,
@@ -1617,6 +1660,8 @@ static void fail_last(struct verifier *v, enum audit_reason reason, const char *
 		res->events--;
 	else if (!strcmp(v->last_type, "response") && res->responses)
 		res->responses--;
+	else if (!strcmp(v->last_type, "scan") && res->scan_findings)
+		res->scan_findings--;
 }
 
 static bool prev_is(const struct vline *l, const __u8 h[32])
@@ -1882,6 +1927,8 @@ static bool check_line(struct verifier *v, const struct vline *l)
 			res->dropped += d;
 		} else if (!strcmp(l->r.type, "response")) {
 			res->responses++;
+		} else if (!strcmp(l->r.type, "scan")) {
+			res->scan_findings++;
 		}
 	}
 	if (strcmp(l->r.type, "seal"))

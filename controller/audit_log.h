@@ -104,6 +104,29 @@ struct audit_vk_event {
 	__u64 cgroup_id;
 };
 
+/*
+ * What nojit daemon --scan-every found in a running task's executable
+ * memory (docs/scan.md): a "scan" record. Strings may be NULL.
+ */
+struct audit_scan_finding {
+	const char *reason;	/* "anonymous", "modified", ... (scan_reason_name()) */
+	__u32 pid;
+	__u32 tgid;
+	const char *comm;
+	__u64 cgroup_id;	/* 0: unknown */
+	__u64 enrolled_id;	/* 0: unknown */
+	const char *cgroup_path;
+	__u64 start, end;	/* the address range */
+	const char *perms;	/* as in /proc/PID/maps: "r-xp" */
+	__u64 offset;		/* file offset of start */
+	const char *file;	/* NULL: anonymous */
+	unsigned int dev_major, dev_minor;	/* with ino != 0 */
+	__u64 ino;
+	bool has_sha256;
+	__u8 sha256[32];	/* the backing file's digest, when it was hashed */
+	const char *detail;
+};
+
 /* LSM hook name for an enum nojit_hook ("mmap_file", ...), NULL if unknown. */
 const char *audit_hook_name(__u32 hook);
 /* "denied", "killed", "audited", NULL if unknown. */
@@ -171,6 +194,8 @@ int audit_log_append_event(struct audit_log *log, const struct audit_event *ev, 
  */
 int audit_log_append_vkernel(struct audit_log *log, const struct audit_vk_event *e,
 			     __u64 *ret_seq, struct nojit_err *err);
+int audit_log_append_scan(struct audit_log *log, const struct audit_scan_finding *f,
+			  __u64 *ret_seq, struct nojit_err *err);
 int audit_log_append_drops(struct audit_log *log, const char *source, __u64 dropped,
 			   __u64 total, bool has_total, __u64 *ret_seq, struct nojit_err *err);
 int audit_log_append_response(struct audit_log *log, const struct audit_response *r,
@@ -249,6 +274,7 @@ struct audit_verify_result {
 	__u64 records;		/* lines in the chain, seals included */
 	__u64 seals;
 	__u64 events, drops_records, dropped, responses, sessions, segments;
+	__u64 scan_findings;	/* "scan" records */
 	__u64 first_seq, last_seq;
 	__u8 head[32];		/* SHA-256 of the last record: an anchor for next time */
 	char log_id[AUDIT_LOG_ID_LEN + 1];

@@ -7,6 +7,7 @@ int do_enforce(int argc, char **argv);
 int do_thaw(int argc, char **argv);
 int do_release(int argc, char **argv);
 int do_status(int argc, char **argv);
+int do_scan(int argc, char **argv);
 int do_daemon(int argc, char **argv);
 int do_unload(int argc, char **argv);
 int do_keygen(int argc, char **argv);

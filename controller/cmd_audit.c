@@ -199,6 +199,7 @@ static int do_verify(int argc, char **argv)
 		json_object_object_add(o, "drops_records", json_object_new_uint64(res.drops_records));
 		json_object_object_add(o, "dropped", json_object_new_uint64(res.dropped));
 		json_object_object_add(o, "responses", json_object_new_uint64(res.responses));
+		json_object_object_add(o, "scan_findings", json_object_new_uint64(res.scan_findings));
 		json_object_object_add(o, "segments", json_object_new_uint64(res.segments));
 		json_object_object_add(o, "sessions", json_object_new_uint64(res.sessions));
 		for (size_t i = 0; i < res.n_key_ids; i++)
@@ -252,8 +253,9 @@ static int do_verify(int argc, char **argv)
 	printf(" (seq %llu..%llu)\n", (unsigned long long)res.first_seq, (unsigned long long)res.last_seq);
 	printf("  log %s, %llu segment file%s, sealed by key %s\n", res.log_id, (unsigned long long)n_files,
 	       n_files == 1 ? "" : "s", res.n_key_ids ? keys : "(none)");
-	printf("  %llu events, %llu responses, %llu drops records (%llu events dropped)\n",
-	       (unsigned long long)res.events, (unsigned long long)res.responses,
+	printf("  %llu events, %llu scan findings, %llu responses, %llu drops records (%llu events dropped)\n",
+	       (unsigned long long)res.events, (unsigned long long)res.scan_findings,
+	       (unsigned long long)res.responses,
 	       (unsigned long long)res.drops_records, (unsigned long long)res.dropped);
 	printf("  %s\n", res.closed ? "closed by the shutdown seal" :
 	       res.ends_rotated ? "ends with a rotation seal" : "open (no shutdown seal at the end)");

@@ -26,6 +26,7 @@
 #include "cmd.h"
 #include "keys.h"
 #include "responses.h"
+#include "scan_audit.h"
 #include "sha256.h"
 
 #define DEFAULT_LOG "/var/log/nojit/audit.log"
@@ -36,6 +37,7 @@ static const char daemon_usage[] =
 	"Usage: nojit daemon [--log FILE] [--key KEY] [--stdout] [--syslog]\n"
 	"                    [--seal-every N] [--seal-every-ms MS]\n"
 	"                    [--exec-on-violation CMD [--exec-timeout MS] [--exec-max N]]\n"
+	"                    [--scan-every SECONDS]\n"
 	"\n"
 	"Drain nojit's violation events into a JSON Lines audit log in which every\n"
 	"record carries a sequence number and the hash of the one before, sealed\n"
@@ -55,12 +57,18 @@ static const char daemon_usage[] =
 	"      --exec-timeout MS      kill CMD after MS ms (default 10000)\n"
 	"      --exec-max N           at most N commands at once; more are skipped\n"
 	"                             and recorded (default 4)\n"
+	"      --scan-every SECONDS   also scan every governed task's executable memory\n"
+	"                             this often (as 'nojit scan'); new findings become\n"
+	"                             \"scan\" records, answered with the enrollment's\n"
+	"                             --on-violation response (docs/scan.md)\n"
 	"  -h, --help                 show this help\n";
 
 struct daemon {
 	struct audit_log *log;
 	struct cgroup_names *names;
 	struct exec_runner *runner;
+	struct scan_audit *scan;
+	__s64 scan_every_ns, next_scan_ns;	/* CLOCK_MONOTONIC */
 	struct nojit_maps maps;
 	struct nojit_daemon_state *state;	/* mmap of the pinned nojit_daemon_state */
 	__s64 boot_to_real_ns;
@@ -331,11 +339,35 @@ out:
 	return r;
 }
 
+/* The periodic scan, when due. Only a log that cannot be written is fatal. */
+static int maybe_scan(struct daemon *d)
+{
+	struct scan_audit_result res;
+	struct nojit_err err;
+	__s64 now = clock_ns(CLOCK_MONOTONIC);
+	int r;
+
+	if (!d->scan || now < d->next_scan_ns)
+		return 0;
+	r = scan_audit_run(d->scan, &res, &err);
+	/* From the end of this scan: a slow scan never runs back to back. */
+	d->next_scan_ns = clock_ns(CLOCK_MONOTONIC) + d->scan_every_ns;
+	if (r == -EIO)
+		return r;
+	if (r)
+		fprintf(stderr, "nojit: daemon: %s\n", err.msg);
+	else if (res.unreadable)
+		fprintf(stderr, "nojit: daemon: scan: the memory of %u task%s could not be read\n",
+			res.unreadable, res.unreadable == 1 ? "" : "s");
+	return 0;
+}
+
 struct daemon_args {
 	const char *log;
 	const char *key;
 	const char *exec_cmd;
 	unsigned int exec_timeout_ms, exec_max;
+	unsigned int scan_every_s;	/* 0: no periodic scan */
 	struct audit_log_config cfg;
 	bool to_stdout, to_syslog;
 };
@@ -352,6 +384,7 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		{ "exec-on-violation", required_argument, NULL, 'x' },
 		{ "exec-timeout", required_argument, NULL, 'T' },
 		{ "exec-max", required_argument, NULL, 'M' },
+		{ "scan-every", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -369,19 +402,22 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		case 'S': a->to_stdout = true; break;
 		case 'Y': a->to_syslog = true; break;
 		case 'x': a->exec_cmd = optarg; break;
-		case 'n': case 't': case 'T': case 'M':
+		case 'n': case 't': case 'T': case 'M': case 'C':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
 			if (errno || *end || !*optarg || v == 0 || v > AUDIT_SEAL_EVERY_MS_MAX)
 				return cli_usage_error(daemon_usage, "%s: not a positive number: '%s'",
 						       c == 'n' ? "--seal-every" : c == 't' ? "--seal-every-ms" :
-						       c == 'T' ? "--exec-timeout" : "--exec-max", optarg);
+						       c == 'T' ? "--exec-timeout" : c == 'M' ? "--exec-max" :
+						       "--scan-every", optarg);
 			if (c == 'n')
 				a->cfg.seal_every = v;
 			else if (c == 't')
 				a->cfg.seal_every_ms = v;
 			else if (c == 'T')
 				a->exec_timeout_ms = v;
+			else if (c == 'C')
+				a->scan_every_s = v;
 			else
 				a->exec_max = v;
 			break;
@@ -432,6 +468,8 @@ static int run(struct daemon *d, struct ring_buffer *rb, int sfd)
 			return -EIO;
 		if (log_kernel_drops(d) || d->error)
 			return d->error ? d->error : -EIO;
+		if (maybe_scan(d))
+			return -EIO;
 		if (audit_log_maybe_seal(d->log, &err) < 0)
 			return -EIO;
 		if (d->runner)
@@ -517,6 +555,16 @@ int do_daemon(int argc, char **argv)
 		ret = EXIT_FAILED;
 		goto out;
 	}
+	if (a.scan_every_s) {
+		d.scan = scan_audit_new(&d.maps, d.log, d.names);
+		if (!d.scan) {
+			cli_error("--scan-every: %s", strerror(errno));
+			ret = EXIT_FAILED;
+			goto out;
+		}
+		d.scan_every_ns = (__s64)a.scan_every_s * 1000000000;
+		d.next_scan_ns = clock_ns(CLOCK_MONOTONIC);
+	}
 	rb = ring_buffer__new(d.maps.events, handle_event, &d, NULL);
 	sfd = signal_fd();
 	if (!rb || sfd < 0) {
@@ -540,6 +588,7 @@ out:
 	if (d.syslog_fd >= 0)
 		close(d.syslog_fd);
 	exec_runner_free(d.runner);
+	scan_audit_free(d.scan);
 	cgroup_names_free(d.names);
 	if (d.state)
 		munmap(d.state, sysconf(_SC_PAGESIZE));

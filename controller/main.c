@@ -16,6 +16,7 @@ static const struct cli_cmd commands[] = {
 	{ "thaw", do_thaw, "thaw a cgroup frozen by --on-violation freeze" },
 	{ "daemon", do_daemon, "drain violations into the signed, hash-chained audit log" },
 	{ "status", do_status, "BPF LSM usability, programs, enrolled cgroups, counters" },
+	{ "scan", do_scan, "check running tasks' executable memory against the files behind it" },
 	{ "unload", do_unload, "detach all programs and remove the pins" },
 	{ "keygen", do_keygen, "generate an Ed25519 key pair for signing manifests" },
 	{ "manifest", do_manifest, "build, sign and verify manifests of allowed file hashes" },

@@ -446,6 +446,55 @@ Test(audit, canonical_event_line)
 	free_lines(&L);
 }
 
+Test(audit, scan_record_is_canonical_and_counted)
+{
+	struct clk c = { T0, 0 };
+	struct audit_log_config cfg = config(&c, 10, 60000);
+	struct audit_log *log = open_log(scratch_path("audit.log"), &key_a, &cfg, NULL);
+	struct audit_scan_finding f = {
+		.reason = "modified", .pid = 1000, .tgid = 1000, .comm = "node",
+		.cgroup_id = 4242, .enrolled_id = 4200, .cgroup_path = "/nojit-test-scan",
+		.start = 0x7f0000001000, .end = 0x7f0000002000, .perms = "r-xp", .offset = 0x3000,
+		.file = "/usr/bin/node", .dev_major = 8, .dev_minor = 1, .ino = 77,
+		.has_sha256 = true, .detail = "1 byte differs",
+	};
+	struct audit_scan_finding anon = { .reason = "anonymous", .pid = 1001, .tgid = 1001,
+		.start = 0x1000, .end = 0x3000, .perms = "rwxp" };
+	struct audit_response resp = { .action = "kill", .pid = 1000, .event_seq = 2 };
+	struct audit_verify_result res;
+	struct nojit_err err;
+	struct lines L;
+	__u64 seq;
+
+	memset(f.sha256, 0x22, 32);
+	cr_assert_eq(audit_log_append_scan(log, &f, &seq, &err), 0, "%s", err.msg);
+	cr_assert_eq(seq, 2);
+	cr_assert_eq(audit_log_append_scan(log, &anon, NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(audit_log_append_response(log, &resp, NULL, &err), 0, "%s", err.msg);
+	close_log(log);
+
+	L = read_lines(scratch_path("audit.log"));
+	cr_assert_str_eq(strstr(L.l[1], "\"type\""),
+		"\"type\":\"scan\",\"time\":\"2026-11-22T08:50:11.000000000Z\",\"reason\":\"modified\","
+		"\"pid\":1000,\"tgid\":1000,\"comm\":\"node\",\"cgroup_id\":4242,\"enrolled_id\":4200,"
+		"\"cgroup\":\"/nojit-test-scan\",\"container_id\":null,\"start\":\"0x7f0000001000\","
+		"\"end\":\"0x7f0000002000\",\"perms\":\"r-xp\",\"offset\":\"0x3000\","
+		"\"file\":\"/usr/bin/node\",\"dev\":\"8:1\",\"ino\":77,"
+		"\"sha256\":\"2222222222222222222222222222222222222222222222222222222222222222\","
+		"\"detail\":\"1 byte differs\"}");
+	cr_assert(strstr(L.l[2], "\"comm\":null,\"cgroup_id\":null,\"enrolled_id\":null,\"cgroup\":null,"
+			 "\"container_id\":null,\"start\":\"0x1000\",\"end\":\"0x3000\",\"perms\":\"rwxp\","
+			 "\"offset\":\"0x0\",\"file\":null,\"dev\":null,\"ino\":null,\"sha256\":null,"
+			 "\"detail\":null}"), "%s", L.l[2]);
+	free_lines(&L);
+
+	res = verify1(scratch_path("audit.log"));
+	assert_reason(res, AUDIT_OK, 0);
+	cr_assert_eq(res.scan_findings, 2);
+	cr_assert_eq(res.events, 0, "a scan finding is not a kernel event");
+	cr_assert_eq(res.responses, 1);
+}
+
 Test(audit, strings_are_escaped_and_invalid_utf8_kept_in_hex)
 {
 	struct clk c = { T0, 1 };
