@@ -32,7 +32,7 @@ int main(void)
 		char *argv[] = { path, NULL };
 
 		execv(path, argv);
-		_exit(errno == EPERM ? 100 : 101);
+		_exit(errno == EPERM ? 100 : errno == EACCES ? 102 : 101);
 	}
 	if (waitpid(pid, &status, 0) != pid)
 		attack_error("waitpid: %s", strerror(errno));
@@ -41,6 +41,9 @@ int main(void)
 		attack_worked("executed generated code in the loader's RWX tail");
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 100)
 		attack_step_failed("execve(crafted ELF)", EPERM);
+	/* Landlock refuses an exec outside the exec paths with EACCES. */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 102)
+		attack_step_failed_ex("execve(crafted ELF)", EACCES, 1);
 	/* Killed past the point of no return: the image never ran. */
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
 		printf("attack %s: execve(crafted ELF) killed before its code ran\n",

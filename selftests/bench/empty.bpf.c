@@ -82,6 +82,26 @@ BENCH_LSM(inode_permission, struct inode *inode, int mask)
 BENCH_LSM(kernfs_init_security, struct kernfs_node *kn_dir,
 	  struct kernfs_node *kn)
 BENCH_LSM(path_truncate, const struct path *path)
+BENCH_LSM(inode_init_security_anon, struct inode *inode,
+	  const struct qstr *name, const struct inode *context_inode)
+BENCH_LSM(file_ioctl, struct file *file, unsigned int cmd, unsigned long arg)
+BENCH_LSM(file_ioctl_compat, struct file *file, unsigned int cmd,
+	  unsigned long arg)
+BENCH_LSM(socket_setsockopt, struct socket *sock, int level, int optname)
+
+/* Called for every freed inode: only deletes, never refuses. */
+SEC("lsm/inode_free_security")
+int BPF_PROG(b0_inode_free_security, struct inode *inode)
+{
+	return 0;
+}
+
+SEC("lsm/inode_free_security")
+int BPF_PROG(b1_inode_free_security, struct inode *inode)
+{
+	cgroup_verdict();
+	return 0;
+}
 
 /*
  * The bpf hook has three arguments on 6.12 and four (bool kernel) from
@@ -110,6 +130,20 @@ int BPF_PROG(b0_brk)
 
 SEC("fentry/do_brk_flags")
 int BPF_PROG(b1_brk)
+{
+	cgroup_verdict();
+	return 0;
+}
+
+/* nojit's classic BPF backstop (fentry, like brk). */
+SEC("fentry/bpf_prepare_filter")
+int BPF_PROG(b0_cbpf)
+{
+	return 0;
+}
+
+SEC("fentry/bpf_prepare_filter")
+int BPF_PROG(b1_cbpf)
 {
 	cgroup_verdict();
 	return 0;
