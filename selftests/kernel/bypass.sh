@@ -104,8 +104,34 @@ expect_blocked "$BGATE" "under a manifest (descriptor opened by a process outsid
 	foreign_fd_write 17 "$sock"
 wait
 
+# --- route 9: classic BPF -------------------------------------------------------------
+# A seccomp filter is classic BPF too, and must stay allowed (runtimes
+# install one inside the container's cgroup): systemd-mdwe installs one and
+# execs true.
+out=$(run_in "$BYP" "$BUILD/selftests/matrix/systemd-mdwe" /bin/true 2>&1); rc=$?
+[ $rc -eq 0 ] && tap_ok "a governed task may still install a seccomp filter" ||
+	tap_not_ok "a governed task may still install a seccomp filter" "exit $rc" "$out"
+# The backstop alone: with the socket_setsockopt program detached (its
+# link's pin removed: nothing else holds the link), the classic program
+# reaches bpf_prepare_filter, and the task dies there.
+pin=$(ls -d /sys/fs/bpf/nojit/link_*socket_setsockopt* 2>/dev/null)
+if [ -n "$pin" ] && rm "$pin"; then
+	before=$(denials)
+	out=$(run_in "$BYP" "$ATTACKS/cbpf_socket_filter" 2>&1); rc=$?
+	after=$(denials)
+	[ $rc -eq 137 ] && [ "$after" -gt "$before" ] &&
+		tap_ok "cbpf_socket_filter killed by the bpf_prepare_filter backstop alone (route 9)" ||
+		tap_not_ok "cbpf_socket_filter killed by the bpf_prepare_filter backstop alone" \
+			"exit $rc (want 137), denials $before -> $after" "$out"
+else
+	tap_not_ok "cbpf_socket_filter killed by the bpf_prepare_filter backstop alone" \
+		"could not remove the pin of nojit_socket_setsockopt's link ('$pin')"
+fi
+
 "$NOJIT" release --cgroup "$BYP" >/dev/null
 "$NOJIT" release --cgroup "$BGATE" >/dev/null
+# The detached link: start the next suite from a fresh load.
+"$NOJIT" unload >/dev/null
 rmdir "$BYP" "$BGATE" 2>/dev/null
 umount "$FS/overlay" "$FS/layers" "$FS/tmpfs" 2>/dev/null
 rmdir "$FS/overlay" "$FS/layers" "$FS/tmpfs" "$FS" 2>/dev/null
