@@ -194,7 +194,6 @@ static void respond(struct daemon *d, const struct nojit_violation *v, const cha
 	};
 	struct audit_response ir = r;
 	struct nojit_err err;
-	char dir[4096];
 
 	if (v->action == NOJIT_ACTION_AUDITED)
 		return;
@@ -206,27 +205,11 @@ static void respond(struct daemon *d, const struct nojit_violation *v, const cha
 		if (ir.error == -EBUSY)
 			ir.detail = "skipped: --exec-max commands already running";
 	}
-	switch (v->on_violation) {
-	case NOJIT_ON_VIOLATION_KILL:
+	if (v->on_violation == NOJIT_ON_VIOLATION_KILL) {
 		r.action = "kill";
 		r.detail = "SIGKILL sent by the kernel before the system call returned";
-		break;
-	case NOJIT_ON_VIOLATION_KILL_CGROUP:
-		r.action = "kill-cgroup";
-		r.error = cgroup_names_dir(d->names, v->cgroup_id, dir, sizeof(dir));
-		if (!r.error)
-			r.error = cgroup_write_knob(dir, "cgroup.kill", "1");
-		break;
-	case NOJIT_ON_VIOLATION_FREEZE:
-		r.action = "freeze";
-		r.error = cgroup_names_dir(d->names, v->cgroup_id, dir, sizeof(dir));
-		if (!r.error)
-			r.error = cgroup_write_knob(dir, "cgroup.freeze", "1");
-		if (!r.error)
-			r.detail = "quarantined: 'nojit thaw --cgroup DIR' releases it";
-		break;
-	default:
-		break;
+	} else {
+		response_cgroup_apply(d->names, v->cgroup_id, v->on_violation, &r);
 	}
 	if (r.action && audit_log_append_response(d->log, &r, NULL, &err))
 		d->error = -EIO;

@@ -7,6 +7,9 @@
 #include <time.h>
 #include <linux/types.h>
 
+#include "audit_log.h"
+#include "cgroup_names.h"
+#include "nojit.h"
 #include "responses.h"
 #include "util.h"
 
@@ -24,6 +27,32 @@ int cgroup_write_knob(const char *dir, const char *file, const char *value)
 	if (write(fd, value, len) != (ssize_t)len)
 		return -errno;
 	return 0;
+}
+
+bool response_cgroup_apply(struct cgroup_names *names, __u64 cgroup_id,
+			   __u32 on_violation, struct audit_response *r)
+{
+	const char *knob;
+	char dir[4096];
+
+	switch (on_violation) {
+	case NOJIT_ON_VIOLATION_KILL_CGROUP:
+		r->action = "kill-cgroup";
+		knob = "cgroup.kill";
+		break;
+	case NOJIT_ON_VIOLATION_FREEZE:
+		r->action = "freeze";
+		knob = "cgroup.freeze";
+		break;
+	default:
+		return false;
+	}
+	r->error = cgroup_names_dir(names, cgroup_id, dir, sizeof(dir));
+	if (!r->error)
+		r->error = cgroup_write_knob(dir, knob, "1");
+	if (!r->error && on_violation == NOJIT_ON_VIOLATION_FREEZE)
+		r->detail = "quarantined: 'nojit thaw --cgroup DIR' releases it";
+	return true;
 }
 
 struct child {

@@ -8,11 +8,25 @@
 #ifndef NOJIT_RESPONSES_H
 #define NOJIT_RESPONSES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <linux/types.h>
 
 /* Write VALUE to DIR/FILE (cgroup.kill, cgroup.freeze). 0 or -errno. */
 int cgroup_write_knob(const char *dir, const char *file, const char *value);
+
+struct audit_response;
+struct cgroup_names;
+
+/*
+ * The cgroup responses of ON_VIOLATION: kill-cgroup writes cgroup.kill,
+ * freeze writes cgroup.freeze, in CGROUP_ID's directory. What was done
+ * goes into R (action, error, detail). False, R untouched, when
+ * ON_VIOLATION is not a cgroup response.
+ */
+bool response_cgroup_apply(struct cgroup_names *names, __u64 cgroup_id,
+			   __u32 on_violation, struct audit_response *r);
 
 struct exec_runner;
 

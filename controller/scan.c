@@ -422,25 +422,6 @@ static int task_open(struct task *t, int *fd, const char *what, int flags)
 	return 0;
 }
 
-/* Read LEN bytes at OFF, short only at the end of the file; the count or -errno. */
-static ssize_t pread_upto(int fd, __u8 *buf, size_t len, off_t off)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(fd, buf + done, len - done, off + (off_t)done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
-	return (ssize_t)done;
-}
-
 /* A run of differing pages, reported as one finding. */
 struct diff_run {
 	__u64 start, end;

@@ -191,33 +191,16 @@ static int respond(struct scan_audit *a, const struct pending *p)
 				    .cgroup_path = cgroup_names_path(a->names, p->cgroup_id),
 				    .event_seq = p->seq };
 	struct nojit_response resp;
-	char dir[4096];
 
 	enroll_get_response(a->maps, p->enrolled_id, &resp);
 	/* Audit mode only reports; deny has nothing left to refuse: the memory exists. */
 	if (resp.mode == NOJIT_MODE_AUDIT)
 		return 0;
-	switch (resp.on_violation) {
-	case NOJIT_ON_VIOLATION_KILL:
+	if (resp.on_violation == NOJIT_ON_VIOLATION_KILL) {
 		r.action = "kill";
 		r.error = kill_task(p);
 		r.detail = "SIGKILL sent by nojit daemon after a scan finding";
-		break;
-	case NOJIT_ON_VIOLATION_KILL_CGROUP:
-		r.action = "kill-cgroup";
-		r.error = cgroup_names_dir(a->names, p->cgroup_id, dir, sizeof(dir));
-		if (!r.error)
-			r.error = cgroup_write_knob(dir, "cgroup.kill", "1");
-		break;
-	case NOJIT_ON_VIOLATION_FREEZE:
-		r.action = "freeze";
-		r.error = cgroup_names_dir(a->names, p->cgroup_id, dir, sizeof(dir));
-		if (!r.error)
-			r.error = cgroup_write_knob(dir, "cgroup.freeze", "1");
-		if (!r.error)
-			r.detail = "quarantined: 'nojit thaw --cgroup DIR' releases it";
-		break;
-	default:
+	} else if (!response_cgroup_apply(a->names, p->cgroup_id, resp.on_violation, &r)) {
 		return 0;
 	}
 	a->res.responses++;

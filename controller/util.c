@@ -73,24 +73,32 @@ int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode
 	return 0;
 }
 
-int pread_full(int fd, void *buf, size_t len, off_t off)
+ssize_t pread_upto(int fd, void *buf, size_t len, off_t off)
 {
 	unsigned char *p = buf;
+	size_t done = 0;
 
-	while (len) {
-		ssize_t n = pread(fd, p, len, off);
+	while (done < len) {
+		ssize_t n = pread(fd, p + done, len - done, off + (off_t)done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
 		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-		off += n;
+			break;
+		done += (size_t)n;
 	}
-	return 0;
+	return (ssize_t)done;
+}
+
+int pread_full(int fd, void *buf, size_t len, off_t off)
+{
+	ssize_t n = pread_upto(fd, buf, len, off);
+
+	if (n < 0)
+		return (int)n;
+	return (size_t)n == len ? 0 : -EIO;
 }
 
 void hex_encode(const void *bytes, size_t n, char *out)

@@ -60,6 +60,9 @@ int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode
 /* Read a whole small text file (sysfs, securityfs, procfs). */
 int read_small_file(const char *path, char *buf, size_t size);
 
+/* Read LEN bytes at OFF, short only where the file ends: the count, or -errno. */
+ssize_t pread_upto(int fd, void *buf, size_t len, off_t off);
+
 /* Read exactly LEN bytes at OFF: 0, -EIO when the file ends first, -errno. */
 int pread_full(int fd, void *buf, size_t len, off_t off);
 
