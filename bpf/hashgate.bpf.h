@@ -77,17 +77,6 @@ static __always_inline void state_invalidate(struct nojit_file_hash *fh)
 		__sync_fetch_and_add(&fh->gen, 1);
 }
 
-/* Any task that may change a file's content makes its cached digest stale. */
-static __always_inline void file_hash_invalidate(struct inode *inode)
-{
-	struct data_ref ref;
-
-	if (data_ref_get(inode, &ref))
-		return;
-	state_invalidate(data_state(&ref, false));
-	state_invalidate(data_state_as_lower(&ref));
-}
-
 /*
  * An open for writing. A file that governed code runs from may not be
  * rewritten by governed tasks: the hash gate saw only the first mapping,
@@ -226,13 +215,47 @@ static __always_inline int hash_gate(const struct nojit_cgroup_policy *pol,
 	return verdict;
 }
 
+/*
+ * Truncation changes content with no open for writing (truncate(2) by
+ * path, O_TRUNC even with O_RDONLY, ftruncate): it zeroes the tail of the
+ * last page and drops the pages past the cut, under every mapping. So it
+ * counts as a write: refused for governed tasks on a file governed code
+ * runs from (route 17), and it makes anyone else's cached digest stale.
+ */
+static __always_inline int truncate_code(struct inode *inode, __u32 hook)
+{
+	const struct nojit_cgroup_policy *pol;
+	struct data_ref ref;
+
+	pol = policy_current();
+	if (data_ref_get(inode, &ref)) {
+		if (!pol)
+			return 0;
+		stat_inc(NOJIT_STAT_FAIL_STACKED_FS);
+		return deny(pol, NOJIT_ROUTE_STACKED_FS, hook, 0, 0, inode);
+	}
+	/* Named by inode: bpf_d_path() is not allowed in the truncate hooks. */
+	if (pol && data_is_code(&ref))
+		return deny(pol, NOJIT_ROUTE_FOREIGN_FD_WRITE, hook, 0, 0, inode);
+	state_invalidate(data_state(&ref, false));
+	state_invalidate(data_state_as_lower(&ref));
+	return 0;
+}
+
 SEC("lsm/path_truncate")
 int BPF_PROG(nojit_path_truncate, const struct path *path, int ret)
 {
 	if (ret)
 		return ret;
-	file_hash_invalidate(path->dentry->d_inode);
-	return 0;
+	return truncate_code(path->dentry->d_inode, NOJIT_HOOK_PATH_TRUNCATE);
+}
+
+SEC("lsm/file_truncate")
+int BPF_PROG(nojit_file_truncate, struct file *file, int ret)
+{
+	if (ret)
+		return ret;
+	return truncate_code(file->f_inode, NOJIT_HOOK_FILE_TRUNCATE);
 }
 
 #endif /* NOJIT_HASHGATE_BPF_H */

@@ -8,6 +8,7 @@
 
 #define EPERM			1
 #define ENOENT			2
+#define ENOMEM			12
 #define ENOSPC			28
 
 #define PROT_READ		0x1

@@ -10,6 +10,7 @@
 #include "policy.bpf.h"
 #include "file.bpf.h"
 #include "hashgate.bpf.h"
+#include "fill.bpf.h"
 
 /*
  * The mm an exec-time stack check already passed for, per thread: the
@@ -19,6 +20,7 @@
  */
 struct stack_check {
 	__u64 checked_mm;
+	__u64 refuse_brk;	/* do_brk_flags() in progress must fail its accounting */
 };
 
 struct {
@@ -80,6 +82,10 @@ static __always_inline int mmap_writes_code(const struct nojit_cgroup_policy *po
 {
 	struct data_ref ref;
 
+	/* An io_uring's rings, made elsewhere: no submissions (fill.bpf.h). */
+	if (FILE_IS_ANON(file, IO_URING_NAME))
+		return deny_file(pol, NOJIT_ROUTE_FILL_UNDER_CODE, NOJIT_HOOK_MMAP_FILE,
+				 prot, flags, file);
 	if (data_ref_get(file->f_inode, &ref)) {
 		stat_inc(NOJIT_STAT_FAIL_STACKED_FS);
 		return deny_file(pol, NOJIT_ROUTE_STACKED_FS, NOJIT_HOOK_MMAP_FILE,
@@ -89,6 +95,20 @@ static __always_inline int mmap_writes_code(const struct nojit_cgroup_policy *po
 		return deny_file(pol, NOJIT_ROUTE_FOREIGN_FD_WRITE,
 				 NOJIT_HOOK_MMAP_FILE, prot, flags, file);
 	return 0;
+}
+
+/*
+ * The cache names an mm by its address. Forget it at every exec, so that
+ * it can never vouch for a later image's mm that a slab happened to put
+ * at the same address.
+ */
+static __always_inline void stack_check_forget(void)
+{
+	struct stack_check *sc;
+
+	sc = bpf_task_storage_get(&nojit_stack_checks, bpf_get_current_task_btf(), 0, 0);
+	if (sc)
+		sc->checked_mm = 0;
 }
 
 /* Sleepable: the hash gate may have to hash the file. */
@@ -245,15 +265,19 @@ int BPF_PROG(nojit_shm_shmat, struct kern_ipc_perm *perm, char *shmaddr,
 }
 
 /*
- * Route 13, and brk under route 3: anonymous executable memory the kernel
- * makes without mmap_file. do_brk_flags() backs brk() (its flags come from
- * VM_DATA_DEFAULT_FLAGS, which carry VM_EXEC under READ_IMPLIES_EXEC) and
+ * Routes 3 and 13: anonymous executable memory the kernel makes without
+ * mmap_file. do_brk_flags() backs brk(), whose flags come from
+ * VM_DATA_DEFAULT_FLAGS (VM_EXEC under READ_IMPLIES_EXEC), and
  * vm_brk_flags(), through which the ELF loader maps the zero-filled tail
  * of a PT_LOAD segment, with VM_EXEC when the segment is executable, for
- * execve() and uselib() alike; do_brk_flags() always adds read and write.
- * No LSM hook on the way can refuse, and for exec the point of no return
- * is passed, so a governed task asking for it is killed before it returns
- * to user space: it never runs with the region (audit mode only reports).
+ * execve() and uselib() alike; it always adds read and write. No LSM hook
+ * on the way can refuse, and a kill after the fact is not enough: a
+ * CLONE_VM sibling in another thread group would share the new RWX
+ * region and survive. So the request is marked here, at the entry of
+ * do_brk_flags(), and fails at its memory accounting, before any mapping
+ * exists: security_vm_enough_memory_mm() says -ENOMEM. brk() then keeps
+ * the old break; an exec past its point of no return dies with SIGSEGV.
+ * Audit mode only reports.
  */
 SEC("fentry/do_brk_flags")
 int BPF_PROG(nojit_brk, struct vma_iterator *vmi, struct vm_area_struct *vma,
@@ -266,6 +290,7 @@ int BPF_PROG(nojit_brk, struct vma_iterator *vmi, struct vm_area_struct *vma,
 		.prot = PROT_READ | PROT_WRITE | PROT_EXEC,
 		.flags = flags,
 	};
+	struct stack_check *ts;
 
 	if (flags & VM_EXEC)
 		vi.route = NOJIT_ROUTE_KERNEL_EXEC_MEM;
@@ -276,8 +301,48 @@ int BPF_PROG(nojit_brk, struct vma_iterator *vmi, struct vm_area_struct *vma,
 	pol = policy_current();
 	if (!pol)
 		return 0;
-	violation(pol, &vi, NOJIT_ACTION_KILLED);
+	if (!violation(pol, &vi, NOJIT_ACTION_DENIED))
+		return 0;
+	ts = bpf_task_storage_get(&nojit_stack_checks, task, 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (ts) {
+		ts->refuse_brk = 1;
+		return 0;
+	}
+	/* No way to refuse: the last resort is the kill, counted. */
+	stat_inc(NOJIT_STAT_FAIL_NO_STORAGE);
+	bpf_send_signal(SIGKILL);
+	stat_inc(NOJIT_STAT_KILLS);
 	return 0;
+}
+
+/* do_brk_flags() may fail before its accounting: drop the mark either way. */
+SEC("fexit/do_brk_flags")
+int BPF_PROG(nojit_brk_exit, struct vma_iterator *vmi, struct vm_area_struct *vma,
+	     unsigned long addr, unsigned long len, unsigned long flags, int ret)
+{
+	struct stack_check *ts;
+
+	ts = bpf_task_storage_get(&nojit_stack_checks, bpf_get_current_task_btf(), 0, 0);
+	if (ts)
+		ts->refuse_brk = 0;
+	return 0;
+}
+
+SEC("fmod_ret/security_vm_enough_memory_mm")
+int BPF_PROG(nojit_vm_enough_memory, struct mm_struct *mm, long pages, int ret)
+{
+	struct stack_check *ts;
+
+	if (ret)
+		return ret;
+	if (!policy_current())
+		return 0;
+	ts = bpf_task_storage_get(&nojit_stack_checks, bpf_get_current_task_btf(), 0, 0);
+	if (!ts || !ts->refuse_brk)
+		return 0;
+	ts->refuse_brk = 0;
+	return -ENOMEM;
 }
 
 #endif /* NOJIT_MEM_BPF_H */

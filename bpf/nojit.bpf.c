@@ -16,7 +16,7 @@
 #include "mem.bpf.h"
 #include "exec.bpf.h"
 #include "inject.bpf.h"
-#include "uffd.bpf.h"
+#include "fill.bpf.h"
 #include "bpfload.bpf.h"
 #include "cgroup.bpf.h"
 

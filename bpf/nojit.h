@@ -36,7 +36,7 @@ enum nojit_route {
 	NOJIT_ROUTE_LOADER		= 11,
 	NOJIT_ROUTE_CGROUP_ESCAPE	= 12,
 	NOJIT_ROUTE_KERNEL_EXEC_MEM	= 13,	/* ELF loader/brk VM_EXEC regions, uselib() */
-	NOJIT_ROUTE_USERFAULTFD		= 14,
+	NOJIT_ROUTE_FILL_UNDER_CODE	= 14,	/* userfaultfd, long-term pins (io_uring) */
 	NOJIT_ROUTE_GATE_RACE		= 15,	/* a writer appeared while the hash gate decided */
 	NOJIT_ROUTE_STACKED_FS		= 16,	/* writers or data behind a stacked (overlay) inode */
 	NOJIT_ROUTE_FOREIGN_FD_WRITE	= 17,	/* write to code through any descriptor */
@@ -62,6 +62,7 @@ enum nojit_hook {
 	NOJIT_HOOK_FILE_IOCTL		= 15,
 	NOJIT_HOOK_SOCKET_SETSOCKOPT	= 16,
 	NOJIT_HOOK_CBPF_PREPARE		= 17,	/* fentry on bpf_prepare_filter */
+	NOJIT_HOOK_FILE_TRUNCATE	= 18,
 };
 
 enum nojit_action {

@@ -368,6 +368,7 @@ const char *audit_hook_name(__u32 hook)
 		[NOJIT_HOOK_FILE_IOCTL] = "file_ioctl",
 		[NOJIT_HOOK_SOCKET_SETSOCKOPT] = "socket_setsockopt",
 		[NOJIT_HOOK_CBPF_PREPARE] = "bpf_prepare_filter",
+		[NOJIT_HOOK_FILE_TRUNCATE] = "file_truncate",
 	};
 
 	return hook < ARRAY_SIZE(names) ? names[hook] : NULL;
@@ -390,10 +391,11 @@ static const char *hook_operation(__u32 hook, __u32 route)
 		[NOJIT_HOOK_KERNFS_INIT] = "mkdir",
 		[NOJIT_HOOK_BRK] = "brk",
 		[NOJIT_HOOK_PATH_TRUNCATE] = "truncate",
-		[NOJIT_HOOK_ANON_INODE] = "userfaultfd",
+		[NOJIT_HOOK_ANON_INODE] = "userfaultfd/io_uring",
 		[NOJIT_HOOK_FILE_IOCTL] = "ioctl",
 		[NOJIT_HOOK_SOCKET_SETSOCKOPT] = "setsockopt",
 		[NOJIT_HOOK_CBPF_PREPARE] = "classic bpf",
+		[NOJIT_HOOK_FILE_TRUNCATE] = "truncate",
 	};
 
 	/* inode_permission refuses uselib()'s open as well as cgroup moves. */

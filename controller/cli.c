@@ -125,7 +125,7 @@ const char *route_name(unsigned int route)
 		[NOJIT_ROUTE_LOADER] = "loader/LD_PRELOAD",
 		[NOJIT_ROUTE_CGROUP_ESCAPE] = "cgroup escape",
 		[NOJIT_ROUTE_KERNEL_EXEC_MEM] = "kernel-made exec memory/uselib",
-		[NOJIT_ROUTE_USERFAULTFD] = "userfaultfd",
+		[NOJIT_ROUTE_FILL_UNDER_CODE] = "filled under code (uffd, io_uring)",
 		[NOJIT_ROUTE_GATE_RACE] = "writer during hash gate",
 		[NOJIT_ROUTE_STACKED_FS] = "stacked file system",
 		[NOJIT_ROUTE_FOREIGN_FD_WRITE] = "write to code via any fd",

@@ -5,7 +5,7 @@
  * without a manifest that is allowed) and the tail through
  * vm_brk_flags(VM_EXEC): anonymous read-write-execute memory. The image
  * writes exit(0) code into the tail and calls it. The exec is past its
- * point of no return when the tail is made, so nojit kills the process.
+ * point of no return when the tail is made, so a refusal ends the process.
  */
 #define ATTACK_NAME "elf_brk_exec_tail"
 #include "file.h"
@@ -44,11 +44,16 @@ int main(void)
 	/* Landlock refuses an exec outside the exec paths with EACCES. */
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 102)
 		attack_step_failed_ex("execve(crafted ELF)", EACCES, 1);
-	/* Killed past the point of no return: the image never ran. */
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
-		printf("attack %s: execve(crafted ELF) killed before its code ran\n",
-		       ATTACK_NAME);
-		kill(getpid(), SIGKILL);
+	/*
+	 * Refused past the point of no return (the kernel ends such an exec
+	 * with SIGSEGV) or killed: the image never ran. Die the same way.
+	 */
+	if (WIFSIGNALED(status) &&
+	    (WTERMSIG(status) == SIGKILL || WTERMSIG(status) == SIGSEGV)) {
+		printf("attack %s: execve(crafted ELF) ended by signal %d before its code ran\n",
+		       ATTACK_NAME, WTERMSIG(status));
+		signal(WTERMSIG(status), SIG_DFL);
+		kill(getpid(), WTERMSIG(status));
 	}
 	attack_error("crafted image ended with status %#x", status);
 }

@@ -38,11 +38,21 @@ for fs in tmpfs overlay; do
 		expect_allowed "$OUT" "on $fs, outside" "$name"
 		expect_blocked "$BYP" "on $fs, inside" "$name" "$(route_of $name)"
 	done
-	for name in devshm_exec_mmap exec_modified_copy listed_file_rewrite gate_race_writer foreign_fd_write; do
+	for name in devshm_exec_mmap exec_modified_copy listed_file_rewrite listed_file_truncate \
+		gate_race_writer foreign_fd_write; do
 		expect_allowed "$OUT" "on $fs, outside" "$name"
 		expect_blocked "$BGATE" "on $fs, under a manifest" "$name" "$(route_of $name)"
 	done
 	unset TMPDIR
+done
+
+# --- variants the routes files run in one form only ----------------------------------
+expect_allowed "$OUT" "outside (SO_ATTACH_REUSEPORT_CBPF)" cbpf_socket_filter reuseport
+expect_blocked "$BYP" "inside (SO_ATTACH_REUSEPORT_CBPF)" cbpf_socket_filter 9 reuseport
+expect_allowed "$OUT" "outside (open with O_RDONLY|O_TRUNC)" listed_file_truncate otrunc
+expect_blocked "$BGATE" "under a manifest (open with O_RDONLY|O_TRUNC)" listed_file_truncate 17 otrunc
+for name in brk_clone_vm uring_pinned_write uffd_fill_exec; do
+	expect_blocked "$BGATE" "under a manifest" "$name" "$(route_of $name)"
 done
 
 # --- route 13: uselib(), which 6.12 has only in its 32-bit entry -----------------
