@@ -17,7 +17,6 @@
 #include "cmd.h"
 #include "enforce_cgroup.h"
 #include "run.h"
-#include "sha256.h"
 #include "vk_audit.h"
 #include "vk_build.h"
 
@@ -115,13 +114,15 @@ static void on_started(void *ctx, const struct run_state *st)
 		cli_error("%s", st->failure);
 }
 
-/* A one-entry manifest: the megabinary, whose bytes were just verified. */
-static int app_manifest(int fd, const char *path, const struct vk_trailer *t,
+/*
+ * A one-entry manifest: the megabinary, by the digest of the bytes that
+ * were verified. If the file changed since, the kernel's own hash of it at
+ * exec differs, and the exec is refused.
+ */
+static int app_manifest(const char *path, const __u8 sha256[32], const struct vk_trailer *t,
 			struct nojit_manifest **ret, struct nojit_err *err)
 {
 	struct nojit_manifest *m = calloc(1, sizeof(*m));
-	__u8 buf[1 << 16];
-	int r;
 
 	if (!m || !(m->entries = calloc(1, sizeof(*m->entries))) ||
 	    !(m->name = strdup("vk run")) || !(m->entries[0].path = strdup(path))) {
@@ -130,17 +131,12 @@ static int app_manifest(int fd, const char *path, const struct vk_trailer *t,
 	}
 	m->n_entries = 1;
 	m->entries[0].kind = NOJIT_KIND_ANY;
+	memcpy(m->entries[0].sha256, sha256, sizeof(m->entries[0].sha256));
 	m->mode = NOJIT_MODE_ENFORCE;
 	/* Vouched for by the trailer's signer; lives as long as the run. */
 	snprintf(m->key_id, sizeof(m->key_id), "%s", t->key_id);
 	m->issued = time(NULL);
 	m->expires = m->issued + 86400;
-	if (lseek(fd, 0, SEEK_SET) < 0 ||
-	    (r = sha256_fd(fd, m->entries[0].sha256, buf, sizeof(buf), NULL, NULL))) {
-		r = -errno;
-		manifest_free(m);
-		return nojit_err_set(err, r, "%s: hashing: %s", path, strerror(-r));
-	}
 	*ret = m;
 	return 0;
 }
@@ -173,7 +169,7 @@ int do_vk_run(int argc, char **argv)
 	static struct vk_trailer t;
 	size_t n_cmd = 0, n_guest_opts = 0;
 	int c, r, first, ret = EXIT_FAILED, pipefd[2] = { -1, -1 };
-	const char *exec_paths[1];
+	__u8 app_sha256[32];
 	char audit_fd_arg[32];
 	struct nojit_err err;
 	struct run_state st;
@@ -235,17 +231,22 @@ int do_vk_run(int argc, char **argv)
 	if (first >= argc)
 		return cli_usage_error(vk_run_usage, "no MODULE given (APP -- MODULE [ARGS...])");
 
-	/* Verify before anything else happens. */
-	app = realpath(argv[optind], NULL);
-	if (!app) {
-		cli_error("%s: %s", argv[optind], strerror(errno));
-		return EXIT_FAILED;
-	}
-	r = vk_verify_path(app, trust_path, &fd, &t, &err);
+	/*
+	 * Verify before anything else happens, and hold on to what was
+	 * verified: the program started, the hash gate's digest, the Landlock
+	 * exec rule and the name reported all come from this one open file,
+	 * never from the path again, where another file may be by then.
+	 */
+	r = vk_verify_path(argv[optind], trust_path, &fd, &t, app_sha256, &err);
 	if (!r)
-		r = vk_check_segments(fd, app, &err);
+		r = vk_check_segments(fd, argv[optind], &err);
 	if (r) {
 		cli_error("refusing to run %s: %s", argv[optind], err.msg);
+		return EXIT_FAILED;
+	}
+	r = fd_path(fd, &app);
+	if (r) {
+		cli_error("refusing to run %s: where it is now: %s", argv[optind], strerror(-r));
 		return EXIT_FAILED;
 	}
 
@@ -258,15 +259,14 @@ int do_vk_run(int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	o.layers = pump.layers.available;
-	if ((o.layers & CONFINE_BPF_LSM) && app_manifest(fd, app, &t, &man, &err)) {
+	if ((o.layers & CONFINE_BPF_LSM) && app_manifest(app, app_sha256, &t, &man, &err)) {
 		cli_error("%s", err.msg);
 		return EXIT_FAILED;
 	}
 	o.manifest = man;
 	/* Landlock: the megabinary is the one file that may be executed, and it is read-only. */
-	exec_paths[0] = app;
-	o.exec_paths = exec_paths;
-	o.n_exec_paths = 1;
+	o.exec_by_fd = true;
+	o.exec_fd = fd;
 
 	if (audit_path) {
 		r = key_load_secret(audit_key, &key, &err);

@@ -66,10 +66,22 @@ static __attribute__((noreturn)) void exec_command(int fd, const struct run_opts
 	unsigned int self = 0;
 	int ret;
 
+	if (o->exec_by_fd) {
+		co.exec_fds = &o->exec_fd;
+		co.n_exec_fds = 1;
+	}
 	ret = confine_apply(&co, &self, &err);
 	if (ret)
 		child_fail(fd, 0, ret, applied | self, err.msg);
-	execvp(o->cmd[0], o->cmd);
+	/*
+	 * execveat(AT_EMPTY_PATH) underneath. The descriptor may be
+	 * close-on-exec: the program is an ELF, loaded by the time the kernel
+	 * closes it (only a #! script would need it open after).
+	 */
+	if (o->exec_by_fd)
+		fexecve(o->exec_fd, o->cmd, environ);
+	else
+		execvp(o->cmd[0], o->cmd);
 	ret = -errno;
 	snprintf(err.msg, sizeof(err.msg), "%s: %s", o->cmd[0], strerror(errno));
 	child_fail(fd, 1, ret, o->layers, err.msg);
