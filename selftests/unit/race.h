@@ -44,10 +44,11 @@ static inline void race_start(struct race *r, const char *good, const char *bad,
 {
 	*r = (struct race){ 0 };
 	/* Copies: the caller's strings may be reused (scratch_path()) meanwhile. */
-	snprintf(r->good, sizeof(r->good), "%s", good);
-	snprintf(r->bad, sizeof(r->bad), "%s", bad);
-	snprintf(r->target, sizeof(r->target), "%s", target);
-	snprintf(r->tmp, sizeof(r->tmp), "%s.swap", target);
+	cr_assert(snprintf(r->good, sizeof(r->good), "%s", good) < (int)sizeof(r->good) &&
+		  snprintf(r->bad, sizeof(r->bad), "%s", bad) < (int)sizeof(r->bad) &&
+		  snprintf(r->target, sizeof(r->target), "%s", target) < (int)sizeof(r->target) &&
+		  snprintf(r->tmp, sizeof(r->tmp), "%s.swap", target) < (int)sizeof(r->tmp),
+		  "race: path too long");
 	cr_assert_eq(pthread_create(&r->thread, NULL, race_loop, r), 0);
 	for (int i = 0; __atomic_load_n(&r->swaps, __ATOMIC_RELAXED) < 16; i++) {
 		cr_assert_lt(i, 10000, "the swapping thread did not get going (link or rename failed)");
