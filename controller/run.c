@@ -347,7 +347,7 @@ int run_confined(const struct run_opts *o, struct run_state *st, struct nojit_er
 		if (ret)
 			return ret;
 		a.cgroup = st->cgroup;
-		ret = enforce_cgroup(&a, st->cgroup_id, o->manifest, &already, err);
+		ret = enforce_cgroup(&a, cgroup_fd, st->cgroup_id, o->manifest, &already, err);
 		if (ret) {
 			rmdir(st->cgroup);
 			return ret;
