@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -41,6 +42,7 @@ static const char vk_run_usage[] =
 	"  -h, --help              show this help\n";
 
 struct pump {
+	int app_fd;		/* its read lease is let go once the app runs */
 	int fd;
 	struct audit_log *log;
 	const char *app;
@@ -107,11 +109,50 @@ static void on_started(void *ctx, const struct run_state *st)
 {
 	struct pump *p = ctx;
 
+	/* Running now (or not at all): exec keeps writers off it from here on. */
+	fcntl(p->app_fd, F_SETLEASE, F_UNLCK);
 	p->cgroup_id = st->cgroup_id;
 	p->layers.applied = st->applied;
 	run_layers_report(&p->layers);
 	if (st->failure[0])
 		cli_error("%s", st->failure);
+}
+
+/*
+ * Open APP and keep writers off it from before it is verified until it
+ * runs, when exec takes over (no one may open a running program for
+ * writing): the bytes verified are the bytes that run, also on hosts
+ * without the hash gate's check at exec. A read lease cannot be taken
+ * while the file is open for writing, and whoever opens it for writing or
+ * truncates it afterwards must wait for us to let go, which makes run.c
+ * refuse to start it. Leases need the file's owner (or CAP_LEASE) and a
+ * file system that has them; without one, only a file that nobody but
+ * root and the caller may write is run. *RET_LEASED says which it was.
+ */
+static int open_app(const char *path, int *ret_fd, bool *ret_leased, struct nojit_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st))
+		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return nojit_err_set(err, -EINVAL, "%s: not a regular file", path);
+	*ret_leased = !fcntl(fd, F_SETLEASE, F_RDLCK);
+	if (!*ret_leased && errno == EAGAIN)
+		return nojit_err_set(err, -ETXTBSY,
+				     "%s: open for writing elsewhere, it could change between the check and the start",
+				     path);
+	if (!*ret_leased && ((st.st_uid && st.st_uid != geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH))))
+		return nojit_err_set(err, -EPERM,
+				     "%s: cannot keep writers off it until it starts (F_SETLEASE: %s), and it is writable by %s: run it as its owner or root, or from a copy only you may write",
+				     path, strerror(errno),
+				     st.st_mode & (S_IWGRP | S_IWOTH) ? "group or others" : "its owner, another user");
+	*ret_fd = TAKE_FD(fd);
+	return 0;
 }
 
 /*
@@ -163,7 +204,8 @@ int do_vk_run(int argc, char **argv)
 	_cleanup_free_ char *app = NULL;
 	_cleanup_seckey_ struct nojit_seckey key = {};
 	struct nojit_manifest *man = NULL;
-	struct pump pump = { .fd = -1 };
+	struct pump pump = { .fd = -1, .app_fd = -1 };
+	struct nojit_trust trust = {};
 	bool explicit = false, allow_missing = false;
 	_cleanup_close_ int fd = -1;
 	static struct vk_trailer t;
@@ -235,9 +277,17 @@ int do_vk_run(int argc, char **argv)
 	 * Verify before anything else happens, and hold on to what was
 	 * verified: the program started, the hash gate's digest, the Landlock
 	 * exec rule and the name reported all come from this one open file,
-	 * never from the path again, where another file may be by then.
+	 * never from the path again, where another file may be by then; and
+	 * no writer changes it meanwhile (open_app()). A break of its lease
+	 * is signalled with SIGIO, which would end us: run.c notices instead.
 	 */
-	r = vk_verify_path(argv[optind], trust_path, &fd, &t, app_sha256, &err);
+	signal(SIGIO, SIG_IGN);
+	r = open_app(argv[optind], &fd, &o.exec_fd_leased, &err);
+	if (!r)
+		r = trust_load(trust_path, &trust, &err);
+	if (!r)
+		r = vk_verify_fd(fd, argv[optind], &trust, NULL, 0, &t, app_sha256, &err);
+	trust_free(&trust);
 	if (!r)
 		r = vk_check_segments(fd, argv[optind], &err);
 	if (r) {
@@ -267,6 +317,7 @@ int do_vk_run(int argc, char **argv)
 	/* Landlock: the megabinary is the one file that may be executed, and it is read-only. */
 	o.exec_by_fd = true;
 	o.exec_fd = fd;
+	pump.app_fd = fd;
 
 	if (audit_path) {
 		r = key_load_secret(audit_key, &key, &err);

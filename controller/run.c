@@ -74,6 +74,17 @@ static __attribute__((noreturn)) void exec_command(int fd, const struct run_opts
 	if (ret)
 		child_fail(fd, 0, ret, applied | self, err.msg);
 	/*
+	 * A writer that came after the lease waits for it (up to the lease
+	 * break time), so an intact lease here means the file is as verified;
+	 * from the exec on, writers get ETXTBSY.
+	 */
+	if (o->exec_by_fd && o->exec_fd_leased && fcntl(o->exec_fd, F_GETLEASE) != F_RDLCK) {
+		snprintf(err.msg, sizeof(err.msg),
+			 "%s: opened for writing or truncated after it was verified: not run",
+			 o->cmd[0]);
+		child_fail(fd, 1, -ETXTBSY, o->layers, err.msg);
+	}
+	/*
 	 * execveat(AT_EMPTY_PATH) underneath. The descriptor may be
 	 * close-on-exec: the program is an ELF, loaded by the time the kernel
 	 * closes it (only a #! script would need it open after).
@@ -148,6 +159,7 @@ static __attribute__((noreturn)) void child_main(int fd, const struct run_opts *
 	signal(SIGQUIT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
+	signal(SIGIO, SIG_DFL);		/* vk run ignores it (lease breaks) */
 	if (o->layers & CONFINE_BPF_LSM) {
 		int procs = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 

@@ -49,6 +49,12 @@ struct run_opts {
 	 */
 	bool exec_by_fd;
 	int exec_fd;
+	/*
+	 * exec_fd holds a read lease (F_SETLEASE) taken before it was
+	 * verified: one no longer intact means someone opened it for writing
+	 * or truncated it since, and it is not run.
+	 */
+	bool exec_fd_leased;
 	/* Called once CMD runs or failed to start, before waiting for it. */
 	void (*on_started)(void *ctx, const struct run_state *st);
 	void *ctx;

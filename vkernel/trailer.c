@@ -217,8 +217,8 @@ static int hash_image(int fd, uint64_t len, uint8_t out[32], crypto_hash_sha256_
 	return 0;
 }
 
-int vk_verify_path(const char *path, const char *trust_path, int *ret_fd, struct vk_trailer *t,
-		   uint8_t *ret_file_sha256, struct nojit_err *err)
+int vk_verify_path(const char *path, const char *trust_path, struct vk_trailer *t,
+		   struct nojit_err *err)
 {
 	struct nojit_trust trust = {};
 	int fd, r;
@@ -228,12 +228,10 @@ int vk_verify_path(const char *path, const char *trust_path, int *ret_fd, struct
 		return r;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	r = fd < 0 ? nojit_err_set(err, -errno, "%s: %s", path, strerror(errno)) :
-		     vk_verify_fd(fd, path, &trust, NULL, 0, t, ret_file_sha256, err);
+		     vk_verify_fd(fd, path, &trust, NULL, 0, t, NULL, err);
 	trust_free(&trust);
-	if (fd >= 0 && (r || !ret_fd))
+	if (fd >= 0)
 		close(fd);
-	else if (!r)
-		*ret_fd = fd;
 	return r;
 }
 

@@ -78,13 +78,11 @@ int vk_verify_fd(int fd, const char *name, const struct nojit_trust *trust,
 
 /*
  * vk_verify_fd() of the file at PATH against the trust store TRUST_PATH (a
- * .pub file or a directory). PATH is opened once: RET_FD, if not NULL,
- * gets that open file (close-on-exec; the caller closes it) on success,
- * and whatever is used of the megabinary afterwards must come from it,
- * never from PATH again (another file may be there by then).
- * RET_FILE_SHA256 as for vk_verify_fd().
+ * .pub file or a directory), for a report only: whoever goes on to use the
+ * megabinary must verify the descriptor it uses (vk_verify_fd()), since
+ * another file may be at PATH by then.
  */
-int vk_verify_path(const char *path, const char *trust_path, int *ret_fd, struct vk_trailer *t,
-		   uint8_t *ret_file_sha256, struct nojit_err *err);
+int vk_verify_path(const char *path, const char *trust_path, struct vk_trailer *t,
+		   struct nojit_err *err);
 
 #endif

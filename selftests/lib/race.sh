@@ -4,9 +4,11 @@
 
 race_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-race_start() {	# race_start GOOD BAD TARGET [PAIR]: returns once the swapping is on
+race_start() {	# race_start [--in-place] GOOD BAD TARGET: returns once the swapping is on
+	local mode=()
+	[ "$1" = --in-place ] && mode=(--in-place) && shift
 	RACE_STOP=$(mktemp -u "${TMPDIR:-/tmp}/race-stop.XXXXXX")
-	"$race_lib/swap-loop" "$1" "$2" "$3" "$RACE_STOP.ready" "$RACE_STOP" ${4:+"$4"} &
+	"$race_lib/swap-loop" "${mode[@]}" "$1" "$2" "$3" "$RACE_STOP.ready" "$RACE_STOP" &
 	RACE_PID=$!
 	local i
 	for ((i = 0; i < 1000; i++)); do
@@ -14,6 +16,7 @@ race_start() {	# race_start GOOD BAD TARGET [PAIR]: returns once the swapping is
 		kill -0 "$RACE_PID" 2>/dev/null || return 1
 		sleep 0.01
 	done
+	race_stop
 	return 1
 }
 
