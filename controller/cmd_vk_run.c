@@ -296,7 +296,8 @@ int do_vk_run(int argc, char **argv)
 	}
 	r = fd_path(fd, &app);
 	if (r) {
-		cli_error("refusing to run %s: where it is now: %s", argv[optind], strerror(-r));
+		cli_error("refusing to run %s: %s", argv[optind],
+			  r == -ENOENT ? "it was moved or replaced while it was checked" : strerror(-r));
 		return EXIT_FAILED;
 	}
 
