@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Verify-then-use race tests: swap a bad file in and out at a path while a
 # command verifies and uses it (swap-loop). Source it.
 
