@@ -230,7 +230,7 @@ int do_enforce(int argc, char **argv)
 		manifest_free(man);
 		return EXIT_FAILED;
 	}
-	ret = enforce_cgroup(&a, id, man, &already, &err);
+	ret = enforce_cgroup(&a, fd, id, man, &already, &err);
 	if (ret) {
 		if (man)
 			cli_error("manifest %s: %s", a.manifest, err.msg);

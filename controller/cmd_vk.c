@@ -249,7 +249,7 @@ static int do_verify(int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage_error(verify_usage, "want exactly one APP");
 	file = argv[optind];
-	r = vk_verify_path(file, trust_path, NULL, &t, &err);
+	r = vk_verify_path(file, trust_path, &t, &err);
 	if (r) {
 		if (arg_json) {
 			struct json_object *o = json_object_new_object();

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -17,7 +18,6 @@
 #include "cmd.h"
 #include "enforce_cgroup.h"
 #include "run.h"
-#include "sha256.h"
 #include "vk_audit.h"
 #include "vk_build.h"
 
@@ -42,6 +42,7 @@ static const char vk_run_usage[] =
 	"  -h, --help              show this help\n";
 
 struct pump {
+	int app_fd;		/* its read lease is let go once the app runs */
 	int fd;
 	struct audit_log *log;
 	const char *app;
@@ -108,6 +109,8 @@ static void on_started(void *ctx, const struct run_state *st)
 {
 	struct pump *p = ctx;
 
+	/* Running now (or not at all): exec keeps writers off it from here on. */
+	fcntl(p->app_fd, F_SETLEASE, F_UNLCK);
 	p->cgroup_id = st->cgroup_id;
 	p->layers.applied = st->applied;
 	run_layers_report(&p->layers);
@@ -115,13 +118,52 @@ static void on_started(void *ctx, const struct run_state *st)
 		cli_error("%s", st->failure);
 }
 
-/* A one-entry manifest: the megabinary, whose bytes were just verified. */
-static int app_manifest(int fd, const char *path, const struct vk_trailer *t,
+/*
+ * Open APP and keep writers off it from before it is verified until it
+ * runs, when exec takes over (no one may open a running program for
+ * writing): the bytes verified are the bytes that run, also on hosts
+ * without the hash gate's check at exec. A read lease cannot be taken
+ * while the file is open for writing, and whoever opens it for writing or
+ * truncates it afterwards must wait for us to let go, which makes run.c
+ * refuse to start it. Leases need the file's owner (or CAP_LEASE) and a
+ * file system that has them; without one, only a file that nobody but
+ * root and the caller may write is run. *RET_LEASED says which it was.
+ */
+static int open_app(const char *path, int *ret_fd, bool *ret_leased, struct nojit_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st))
+		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return nojit_err_set(err, -EINVAL, "%s: not a regular file", path);
+	*ret_leased = !fcntl(fd, F_SETLEASE, F_RDLCK);
+	if (!*ret_leased && errno == EAGAIN)
+		return nojit_err_set(err, -ETXTBSY,
+				     "%s: open for writing elsewhere, it could change between the check and the start",
+				     path);
+	if (!*ret_leased && ((st.st_uid && st.st_uid != geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH))))
+		return nojit_err_set(err, -EPERM,
+				     "%s: cannot keep writers off it until it starts (F_SETLEASE: %s), and it is writable by %s: run it as its owner or root, or from a copy only you may write",
+				     path, strerror(errno),
+				     st.st_mode & (S_IWGRP | S_IWOTH) ? "group or others" : "its owner, another user");
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/*
+ * A one-entry manifest: the megabinary, by the digest of the bytes that
+ * were verified. If the file changed since, the kernel's own hash of it at
+ * exec differs, and the exec is refused.
+ */
+static int app_manifest(const char *path, const __u8 sha256[32], const struct vk_trailer *t,
 			struct nojit_manifest **ret, struct nojit_err *err)
 {
 	struct nojit_manifest *m = calloc(1, sizeof(*m));
-	__u8 buf[1 << 16];
-	int r;
 
 	if (!m || !(m->entries = calloc(1, sizeof(*m->entries))) ||
 	    !(m->name = strdup("vk run")) || !(m->entries[0].path = strdup(path))) {
@@ -130,17 +172,12 @@ static int app_manifest(int fd, const char *path, const struct vk_trailer *t,
 	}
 	m->n_entries = 1;
 	m->entries[0].kind = NOJIT_KIND_ANY;
+	memcpy(m->entries[0].sha256, sha256, sizeof(m->entries[0].sha256));
 	m->mode = NOJIT_MODE_ENFORCE;
 	/* Vouched for by the trailer's signer; lives as long as the run. */
 	snprintf(m->key_id, sizeof(m->key_id), "%s", t->key_id);
 	m->issued = time(NULL);
 	m->expires = m->issued + 86400;
-	if (lseek(fd, 0, SEEK_SET) < 0 ||
-	    (r = sha256_fd(fd, m->entries[0].sha256, buf, sizeof(buf), NULL, NULL))) {
-		r = -errno;
-		manifest_free(m);
-		return nojit_err_set(err, r, "%s: hashing: %s", path, strerror(-r));
-	}
 	*ret = m;
 	return 0;
 }
@@ -167,13 +204,14 @@ int do_vk_run(int argc, char **argv)
 	_cleanup_free_ char *app = NULL;
 	_cleanup_seckey_ struct nojit_seckey key = {};
 	struct nojit_manifest *man = NULL;
-	struct pump pump = { .fd = -1 };
+	struct pump pump = { .fd = -1, .app_fd = -1 };
+	struct nojit_trust trust = {};
 	bool explicit = false, allow_missing = false;
 	_cleanup_close_ int fd = -1;
 	static struct vk_trailer t;
 	size_t n_cmd = 0, n_guest_opts = 0;
 	int c, r, first, ret = EXIT_FAILED, pipefd[2] = { -1, -1 };
-	const char *exec_paths[1];
+	__u8 app_sha256[32];
 	char audit_fd_arg[32];
 	struct nojit_err err;
 	struct run_state st;
@@ -235,17 +273,31 @@ int do_vk_run(int argc, char **argv)
 	if (first >= argc)
 		return cli_usage_error(vk_run_usage, "no MODULE given (APP -- MODULE [ARGS...])");
 
-	/* Verify before anything else happens. */
-	app = realpath(argv[optind], NULL);
-	if (!app) {
-		cli_error("%s: %s", argv[optind], strerror(errno));
-		return EXIT_FAILED;
-	}
-	r = vk_verify_path(app, trust_path, &fd, &t, &err);
+	/*
+	 * Verify before anything else happens, and hold on to what was
+	 * verified: the program started, the hash gate's digest, the Landlock
+	 * exec rule and the name reported all come from this one open file,
+	 * never from the path again, where another file may be by then; and
+	 * no writer changes it meanwhile (open_app()). A break of its lease
+	 * is signalled with SIGIO, which would end us: run.c notices instead.
+	 */
+	signal(SIGIO, SIG_IGN);
+	r = open_app(argv[optind], &fd, &o.exec_fd_leased, &err);
 	if (!r)
-		r = vk_check_segments(fd, app, &err);
+		r = trust_load(trust_path, &trust, &err);
+	if (!r)
+		r = vk_verify_fd(fd, argv[optind], &trust, NULL, 0, &t, app_sha256, &err);
+	trust_free(&trust);
+	if (!r)
+		r = vk_check_segments(fd, argv[optind], &err);
 	if (r) {
 		cli_error("refusing to run %s: %s", argv[optind], err.msg);
+		return EXIT_FAILED;
+	}
+	r = fd_path(fd, &app);
+	if (r) {
+		cli_error("refusing to run %s: %s", argv[optind],
+			  r == -ENOENT ? "it was moved or replaced while it was checked" : strerror(-r));
 		return EXIT_FAILED;
 	}
 
@@ -258,15 +310,15 @@ int do_vk_run(int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	o.layers = pump.layers.available;
-	if ((o.layers & CONFINE_BPF_LSM) && app_manifest(fd, app, &t, &man, &err)) {
+	if ((o.layers & CONFINE_BPF_LSM) && app_manifest(app, app_sha256, &t, &man, &err)) {
 		cli_error("%s", err.msg);
 		return EXIT_FAILED;
 	}
 	o.manifest = man;
 	/* Landlock: the megabinary is the one file that may be executed, and it is read-only. */
-	exec_paths[0] = app;
-	o.exec_paths = exec_paths;
-	o.n_exec_paths = 1;
+	o.exec_by_fd = true;
+	o.exec_fd = fd;
+	pump.app_fd = fd;
 
 	if (audit_path) {
 		r = key_load_secret(audit_key, &key, &err);

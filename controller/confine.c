@@ -331,7 +331,7 @@ static const char *const never_writable[] = { "/proc", "/sys" };
 struct ll_ctx {
 	int ruleset;
 	__u64 write;
-	char **exec;		/* canonical exec paths */
+	char **exec;		/* canonical exec paths, then where the exec files are */
 	size_t n_exec;
 	struct nojit_err *err;
 };
@@ -345,19 +345,25 @@ static bool path_beneath(const char *path, const char *dir)
 	return !strncmp(path, dir, len) && (path[len] == '/' || !path[len]);
 }
 
+/* A rule on the object FD holds, whatever name it has by now. */
+static int ll_add_fd(struct ll_ctx *c, int fd, const char *name, __u64 access)
+{
+	struct landlock_path_beneath_attr pb = { .allowed_access = access, .parent_fd = fd };
+
+	if (syscall(__NR_landlock_add_rule, c->ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0)
+		return nojit_err_set(c->err, -errno, "landlock: adding a rule for %s: %s", name,
+				     strerror(errno));
+	return 0;
+}
+
 static int ll_add(struct ll_ctx *c, const char *path, __u64 access)
 {
-	struct landlock_path_beneath_attr pb = { .allowed_access = access };
 	_cleanup_close_ int fd = -1;
 
 	fd = open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return nojit_err_set(c->err, -errno, "landlock: %s: %s", path, strerror(errno));
-	pb.parent_fd = fd;
-	if (syscall(__NR_landlock_add_rule, c->ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0)
-		return nojit_err_set(c->err, -errno, "landlock: adding a rule for %s: %s", path,
-				     strerror(errno));
-	return 0;
+	return ll_add_fd(c, fd, path, access);
 }
 
 /*
@@ -417,7 +423,7 @@ static int apply_landlock(const struct confine_opts *o, struct nojit_err *err)
 		return nojit_err_set(err, abi, "landlock: %s", strerror(-abi));
 	c.write = landlock_write_rights(abi);
 	attr.handled_access_fs = LANDLOCK_ACCESS_FS_EXECUTE | c.write;
-	c.exec = calloc(o->n_exec_paths ? o->n_exec_paths : 1, sizeof(*c.exec));
+	c.exec = calloc(o->n_exec_paths + o->n_exec_fds + 1, sizeof(*c.exec));
 	if (!c.exec)
 		return nojit_err_set(err, -ENOMEM, "landlock: out of memory");
 	for (i = 0; i < o->n_exec_paths; i++) {
@@ -429,6 +435,16 @@ static int apply_landlock(const struct confine_opts *o, struct nojit_err *err)
 		}
 		c.n_exec++;
 	}
+	/* Where an exec file is now: kept out of the write grants below. */
+	for (i = 0; i < o->n_exec_fds; i++) {
+		ret = fd_path(o->exec_fds[i], &c.exec[c.n_exec]);
+		if (ret) {
+			nojit_err_set(err, ret, "landlock: exec file (fd %d): %s", o->exec_fds[i],
+				      strerror(-ret));
+			goto out;
+		}
+		c.n_exec++;
+	}
 	ruleset = syscall(__NR_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (ruleset < 0) {
 		ret = nojit_err_set(err, -errno, "landlock: creating the ruleset: %s",
@@ -436,9 +452,12 @@ static int apply_landlock(const struct confine_opts *o, struct nojit_err *err)
 		goto out;
 	}
 	c.ruleset = ruleset;
-	/* Exec paths: execute, and nothing that writes (reading is not handled). */
-	for (i = 0; !ret && i < c.n_exec; i++)
+	/* Exec paths and files: execute, and nothing that writes (reading is not handled). */
+	for (i = 0; !ret && i < o->n_exec_paths; i++)
 		ret = ll_add(&c, c.exec[i], LANDLOCK_ACCESS_FS_EXECUTE);
+	for (i = 0; !ret && i < o->n_exec_fds; i++)
+		ret = ll_add_fd(&c, o->exec_fds[i], c.exec[o->n_exec_paths + i],
+				LANDLOCK_ACCESS_FS_EXECUTE);
 	if (!ret)
 		ret = ll_grant_writable(&c, "/");
 	if (ret)

@@ -16,7 +16,8 @@
  *             userfaultfd, and every non-x86_64 syscall ABI: EPERM.
  *             File-backed PROT_EXEC mappings stay allowed (the dynamic
  *             loader needs them; seccomp cannot see which file it is).
- *   landlock  execve only beneath the exec paths, which are read-only;
+ *   landlock  execve only beneath the exec paths and of the exec files
+ *             given open, all of them read-only;
  *             write access elsewhere, never execute. Landlock's EXECUTE
  *             right governs execve only, NOT mmap(PROT_EXEC) of a file:
  *             a writable file mapped executable is not stopped here (that
@@ -59,6 +60,13 @@ struct confine_opts {
 	unsigned int layers;			/* CONFINE_* */
 	const char *const *exec_paths;		/* landlock: where execve is allowed */
 	size_t n_exec_paths;
+	/*
+	 * landlock: open files execve may run too, each one the very file
+	 * its descriptor holds (a rule on the object, not on a name that
+	 * another file could take meanwhile).
+	 */
+	const int *exec_fds;
+	size_t n_exec_fds;
 };
 
 /* "nnp", "mdwe", ... for one CONFINE_* bit; NULL if not exactly one known bit. */

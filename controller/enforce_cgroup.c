@@ -7,8 +7,8 @@
 #include "hash_attach.h"
 #include "policy_set.h"
 
-int enforce_cgroup(const struct enforce_args *a, __u64 id, const struct nojit_manifest *man,
-		   bool *ret_already, struct nojit_err *err)
+int enforce_cgroup(const struct enforce_args *a, int fd, __u64 id,
+		   const struct nojit_manifest *man, bool *ret_already, struct nojit_err *err)
 {
 	struct nojit_maps maps = NOJIT_MAPS_INIT;
 	struct hash_attach_report attach;
@@ -52,7 +52,7 @@ int enforce_cgroup(const struct enforce_args *a, __u64 id, const struct nojit_ma
 		if (ret)
 			goto out;
 	}
-	ret = enroll_cgroup(&maps, a->cgroup, ret_already, err);
+	ret = enroll_cgroup(&maps, fd, id, a->cgroup, ret_already, err);
 	if (!ret && man) {
 		ret = enroll_set_manifest(&maps, id, man);
 		if (ret)

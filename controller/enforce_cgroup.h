@@ -22,12 +22,13 @@ struct enforce_args {
 };
 
 /*
- * Load (or reuse) the pinned kernel policy, then enroll A->cgroup, whose
- * cgroup id is ID, with A's response and MAN (may be NULL). The response
- * and the allow set go in before the cgroup entries, so the cgroup is
- * governed as asked from its first governed moment.
+ * Load (or reuse) the pinned kernel policy, then enroll the cgroup open at
+ * FD (cgroup_open() of A->cgroup), whose cgroup id is ID, with A's response
+ * and MAN (may be NULL). The response and the allow set go in before the
+ * cgroup entries, so the cgroup is governed as asked from its first
+ * governed moment.
  */
-int enforce_cgroup(const struct enforce_args *a, __u64 id, const struct nojit_manifest *man,
-		   bool *ret_already, struct nojit_err *err);
+int enforce_cgroup(const struct enforce_args *a, int fd, __u64 id,
+		   const struct nojit_manifest *man, bool *ret_already, struct nojit_err *err);
 
 #endif

@@ -36,26 +36,24 @@ static int govern_one(void *ctx, __u64 id)
 	return 0;
 }
 
-int enroll_cgroup(const struct nojit_maps *m, const char *path, bool *ret_already,
-		  struct nojit_err *err)
+int enroll_cgroup(const struct nojit_maps *m, int fd, __u64 id, const char *path,
+		  bool *ret_already, struct nojit_err *err)
 {
-	_cleanup_close_ int fd = -1;
 	struct nojit_enrollment rec = {}, old;
 	struct subtree_ctx ctx = { .m = m };
-	char real[PATH_MAX];
+	_cleanup_free_ char *real = NULL;
 	struct timespec now;
-	__u64 id;
 	int ret;
 
-	ret = cgroup_open(path, &fd, &id, err);
-	if (ret)
-		return ret;
 	if (id == CGROUP_ROOT_ID)
 		return nojit_err_set(err, -EINVAL,
 				     "cgroup %s: refusing to enroll the cgroup2 root (it holds the whole machine, nojit included)",
 				     path);
-	if (!realpath(path, real))
-		return nojit_err_set(err, -errno, "cgroup %s: %s", path, strerror(errno));
+	/* The name recorded is where the open cgroup is, not what PATH names now. */
+	ret = fd_path(fd, &real);
+	if (ret)
+		return nojit_err_set(err, ret, "cgroup %s: %s", path,
+				     ret == -ENOENT ? "removed or renamed meanwhile" : strerror(-ret));
 	if (strlen(real) >= sizeof(rec.path))
 		return nojit_err_set(err, -ENAMETOOLONG, "cgroup %s: path longer than %zu bytes",
 				     path, sizeof(rec.path) - 1);

@@ -13,12 +13,15 @@
 #include "manifest.h"
 
 /*
- * Govern PATH and every cgroup below it; idempotent. A cgroup below that
+ * Govern the cgroup open at FD (cgroup_open() of PATH: its id is ID)
+ * and every cgroup below it; idempotent. A cgroup below that
  * is enrolled itself keeps its own enrollment (nearest ancestor wins).
- * *ret_already is set when PATH was enrolled before.
+ * *ret_already is set when it was enrolled before. The cgroup is the one
+ * open, never looked up by name again: the caller has set its response
+ * and allow set by ID, and another cgroup may have taken the name since.
  */
-int enroll_cgroup(const struct nojit_maps *m, const char *path, bool *ret_already,
-		  struct nojit_err *err);
+int enroll_cgroup(const struct nojit_maps *m, int fd, __u64 id, const char *path,
+		  bool *ret_already, struct nojit_err *err);
 
 /*
  * Stop governing PATH's subtree: its cgroups fall back to the nearest

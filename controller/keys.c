@@ -72,20 +72,17 @@ static int write_all(int fd, const void *buf, size_t len)
 }
 
 /*
- * Read a key file into BUF (NUL-terminated). For a secret key, refuse
- * modes that let group or others in; for any key, refuse what is not a
- * small regular file.
+ * Read the key file open at FD (PATH names it in messages) into BUF
+ * (NUL-terminated); refuse what is not a small regular file. *RET_MODE
+ * gets the mode of this same file, for the caller's checks: a secret key
+ * group or others may access is refused, so is a world-writable trust store.
  */
-static int read_key_file(const char *path, mode_t *ret_mode, char *buf, size_t size,
-			 struct nojit_err *err)
+static int read_key_fd(int fd, const char *path, mode_t *ret_mode, char *buf, size_t size,
+		       struct nojit_err *err)
 {
-	_cleanup_close_ int fd = -1;
 	struct stat st;
 	size_t len = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st))
 		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
@@ -110,6 +107,18 @@ static int read_key_file(const char *path, mode_t *ret_mode, char *buf, size_t s
 	if (ret_mode)
 		*ret_mode = st.st_mode;
 	return (int)len;
+}
+
+/* read_key_fd() of PATH, opened once. */
+static int read_key_file(const char *path, mode_t *ret_mode, char *buf, size_t size,
+			 struct nojit_err *err)
+{
+	_cleanup_close_ int fd = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	return read_key_fd(fd, path, ret_mode, buf, size, err);
 }
 
 /* "TAG <base64 of 32 bytes>" with one optional final newline, nothing else. */
@@ -433,8 +442,14 @@ int trust_load(const char *path, struct nojit_trust *ret, struct nojit_err *err)
 	if (S_ISDIR(st.st_mode)) {
 		r = trust_load_dir(path, fd, &t, err);	/* takes FD */
 	} else {
+		char buf[KEY_FILE_MAX];
+
+		/* The key comes from the file whose mode was just checked, not a second open of PATH. */
+		r = read_key_fd(fd, path, NULL, buf, sizeof(buf), err);
 		close(fd);
-		r = key_load_public(path, &k, err);
+		if (r >= 0)
+			r = parse_public(path, buf, (size_t)r, &k, err);
+		sodium_memzero(buf, sizeof(buf));	/* it may have been a secret key */
 		if (!r)
 			r = trust_add(&t, &k, path, err);
 		if (r && err) {

@@ -66,10 +66,33 @@ static __attribute__((noreturn)) void exec_command(int fd, const struct run_opts
 	unsigned int self = 0;
 	int ret;
 
+	if (o->exec_by_fd) {
+		co.exec_fds = &o->exec_fd;
+		co.n_exec_fds = 1;
+	}
 	ret = confine_apply(&co, &self, &err);
 	if (ret)
 		child_fail(fd, 0, ret, applied | self, err.msg);
-	execvp(o->cmd[0], o->cmd);
+	/*
+	 * A writer that came after the lease waits for it (up to the lease
+	 * break time), so an intact lease here means the file is as verified;
+	 * from the exec on, writers get ETXTBSY.
+	 */
+	if (o->exec_by_fd && o->exec_fd_leased && fcntl(o->exec_fd, F_GETLEASE) != F_RDLCK) {
+		snprintf(err.msg, sizeof(err.msg),
+			 "%s: opened for writing or truncated after it was verified: not run",
+			 o->cmd[0]);
+		child_fail(fd, 1, -ETXTBSY, o->layers, err.msg);
+	}
+	/*
+	 * execveat(AT_EMPTY_PATH) underneath. The descriptor may be
+	 * close-on-exec: the program is an ELF, loaded by the time the kernel
+	 * closes it (only a #! script would need it open after).
+	 */
+	if (o->exec_by_fd)
+		fexecve(o->exec_fd, o->cmd, environ);
+	else
+		execvp(o->cmd[0], o->cmd);
 	ret = -errno;
 	snprintf(err.msg, sizeof(err.msg), "%s: %s", o->cmd[0], strerror(errno));
 	child_fail(fd, 1, ret, o->layers, err.msg);
@@ -136,6 +159,7 @@ static __attribute__((noreturn)) void child_main(int fd, const struct run_opts *
 	signal(SIGQUIT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
+	signal(SIGIO, SIG_DFL);		/* vk run ignores it (lease breaks) */
 	if (o->layers & CONFINE_BPF_LSM) {
 		int procs = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 
@@ -335,7 +359,7 @@ int run_confined(const struct run_opts *o, struct run_state *st, struct nojit_er
 		if (ret)
 			return ret;
 		a.cgroup = st->cgroup;
-		ret = enforce_cgroup(&a, st->cgroup_id, o->manifest, &already, err);
+		ret = enforce_cgroup(&a, cgroup_fd, st->cgroup_id, o->manifest, &already, err);
 		if (ret) {
 			rmdir(st->cgroup);
 			return ret;

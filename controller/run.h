@@ -20,6 +20,7 @@
 #define NOJIT_RUN_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <linux/types.h>
 
 #include "confine.h"
@@ -41,6 +42,19 @@ struct run_opts {
 	const struct nojit_manifest *manifest;	/* bpf-lsm hash gate; may be NULL */
 	__u32 hash_source;			/* NOJIT_HASH_SOURCE_* */
 	char **cmd;				/* NULL-terminated; looked up in PATH */
+	/*
+	 * Run the file open at exec_fd instead of looking cmd[0] up (cmd is
+	 * then only the argv): the file that was verified, whatever is at its
+	 * path by now. Landlock allows exec of it alone.
+	 */
+	bool exec_by_fd;
+	int exec_fd;
+	/*
+	 * exec_fd holds a read lease (F_SETLEASE) taken before it was
+	 * verified: one no longer intact means someone opened it for writing
+	 * or truncated it since, and it is not run.
+	 */
+	bool exec_fd_leased;
 	/* Called once CMD runs or failed to start, before waiting for it. */
 	void (*on_started)(void *ctx, const struct run_state *st);
 	void *ctx;

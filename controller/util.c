@@ -36,6 +36,32 @@ int read_small_file(const char *path, char *buf, size_t size)
 	return (int)n;
 }
 
+int fd_path(int fd, char **ret)
+{
+	char link[64], buf[PATH_MAX];
+	struct stat st, at;
+	ssize_t n;
+
+	if (fstat(fd, &st))
+		return -errno;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, sizeof(buf));
+	if (n < 0)
+		return -errno;
+	if (n == sizeof(buf))
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
+	/*
+	 * A file renamed over or unlinked reads "NAME (deleted)"; memfds and
+	 * pipes have no directory at all. Only a name that holds this very
+	 * file now is its name.
+	 */
+	if (buf[0] != '/' || lstat(buf, &at) || at.st_dev != st.st_dev || at.st_ino != st.st_ino)
+		return -ENOENT;
+	*ret = strdup(buf);
+	return *ret ? 0 : -ENOMEM;
+}
+
 int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode,
 		      struct nojit_err *err)
 {

@@ -66,6 +66,16 @@ ssize_t pread_upto(int fd, void *buf, size_t len, off_t off);
 /* Read exactly LEN bytes at OFF: 0, -EIO when the file ends first, -errno. */
 int pread_full(int fd, void *buf, size_t len, off_t off);
 
+/*
+ * Where the open file FD is now, as the kernel names it (the link
+ * /proc/self/fd/FD): for names derived from an object already opened and
+ * checked, where a second lookup of the name it was opened by could find
+ * another file. -ENOENT when no name holds it now (unlinked, renamed
+ * over, memfd, pipe).
+ * *RET is malloc'd.
+ */
+int fd_path(int fd, char **ret);
+
 /* N bytes as 2N lowercase hex digits and a NUL, into OUT. */
 void hex_encode(const void *bytes, size_t n, char *out);
 

@@ -25,7 +25,7 @@ int vk_self_check(char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "cannot open /proc/self/exe: %s", strerror(errno));
 		return r;
 	}
-	r = vk_verify_fd(fd, "megabinary", NULL, vk_trusted_keys, vk_n_trusted_keys, &verified,
+	r = vk_verify_fd(fd, "megabinary", NULL, vk_trusted_keys, vk_n_trusted_keys, &verified, NULL,
 			 &err);
 	close(fd);
 	if (r) {

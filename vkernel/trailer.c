@@ -190,7 +190,11 @@ out:
 	return r;
 }
 
-static int hash_image(int fd, uint64_t len, uint8_t out[32])
+/*
+ * SHA-256 of the image (the first LEN bytes at FD) and, when FILE is not
+ * NULL, also fed into FILE: each byte is read once and serves both.
+ */
+static int hash_image(int fd, uint64_t len, uint8_t out[32], crypto_hash_sha256_state *file)
 {
 	crypto_hash_sha256_state st;
 	static uint8_t buf[1 << 16];
@@ -205,13 +209,15 @@ static int hash_image(int fd, uint64_t len, uint8_t out[32])
 		if (r)
 			return r;
 		crypto_hash_sha256_update(&st, buf, n);
+		if (file)
+			crypto_hash_sha256_update(file, buf, n);
 		off += n;
 	}
 	crypto_hash_sha256_final(&st, out);
 	return 0;
 }
 
-int vk_verify_path(const char *path, const char *trust_path, int *ret_fd, struct vk_trailer *t,
+int vk_verify_path(const char *path, const char *trust_path, struct vk_trailer *t,
 		   struct nojit_err *err)
 {
 	struct nojit_trust trust = {};
@@ -222,20 +228,19 @@ int vk_verify_path(const char *path, const char *trust_path, int *ret_fd, struct
 		return r;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	r = fd < 0 ? nojit_err_set(err, -errno, "%s: %s", path, strerror(errno)) :
-		     vk_verify_fd(fd, path, &trust, NULL, 0, t, err);
+		     vk_verify_fd(fd, path, &trust, NULL, 0, t, NULL, err);
 	trust_free(&trust);
-	if (fd >= 0 && (r || !ret_fd))
+	if (fd >= 0)
 		close(fd);
-	else if (!r)
-		*ret_fd = fd;
 	return r;
 }
 
 int vk_verify_fd(int fd, const char *name, const struct nojit_trust *trust,
 		 const uint8_t (*keys)[32], size_t n_keys, struct vk_trailer *t,
-		 struct nojit_err *err)
+		 uint8_t *ret_file_sha256, struct nojit_err *err)
 {
-	_cleanup_free_ uint8_t *m = NULL;
+	_cleanup_free_ uint8_t *m = NULL, *tail = NULL;
+	crypto_hash_sha256_state file;
 	const struct nojit_pubkey *pk = NULL;
 	struct nojit_pubkey embedded;
 	uint8_t digest[32];
@@ -267,12 +272,27 @@ int vk_verify_fd(int fd, const char *name, const struct nojit_trust *trust,
 	if (key_verify(pk, m, len, t->sig))
 		return nojit_err_set(err, -EKEYREJECTED, "%s: bad trailer signature (key %s)", name,
 				     t->key_id);
-	r = hash_image(fd, t->image_len, digest);
+	crypto_hash_sha256_init(&file);
+	r = hash_image(fd, t->image_len, digest, ret_file_sha256 ? &file : NULL);
 	if (r)
 		return nojit_err_set(err, r, "%s: hashing the image: %s", name, strerror(-r));
 	if (sodium_memcmp(digest, t->image_sha256, 32))
 		return nojit_err_set(err, -EBADMSG,
 				     "%s: image does not match the SHA-256 its trailer lists (modified)",
 				     name);
+	if (ret_file_sha256) {
+		/*
+		 * The whole file is the image just hashed, then the trailer
+		 * and footer, whose strict parse leaves one encoding: the
+		 * digest is of the bytes verified, not of a second read that
+		 * a writer could have changed meanwhile.
+		 */
+		tail = malloc(VK_TRAILER_LEN(t->n_modules) + VK_FOOTER_LEN);
+		if (!tail)
+			return nojit_err_set(err, -ENOMEM, "out of memory");
+		len = vk_trailer_encode(t, tail);
+		crypto_hash_sha256_update(&file, tail, len);
+		crypto_hash_sha256_final(&file, ret_file_sha256);
+	}
 	return 0;
 }

@@ -68,18 +68,21 @@ int vk_trailer_read(int fd, const char *name, struct vk_trailer *t, struct nojit
 /*
  * Full verification of the megabinary at FD: parse, signature by a key of
  * TRUST (or by one of N_KEYS raw public keys in KEYS when TRUST is NULL),
- * and the image hash. On success T holds the verified trailer.
+ * and the image hash. On success T holds the verified trailer and, when
+ * RET_FILE_SHA256 (32 bytes) is not NULL, it the SHA-256 of the whole file
+ * as verified: computed from the bytes the checks read, never re-read.
  */
 int vk_verify_fd(int fd, const char *name, const struct nojit_trust *trust,
 		 const uint8_t (*keys)[32], size_t n_keys, struct vk_trailer *t,
-		 struct nojit_err *err);
+		 uint8_t *ret_file_sha256, struct nojit_err *err);
 
 /*
  * vk_verify_fd() of the file at PATH against the trust store TRUST_PATH (a
- * .pub file or a directory). RET_FD, if not NULL, gets the open file (the
- * caller closes it) on success.
+ * .pub file or a directory), for a report only: whoever goes on to use the
+ * megabinary must verify the descriptor it uses (vk_verify_fd()), since
+ * another file may be at PATH by then.
  */
-int vk_verify_path(const char *path, const char *trust_path, int *ret_fd, struct vk_trailer *t,
+int vk_verify_path(const char *path, const char *trust_path, struct vk_trailer *t,
 		   struct nojit_err *err);
 
 #endif

@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
@@ -38,7 +39,7 @@ static void make_maps(void)
 
 static void rm_cgroups(void)
 {
-	const char *rel[] = { "a/b/c", "a/b", "a/x", "a", "" };
+	const char *rel[] = { "a/b/c", "a/b", "a/x", "a", "r", "" };
 	char p[4400];
 
 	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
@@ -82,6 +83,20 @@ static __u64 governed_by(const char *rel)
 	return v.enrolled_id;
 }
 
+/* What nojit enforce does: open and check the cgroup, then enroll that open cgroup. */
+static int enroll(const char *path, bool *already, struct nojit_err *err)
+{
+	__u64 id;
+	int fd, r;
+
+	r = cgroup_open(path, &fd, &id, err);
+	if (r)
+		return r;
+	r = enroll_cgroup(&maps, fd, id, path, already, err);
+	close(fd);
+	return r;
+}
+
 TestSuite(enroll, .init = make_maps, .fini = rm_cgroups);
 
 Test(enroll, covers_the_existing_subtree_and_is_idempotent)
@@ -90,12 +105,12 @@ Test(enroll, covers_the_existing_subtree_and_is_idempotent)
 	bool already;
 
 	mk("a"); mk("a/b"); mk("a/b/c");
-	cr_assert_eq(enroll_cgroup(&maps, cg("a"), &already, &err), 0, "%s", err.msg);
+	cr_assert_eq(enroll(cg("a"), &already, &err), 0, "%s", err.msg);
 	cr_assert_not(already);
 	cr_assert_eq(governed_by("a"), id_of("a"));
 	cr_assert_eq(governed_by("a/b/c"), id_of("a"));
 	cr_assert_eq(governed_by(""), 0, "the parent stays ungoverned");
-	cr_assert_eq(enroll_cgroup(&maps, cg("a"), &already, &err), 0);
+	cr_assert_eq(enroll(cg("a"), &already, &err), 0);
 	cr_assert(already);
 }
 
@@ -105,8 +120,8 @@ Test(enroll, nearest_enrolled_ancestor_wins_and_release_falls_back)
 	bool already;
 
 	mk("a"); mk("a/b"); mk("a/b/c"); mk("a/x");
-	cr_assert_eq(enroll_cgroup(&maps, cg("a/b"), &already, &err), 0, "%s", err.msg);
-	cr_assert_eq(enroll_cgroup(&maps, cg("a"), &already, &err), 0, "%s", err.msg);
+	cr_assert_eq(enroll(cg("a/b"), &already, &err), 0, "%s", err.msg);
+	cr_assert_eq(enroll(cg("a"), &already, &err), 0, "%s", err.msg);
 	cr_assert_eq(governed_by("a/x"), id_of("a"));
 	cr_assert_eq(governed_by("a/b"), id_of("a/b"), "the nested enrollment keeps its subtree");
 	cr_assert_eq(governed_by("a/b/c"), id_of("a/b"));
@@ -130,10 +145,10 @@ Test(enroll, refuses_root_unenrolled_release_and_non_cgroups)
 	mk("a");
 	cr_assert_eq(release_cgroup(&maps, cg("a"), &err), -ENOENT);
 	cr_assert(strstr(err.msg, "not enrolled"), "%s", err.msg);
-	cr_assert_eq(enroll_cgroup(&maps, "/tmp", &already, &err), -ENOTDIR);
+	cr_assert_eq(enroll("/tmp", &already, &err), -ENOTDIR);
 	cgroup2_mount_path(mnt, sizeof(mnt));
 	if (stat(mnt, &st) == 0 && st.st_ino == 1) {
-		cr_assert_eq(enroll_cgroup(&maps, mnt, &already, &err), -EINVAL);
+		cr_assert_eq(enroll(mnt, &already, &err), -EINVAL);
 		cr_assert(strstr(err.msg, "root"), "%s", err.msg);
 	}
 }
@@ -148,7 +163,7 @@ Test(enroll, gc_drops_removed_cgroups_and_list_reports)
 	__u64 gone;
 
 	mk("a"); mk("a/b");
-	cr_assert_eq(enroll_cgroup(&maps, cg("a"), &already, &err), 0, "%s", err.msg);
+	cr_assert_eq(enroll(cg("a"), &already, &err), 0, "%s", err.msg);
 	cr_assert_eq(enroll_list(&maps, &list, &n), 0);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(list[0].id, id_of("a"));
@@ -162,4 +177,85 @@ Test(enroll, gc_drops_removed_cgroups_and_list_reports)
 	cr_assert_eq(removed, 1);
 	cr_assert_neq(bpf_map_lookup_elem(maps.cgroups, &gone, &(struct nojit_cgroup_policy){}), 0);
 	cr_assert_eq(governed_by("a"), id_of("a"), "live entries survive the sweep");
+}
+
+struct recreate {
+	char path[4400];	/* cg("r"): cg() is not for two threads */
+	bool stop;		/* atomic accesses only */
+	unsigned long cycles;	/* atomic accesses only */
+};
+
+/* The attacker: remove "r" and make it again, a new cgroup with a new id, over and over. */
+static void *recreate_loop(void *arg)
+{
+	struct recreate *rc = arg;
+
+	for (unsigned long i = 0; i < 10000000UL && !__atomic_load_n(&rc->stop, __ATOMIC_RELAXED); i++) {
+		if (rmdir(rc->path) || mkdir(rc->path, 0755))
+			break;
+		__atomic_store_n(&rc->cycles, i + 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/* Empty both maps (each successful enrollment of the race adds entries). */
+static void clear_maps(void)
+{
+	int fds[] = { maps.cgroups, maps.enrollments };
+	__u64 key;
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		while (bpf_map_get_next_key(fds[i], NULL, &key) == 0)
+			cr_assert_eq(bpf_map_delete_elem(fds[i], &key), 0);
+}
+
+/*
+ * The cgroup enrolled is the cgroup that was opened and checked, whose id
+ * got the response and allow set: a thread keeps removing "r" and making
+ * it again while it is opened and enrolled. Every enrollment is of the id
+ * opened, never of the cgroup that took the name meanwhile. Looking the
+ * name up again to enroll it would now and then enroll another id.
+ */
+Test(enroll, cgroup_recreated_at_its_path_while_enrolled)
+{
+	struct recreate rc = {};
+	unsigned int ok = 0, refused = 0, wrong = 0, ids = 0;
+	struct nojit_err err;
+	__u64 last = 0;
+	pthread_t thread;
+	bool already;
+
+	mk("r");
+	snprintf(rc.path, sizeof(rc.path), "%s", cg("r"));
+	cr_assert_eq(pthread_create(&thread, NULL, recreate_loop, &rc), 0);
+	for (int i = 0; __atomic_load_n(&rc.cycles, __ATOMIC_RELAXED) < 16; i++) {
+		cr_assert_lt(i, 10000, "the thread making r again did not get going");
+		usleep(100);
+	}
+	for (int i = 0; i < 30000; i++) {
+		struct nojit_enrollment rec;
+		__u64 id, key;
+		int fd;
+
+		if (cgroup_open(cg("r"), &fd, &id, &err))
+			continue;	/* between rmdir and mkdir */
+		if (enroll_cgroup(&maps, fd, id, cg("r"), &already, &err)) {
+			refused++;
+		} else {
+			ok++;
+			ids += id != last;
+			last = id;
+			if (bpf_map_lookup_elem(maps.enrollments, &id, &rec) ||
+			    bpf_map_get_next_key(maps.enrollments, &id, &key) == 0 ||
+			    bpf_map_get_next_key(maps.enrollments, NULL, &key) || key != id)
+				wrong++;
+		}
+		close(fd);
+		clear_maps();
+	}
+	__atomic_store_n(&rc.stop, true, __ATOMIC_RELAXED);
+	pthread_join(thread, NULL);
+	cr_assert_eq(wrong, 0, "%u enrollments were not (only) of the cgroup opened (%u ok, %u refused)",
+		     wrong, ok, refused);
+	cr_assert_gt(ids, 1, "the race was not on: %u enrollments, all of one cgroup", ok);
 }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "keys.h"
+#include "race.h"
 #include "scratch.h"
 
 static void setup(void)
@@ -322,6 +323,48 @@ Test(keys, trust_store_fails_closed)
 	cr_assert_eq(chmod(scratch_path("trust/a.pub"), 0646), 0);
 	cr_assert_eq(trust_load(scratch_path("trust"), &t, &err), -EPERM);
 	cr_assert_eq(trust_load(scratch_path("trust/a.pub"), &t, &err), -EPERM);
+}
+
+/*
+ * A trust store file is checked (not writable by others) and its key read
+ * from the same open file. An attacker keeps renaming a world-writable
+ * .pub holding another key over the trusted one and back: that key is
+ * never trusted. Checking one open and reading a second one would let it in.
+ */
+Test(keys, trust_store_file_swapped_while_loaded)
+{
+	struct nojit_pubkey a, b;
+	unsigned int good = 0, refused = 0, wrong = 0;
+	struct nojit_trust t;
+	struct nojit_err err;
+	struct race race;
+	char buf[256];
+
+	gen("a", &a);
+	gen("b", &b);
+	read_file(scratch_path("b/nojit.pub"), buf, sizeof(buf));
+	write_file(scratch_path("bad.pub"), buf, 0666);
+	write_file(scratch_path("trust.pub"), "", 0644);
+	race_start(&race, scratch_path("a/nojit.pub"), scratch_path("bad.pub"),
+		   scratch_path("trust.pub"));
+	for (int i = 0; i < 100000; i++) {
+		int r = trust_load(scratch_path("trust.pub"), &t, &err);
+
+		if (r == -EPERM && strstr(err.msg, "writable by others")) {
+			refused++;
+			continue;
+		}
+		if (!r && t.n_keys == 1 && trust_find(&t, a.id))
+			good++;
+		else
+			wrong++;
+		if (!r)
+			trust_free(&t);
+	}
+	race_stop(&race);
+	cr_assert_eq(wrong, 0, "%u loads trusted the world-writable file's key or failed otherwise (%u good, %u refused)",
+		     wrong, good, refused);
+	cr_assert(good > 0 && refused > 0, "the race was not on: %u good, %u refused", good, refused);
 }
 
 Test(keys, base64_decoding_is_exact)

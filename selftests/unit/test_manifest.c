@@ -14,6 +14,7 @@
 
 #include "keys.h"
 #include "manifest.h"
+#include "race.h"
 #include "scratch.h"
 
 #define SCHEMA_FILE "manifests/nojit-manifest.schema.json"
@@ -778,6 +779,50 @@ Test(manifest, signature_by_another_key)
 	cr_assert_eq(manifest_load_verified(f, scratch_path("k1/nojit.pub"), NOW, &m, &err), -EKEYREJECTED, "%s", err.msg);
 	cr_assert_null(m);
 	free(s);
+}
+
+/*
+ * What is verified is what is used: the loader reads the manifest's bytes
+ * once, checks the signature over them and parses them. A thread keeps
+ * renaming another manifest (the same fields, name "evil") over the signed
+ * one and back, the signature file staying: every load yields the signed
+ * manifest or a bad signature, never the other one. A loader that read
+ * the file again to parse it would hand out "evil" now and then.
+ */
+Test(manifest, file_swapped_while_loaded)
+{
+	char *good = doc_with(NULL, NULL), *evil = doc_with("name", "\"evil\"");
+	unsigned int ok = 0, refused = 0, wrong = 0;
+	const char *trust = scratch_path("k1/nojit.pub");
+	struct nojit_manifest *m;
+	struct nojit_err err;
+	struct race race;
+	char path[256];
+
+	signed_file("good.json", good, strlen(good), "k1");
+	write_file(scratch_path("evil.json"), evil, strlen(evil));
+	write_file(scratch_path("m.json"), good, strlen(good));
+	cr_assert_eq(link(scratch_path("good.json.sig"), scratch_path("m.json.sig")), 0);
+	snprintf(path, sizeof(path), "%s", scratch_path("m.json"));
+	race_start(&race, scratch_path("good.json"), scratch_path("evil.json"), path);
+	for (int i = 0; i < 5000; i++) {
+		int r = manifest_load_verified(path, trust, NOW, &m, &err);
+
+		if (r == -EKEYREJECTED)
+			refused++;
+		else if (!r && !strcmp(m->name, "agent"))
+			ok++;
+		else
+			wrong++;
+		if (!r)
+			manifest_free(m);
+	}
+	race_stop(&race);
+	cr_assert_eq(wrong, 0, "%u loads gave the unsigned manifest or failed otherwise (%u ok, %u refused)",
+		     wrong, ok, refused);
+	cr_assert(ok > 0 && refused > 0, "the race was not on: %u ok, %u refused", ok, refused);
+	free(good);
+	free(evil);
 }
 
 Test(manifest, signature_without_the_context_is_refused)

@@ -74,7 +74,7 @@ static int verify_file(const char *path, struct vk_trailer *t, struct nojit_err 
 	int fd = open(path, O_RDONLY), r;
 
 	cr_assert_geq(fd, 0);
-	r = vk_verify_fd(fd, path, &trust, NULL, 0, t, err);
+	r = vk_verify_fd(fd, path, &trust, NULL, 0, t, NULL, err);
 	close(fd);
 	return r;
 }
@@ -113,9 +113,26 @@ Test(vk_trailer, embedded_keys)
 	uint8_t keys[2][32];
 
 	memcpy(keys[0], other.pub.pk, 32);
-	cr_assert_eq(vk_verify_fd(fd, p, NULL, (const uint8_t (*)[32])keys, 1, &t, &err), -EKEYREJECTED);
+	cr_assert_eq(vk_verify_fd(fd, p, NULL, (const uint8_t (*)[32])keys, 1, &t, NULL, &err), -EKEYREJECTED);
 	memcpy(keys[1], key.pub.pk, 32);
-	cr_assert_eq(vk_verify_fd(fd, p, NULL, (const uint8_t (*)[32])keys, 2, &t, &err), 0, "%s", err.msg);
+	cr_assert_eq(vk_verify_fd(fd, p, NULL, (const uint8_t (*)[32])keys, 2, &t, NULL, &err), 0, "%s", err.msg);
+	close(fd);
+}
+
+/* The whole-file digest vk run hands the hash gate is the file's, as verified. */
+Test(vk_trailer, file_digest)
+{
+	uint8_t b[sizeof(image) + VK_TRAILER_LEN(4) + VK_FOOTER_LEN], want[32], got[32];
+	static struct vk_trailer t;
+	struct nojit_err err;
+	size_t len;
+	char *p = write_app("app", 3, &key, b, &len);
+	int fd = open(p, O_RDONLY);
+
+	cr_assert_geq(fd, 0);
+	crypto_hash_sha256(want, b, len);
+	cr_assert_eq(vk_verify_fd(fd, p, &trust, NULL, 0, &t, got, &err), 0, "%s", err.msg);
+	cr_assert_eq(memcmp(got, want, 32), 0);
 	close(fd);
 }
 
