@@ -16,11 +16,16 @@
 
 static uintptr_t base;
 static volatile uintptr_t sibling_brk;
+static volatile int sibling_errno;
 
 static int sibling(void *arg)
 {
 	(void)arg;
-	personality(READ_IMPLIES_EXEC);
+	errno = 0;
+	if (personality(READ_IMPLIES_EXEC) == -1 && errno) {
+		sibling_errno = errno;
+		return 0;
+	}
 	sibling_brk = (uintptr_t)syscall(SYS_brk, base + 4 * ATTACK_PAGE);
 	return 0;
 }
@@ -40,6 +45,8 @@ int main(void)
 		attack_error("clone(CLONE_VM): %s", strerror(errno));
 	if (waitpid(pid, &status, 0) != pid)
 		attack_error("waitpid: %s", strerror(errno));
+	if (sibling_errno)
+		attack_step_failed("personality(READ_IMPLIES_EXEC) in the sibling", sibling_errno);
 	if (WIFEXITED(status) && sibling_brk < base + 4 * ATTACK_PAGE) {
 		printf("attack %s: brk under READ_IMPLIES_EXEC denied: the break stayed at %#lx\n",
 		       ATTACK_NAME, (unsigned long)sibling_brk);
