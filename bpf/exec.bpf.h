@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Route 5: fileless exec (fexecve, execveat(AT_EMPTY_PATH) of a memfd), and
- * route 10: with a manifest, only listed programs run. For a #! script the
+ * route 10: with a manifest, only listed programs run; route 16: nothing
+ * runs from a file system whose content can change without a write
+ * (stacked.bpf.h). For a #! script the
  * hook runs for the script and again for its interpreter: both must be
  * listed.
  */
@@ -18,6 +20,7 @@ SEC("lsm.s/bprm_check_security")
 int BPF_PROG(nojit_bprm_check, struct linux_binprm *bprm, int ret)
 {
 	const struct nojit_cgroup_policy *pol;
+	struct data_ref data;
 	struct file *file;
 
 	if (ret)
@@ -29,6 +32,14 @@ int BPF_PROG(nojit_bprm_check, struct linux_binprm *bprm, int ret)
 	file = bprm->file;
 	if (file_is_pathless(file))
 		return deny_file(pol, NOJIT_ROUTE_MEMFD, NOJIT_HOOK_BPRM_CHECK,
+				 PROT_EXEC, 0, file);
+	if (data_ref_get(file->f_inode, &data)) {
+		stat_inc(NOJIT_STAT_FAIL_STACKED_FS);
+		return deny_file(pol, NOJIT_ROUTE_STACKED_FS, NOJIT_HOOK_BPRM_CHECK,
+				 PROT_EXEC, 0, file);
+	}
+	if (data_unstable(&data))
+		return deny_file(pol, NOJIT_ROUTE_STACKED_FS, NOJIT_HOOK_BPRM_CHECK,
 				 PROT_EXEC, 0, file);
 	return hash_gate(pol, file, NOJIT_KIND_EXEC, NOJIT_ROUTE_UNLISTED_EXEC,
 			 NOJIT_HOOK_BPRM_CHECK, PROT_EXEC, 0);

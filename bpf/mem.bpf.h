@@ -172,6 +172,9 @@ int BPF_PROG(nojit_mmap_file, struct file *file, unsigned long reqprot,
 		return deny_file(pol, NOJIT_ROUTE_STACKED_FS, NOJIT_HOOK_MMAP_FILE,
 				 prot, flags, file);
 	}
+	if (data_unstable(&data))
+		return deny_file(pol, NOJIT_ROUTE_STACKED_FS, NOJIT_HOOK_MMAP_FILE,
+				 prot, flags, file);
 	if (BPF_CORE_READ(inode, i_writecount.counter) > 0)
 		return deny_file(pol, NOJIT_ROUTE_DOUBLE_MAP, NOJIT_HOOK_MMAP_FILE,
 				 prot, flags, file);

@@ -65,6 +65,7 @@ struct data_key {
 struct data_ref {
 	struct inode *plain;	/* the inode the hook saw, when it holds the data */
 	__u64 inode;		/* address of the data inode (read, not trusted) */
+	__u64 magic;		/* its file system's s_magic */
 	struct data_key key;
 };
 
@@ -98,7 +99,8 @@ static __always_inline int data_ref_get(struct inode *start, struct data_ref *re
 	__u64 addr = (__u64)start;
 
 	ref->plain = NULL;
-	if (start->i_sb->s_magic != OVERLAYFS_SUPER_MAGIC) {
+	ref->magic = start->i_sb->s_magic;
+	if (ref->magic != OVERLAYFS_SUPER_MAGIC) {
 		ref->plain = start;
 		ref->inode = addr;
 		data_key_of(addr, &ref->key);
@@ -111,7 +113,8 @@ static __always_inline int data_ref_get(struct inode *start, struct data_ref *re
 		struct ovl_fs___nojit *ofs;
 		struct dentry *real;
 
-		if (BPF_CORE_READ(inode, i_sb, s_magic) != OVERLAYFS_SUPER_MAGIC) {
+		ref->magic = BPF_CORE_READ(inode, i_sb, s_magic);
+		if (ref->magic != OVERLAYFS_SUPER_MAGIC) {
 			ref->inode = addr;
 			data_key_of(addr, &ref->key);
 			return 0;
@@ -140,6 +143,20 @@ static __always_inline int data_ref_get(struct inode *start, struct data_ref *re
 			return -EPERM;
 	}
 	return -EPERM;
+}
+
+/*
+ * True if the data may change without any write through the VFS: a FUSE
+ * server answers every read (and, with direct I/O or after an
+ * invalidation, every page fault) with whatever it likes, and a
+ * passthrough file's mappings land on a backing file the hook never saw.
+ * An unprivileged task can serve one itself (a user namespace and
+ * /dev/fuse). What the gate hashed or the writer check saw says nothing
+ * about what will run, so it is never code for a governed task.
+ */
+static __always_inline bool data_unstable(const struct data_ref *ref)
+{
+	return ref->magic == FUSE_SUPER_MAGIC;
 }
 
 static __always_inline bool data_has_writers(const struct data_ref *ref)

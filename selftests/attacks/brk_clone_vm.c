@@ -48,8 +48,8 @@ int main(void)
 	if (sibling_errno)
 		attack_step_failed("personality(READ_IMPLIES_EXEC) in the sibling", sibling_errno);
 	if (WIFEXITED(status) && sibling_brk < base + 4 * ATTACK_PAGE) {
-		printf("attack %s: brk under READ_IMPLIES_EXEC denied: the break stayed at %#lx\n",
-		       ATTACK_NAME, (unsigned long)sibling_brk);
+		printf("attack %s: brk under READ_IMPLIES_EXEC (break kept at %#lx) denied: %s\n",
+		       ATTACK_NAME, (unsigned long)sibling_brk, strerror(ENOMEM));
 		exit(ATTACK_EXIT_DENIED);
 	}
 	r = attack_addr_executable((void *)base);

@@ -51,7 +51,7 @@ expect_allowed "$OUT" "outside (SO_ATTACH_REUSEPORT_CBPF)" cbpf_socket_filter re
 expect_blocked "$BYP" "inside (SO_ATTACH_REUSEPORT_CBPF)" cbpf_socket_filter 9 reuseport
 expect_allowed "$OUT" "outside (open with O_RDONLY|O_TRUNC)" listed_file_truncate otrunc
 expect_blocked "$BGATE" "under a manifest (open with O_RDONLY|O_TRUNC)" listed_file_truncate 17 otrunc
-for name in brk_clone_vm uring_pinned_write uffd_fill_exec; do
+for name in brk_clone_vm uring_pinned_write uffd_fill_exec fuse_swap_exec; do
 	expect_blocked "$BGATE" "under a manifest" "$name" "$(route_of $name)"
 done
 

@@ -99,7 +99,8 @@ matrix_denials() {
 # allowed or error) and matrix_how, from the attack protocol (attack.h):
 #   0 with the attack's success line            allowed
 #   1 with "attack NAME: STEP denied: ..."       blocked (EPERM, or an
-#                                                EACCES the attack accepts)
+#                                                EACCES the attack accepts,
+#                                                or brk()'s ENOMEM)
 #   2 with "unexpected errno 13" on the step     blocked (EACCES: MDWE and
 #                                                Landlock answer so)
 #   137 / 139 under BPF LSM                      blocked (nojit killed it, or
@@ -128,6 +129,9 @@ matrix_verdict() {
 			matrix_cell=blocked matrix_how=EPERM
 		elif [[ $line == *" denied: Permission denied" ]]; then
 			matrix_cell=blocked matrix_how=EACCES
+		elif [[ $line == *"brk"*" denied: Cannot allocate memory" ]]; then
+			# brk() has no errno: it keeps the break, glibc says ENOMEM.
+			matrix_cell=blocked matrix_how=ENOMEM
 		fi
 		;;
 	2)
