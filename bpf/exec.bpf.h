@@ -13,7 +13,6 @@
 #include "policy.bpf.h"
 #include "file.bpf.h"
 #include "hashgate.bpf.h"
-#include "mem.bpf.h"
 
 /* Fails closed: anything that cannot be classified is refused. */
 SEC("lsm.s/bprm_check_security")
@@ -28,7 +27,6 @@ int BPF_PROG(nojit_bprm_check, struct linux_binprm *bprm, int ret)
 	pol = policy_current();
 	if (!pol)
 		return 0;
-	stack_check_forget();
 	file = bprm->file;
 	if (file_is_pathless(file))
 		return deny_file(pol, NOJIT_ROUTE_MEMFD, NOJIT_HOOK_BPRM_CHECK,

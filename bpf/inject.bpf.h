@@ -21,14 +21,49 @@ static __always_inline bool file_is_proc_mem(struct file *file)
 		       "mem");
 }
 
+/* The kernel's dev_t: 12 bits of major above 20 bits of minor. */
+#define KDEV(major, minor)	(((major) << 20) | (minor))
+#define DEV_FUSE		KDEV(10, 229)
+#define DEV_KVM			KDEV(10, 232)
+
+/*
+ * Devices that are code generators or code sources of their own: /dev/kvm
+ * runs guest code straight from the caller's ordinary read-write memory
+ * (route 1, whatever the page protections say), and /dev/fuse serves a
+ * file system whose bytes change without a write, and whose requests hold
+ * pages of the caller's (possibly file-backed, shared) memory in flight
+ * for as long as the server likes (route 16). Governed tasks open
+ * neither. 0, or the route that refuses it.
+ */
+static __always_inline __u32 device_route(struct file *file)
+{
+	struct inode *inode = file->f_inode;
+
+	if ((inode->i_mode & S_IFMT) != S_IFCHR)
+		return 0;
+	if (inode->i_rdev == DEV_KVM)
+		return NOJIT_ROUTE_ANON_EXEC;
+	if (inode->i_rdev == DEV_FUSE)
+		return NOJIT_ROUTE_STACKED_FS;
+	return 0;
+}
+
 /* Write-opens also feed the hash gate (file_write_open). */
 SEC("lsm/file_open")
 int BPF_PROG(nojit_file_open, struct file *file, int ret)
 {
 	const struct nojit_cgroup_policy *pol;
+	__u32 route;
 
 	if (ret)
 		return ret;
+	route = device_route(file);
+	if (route) {
+		pol = policy_current();
+		if (pol)
+			return deny_file(pol, route, NOJIT_HOOK_DEVICE_OPEN, 0,
+					 file->f_mode, file);
+	}
 	if (!(file->f_mode & FMODE_WRITE))
 		return 0;
 	ret = file_write_open(file);

@@ -42,6 +42,7 @@
 
 #define S_IFMT			00170000
 #define S_IFREG			0100000
+#define S_IFCHR			0020000
 
 #define CGROUP2_SUPER_MAGIC	0x63677270
 #define PROC_SUPER_MAGIC	0x9fa0

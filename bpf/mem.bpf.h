@@ -12,14 +12,8 @@
 #include "hashgate.bpf.h"
 #include "fill.bpf.h"
 
-/*
- * The mm an exec-time stack check already passed for, per thread: the
- * stack's VM_EXEC is fixed by the ELF loader (PT_GNU_STACK) before the
- * first executable segment is mapped, and never changes later without
- * file_mprotect seeing it, so one look per new mm is enough.
- */
-struct stack_check {
-	__u64 checked_mm;
+/* Per-task state the brk refusal carries from one hook to the next. */
+struct task_state {
 	__u64 refuse_brk;	/* do_brk_flags() in progress must fail its accounting */
 };
 
@@ -27,47 +21,13 @@ struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct stack_check);
-} nojit_stack_checks SEC(".maps");
+	__type(value, struct task_state);
+} nojit_task_state SEC(".maps");
 
 static long stack_vma_flags(struct task_struct *task, struct vm_area_struct *vma,
 			    void *ctx)
 {
 	*(__u64 *)ctx = BPF_CORE_READ(vma, vm_flags);
-	return 0;
-}
-
-/*
- * 1 if the task's stack is executable (an ELF with an executable
- * PT_GNU_STACK, or READ_IMPLIES_EXEC at exec), 0 if not, negative if it
- * could not be found out (refused: fail closed). The kernel sets the
- * stack up without any mmap or mprotect hook, so it is caught at the
- * first executable mapping of the new image, which the ELF loader itself
- * makes while the task is still single-threaded. bpf_find_vma() fails
- * with -EBUSY only when another thread holds the mm's lock; the result
- * is then not cached, nor when the task storage cannot be created.
- */
-static __always_inline int stack_is_executable(void)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct stack_check *sc;
-	__u64 mm, vm_flags = 0;
-	long err;
-
-	mm = (__u64)BPF_CORE_READ(task, mm);
-	sc = bpf_task_storage_get(&nojit_stack_checks, task, 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (sc && sc->checked_mm == mm)
-		return 0;
-	err = bpf_find_vma(task, BPF_CORE_READ(task, mm, start_stack),
-			   stack_vma_flags, &vm_flags, 0);
-	/* No mapping there (the task unmapped it) is no executable stack. */
-	if (err && err != -ENOENT)
-		return err < 0 ? (int)err : -EPERM;
-	if (vm_flags & VM_EXEC)
-		return 1;
-	if (sc)
-		sc->checked_mm = mm;
 	return 0;
 }
 
@@ -95,20 +55,6 @@ static __always_inline int mmap_writes_code(const struct nojit_cgroup_policy *po
 		return deny_file(pol, NOJIT_ROUTE_FOREIGN_FD_WRITE,
 				 NOJIT_HOOK_MMAP_FILE, prot, flags, file);
 	return 0;
-}
-
-/*
- * The cache names an mm by its address. Forget it at every exec, so that
- * it can never vouch for a later image's mm that a slab happened to put
- * at the same address.
- */
-static __always_inline void stack_check_forget(void)
-{
-	struct stack_check *sc;
-
-	sc = bpf_task_storage_get(&nojit_stack_checks, bpf_get_current_task_btf(), 0, 0);
-	if (sc)
-		sc->checked_mm = 0;
 }
 
 /* Sleepable: the hash gate may have to hash the file. */
@@ -180,15 +126,6 @@ int BPF_PROG(nojit_mmap_file, struct file *file, unsigned long reqprot,
 				 prot, flags, file);
 	if (data_has_writers(&data))
 		return deny_file(pol, NOJIT_ROUTE_STACKED_FS, NOJIT_HOOK_MMAP_FILE,
-				 prot, flags, file);
-	ret = stack_is_executable();
-	if (ret < 0) {
-		stat_inc(NOJIT_STAT_FAIL_VMA_LOOKUP);
-		return deny_file(pol, NOJIT_ROUTE_MPROTECT, NOJIT_HOOK_MMAP_FILE,
-				 prot, flags, file);
-	}
-	if (ret)
-		return deny_file(pol, NOJIT_ROUTE_MPROTECT, NOJIT_HOOK_MMAP_FILE,
 				 prot, flags, file);
 	return hash_gate(pol, file, NOJIT_KIND_ANY, NOJIT_ROUTE_FILE_WRITTEN,
 			 NOJIT_HOOK_MMAP_FILE, prot, flags);
@@ -268,6 +205,46 @@ int BPF_PROG(nojit_shm_shmat, struct kern_ipc_perm *perm, char *shmaddr,
 }
 
 /*
+ * Route 2, the executable stack: the ELF loader makes the new image's
+ * stack executable (PT_GNU_STACK with PF_X, or READ_IMPLIES_EXEC, which
+ * the 32-bit loader sets for a binary with no PT_GNU_STACK at all) in
+ * setup_arg_pages(), through no hook that can refuse, and an image need
+ * not map anything from its file afterwards. So the stack is looked at
+ * when setup_arg_pages() is done: an executable one in a governed task
+ * ends it there. The exec is past its point of no return and the mm is
+ * new, shared with no one: the task is killed before its first
+ * instruction. A stack that cannot be looked up counts as executable.
+ */
+SEC("fexit/setup_arg_pages")
+int BPF_PROG(nojit_exec_stack, struct linux_binprm *bprm, unsigned long stack_top,
+	     int executable_stack, int ret)
+{
+	const struct nojit_cgroup_policy *pol;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct violation_info vi = {
+		.route = NOJIT_ROUTE_MPROTECT,
+		.hook = NOJIT_HOOK_EXEC_STACK,
+		.prot = PROT_READ | PROT_WRITE | PROT_EXEC,
+		.flags = executable_stack,
+	};
+	__u64 vm_flags = 0;
+
+	if (ret)
+		return 0;
+	pol = policy_current();
+	if (!pol)
+		return 0;
+	if (bpf_find_vma(task, BPF_CORE_READ(task, mm, start_stack),
+			 stack_vma_flags, &vm_flags, 0)) {
+		stat_inc(NOJIT_STAT_FAIL_VMA_LOOKUP);
+		vm_flags = VM_EXEC;
+	}
+	if (vm_flags & VM_EXEC)
+		violation(pol, &vi, NOJIT_ACTION_KILLED);
+	return 0;
+}
+
+/*
  * Routes 3 and 13: anonymous executable memory the kernel makes without
  * mmap_file. do_brk_flags() backs brk(), whose flags come from
  * VM_DATA_DEFAULT_FLAGS (VM_EXEC under READ_IMPLIES_EXEC), and
@@ -293,7 +270,7 @@ int BPF_PROG(nojit_brk, struct vma_iterator *vmi, struct vm_area_struct *vma,
 		.prot = PROT_READ | PROT_WRITE | PROT_EXEC,
 		.flags = flags,
 	};
-	struct stack_check *ts;
+	struct task_state *ts;
 
 	if (flags & VM_EXEC)
 		vi.route = NOJIT_ROUTE_KERNEL_EXEC_MEM;
@@ -306,7 +283,7 @@ int BPF_PROG(nojit_brk, struct vma_iterator *vmi, struct vm_area_struct *vma,
 		return 0;
 	if (!violation(pol, &vi, NOJIT_ACTION_DENIED))
 		return 0;
-	ts = bpf_task_storage_get(&nojit_stack_checks, task, 0,
+	ts = bpf_task_storage_get(&nojit_task_state, task, 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (ts) {
 		ts->refuse_brk = 1;
@@ -324,9 +301,9 @@ SEC("fexit/do_brk_flags")
 int BPF_PROG(nojit_brk_exit, struct vma_iterator *vmi, struct vm_area_struct *vma,
 	     unsigned long addr, unsigned long len, unsigned long flags, int ret)
 {
-	struct stack_check *ts;
+	struct task_state *ts;
 
-	ts = bpf_task_storage_get(&nojit_stack_checks, bpf_get_current_task_btf(), 0, 0);
+	ts = bpf_task_storage_get(&nojit_task_state, bpf_get_current_task_btf(), 0, 0);
 	if (ts)
 		ts->refuse_brk = 0;
 	return 0;
@@ -335,13 +312,13 @@ int BPF_PROG(nojit_brk_exit, struct vma_iterator *vmi, struct vm_area_struct *vm
 SEC("fmod_ret/security_vm_enough_memory_mm")
 int BPF_PROG(nojit_vm_enough_memory, struct mm_struct *mm, long pages, int ret)
 {
-	struct stack_check *ts;
+	struct task_state *ts;
 
 	if (ret)
 		return ret;
 	if (!policy_current())
 		return 0;
-	ts = bpf_task_storage_get(&nojit_stack_checks, bpf_get_current_task_btf(), 0, 0);
+	ts = bpf_task_storage_get(&nojit_task_state, bpf_get_current_task_btf(), 0, 0);
 	if (!ts || !ts->refuse_brk)
 		return 0;
 	ts->refuse_brk = 0;

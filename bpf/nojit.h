@@ -63,6 +63,8 @@ enum nojit_hook {
 	NOJIT_HOOK_SOCKET_SETSOCKOPT	= 16,
 	NOJIT_HOOK_CBPF_PREPARE		= 17,	/* fentry on bpf_prepare_filter */
 	NOJIT_HOOK_FILE_TRUNCATE	= 18,
+	NOJIT_HOOK_EXEC_STACK		= 19,	/* fexit on setup_arg_pages */
+	NOJIT_HOOK_DEVICE_OPEN		= 20,	/* file_open of /dev/fuse, /dev/kvm */
 };
 
 enum nojit_action {

@@ -369,6 +369,8 @@ const char *audit_hook_name(__u32 hook)
 		[NOJIT_HOOK_SOCKET_SETSOCKOPT] = "socket_setsockopt",
 		[NOJIT_HOOK_CBPF_PREPARE] = "bpf_prepare_filter",
 		[NOJIT_HOOK_FILE_TRUNCATE] = "file_truncate",
+		[NOJIT_HOOK_EXEC_STACK] = "setup_arg_pages",
+		[NOJIT_HOOK_DEVICE_OPEN] = "file_open",
 	};
 
 	return hook < ARRAY_SIZE(names) ? names[hook] : NULL;
@@ -396,6 +398,8 @@ static const char *hook_operation(__u32 hook, __u32 route)
 		[NOJIT_HOOK_SOCKET_SETSOCKOPT] = "setsockopt",
 		[NOJIT_HOOK_CBPF_PREPARE] = "classic bpf",
 		[NOJIT_HOOK_FILE_TRUNCATE] = "truncate",
+		[NOJIT_HOOK_EXEC_STACK] = "execve",
+		[NOJIT_HOOK_DEVICE_OPEN] = "open",
 	};
 
 	/* inode_permission refuses uselib()'s open as well as cgroup moves. */

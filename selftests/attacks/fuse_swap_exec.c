@@ -155,8 +155,11 @@ int main(void)
 
 	snprintf(mnt, sizeof(mnt), "%s", attack_scratch_create());
 	fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
-	if (fuse_fd < 0)
-		attack_error("open /dev/fuse: %s", strerror(errno));
+	if (fuse_fd < 0) {
+		err = errno;
+		attack_scratch_remove(attack_scratch);
+		attack_step_failed("open /dev/fuse", err);
+	}
 	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0", fuse_fd);
 	if (mount("nojit-attack", mnt, "fuse.nojit", MS_NOSUID | MS_NODEV, opts)) {
 		err = errno;

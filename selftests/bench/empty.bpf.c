@@ -135,6 +135,26 @@ int BPF_PROG(b1_brk)
 	return 0;
 }
 
+/*
+ * nojit's brk refusal: fmod_ret on the memory accounting every private
+ * writable mapping and brk pass. b1 looks its cgroup up but never refuses
+ * (the loops map memory in the enrolled cgroup too).
+ */
+SEC("fmod_ret/security_vm_enough_memory_mm")
+int BPF_PROG(b0_vm_enough_memory, struct mm_struct *mm, long pages, int ret)
+{
+	return ret;
+}
+
+SEC("fmod_ret/security_vm_enough_memory_mm")
+int BPF_PROG(b1_vm_enough_memory, struct mm_struct *mm, long pages, int ret)
+{
+	if (ret)
+		return ret;
+	cgroup_verdict();
+	return 0;
+}
+
 /* nojit's classic BPF backstop (fentry, like brk). */
 SEC("fentry/bpf_prepare_filter")
 int BPF_PROG(b0_cbpf)

@@ -60,6 +60,26 @@ expect_allowed "$OUT" "outside (uselib through int \$0x80)" uselib_exec_tail int
 expect_blocked "$BYP" "inside (uselib through int \$0x80)" uselib_exec_tail 13 int80
 expect_blocked "$BGATE" "under a manifest (uselib through int \$0x80)" uselib_exec_tail 13 int80
 
+# --- route 1: /dev/kvm runs guest code from ordinary memory ------------------------
+# The VM has no KVM (no nested virtualisation), so the device node is made
+# here: outside, the open reaches the misc driver (which finds no KVM, or
+# KVM); inside, nojit refuses the open itself, counted.
+kvm=$FS/tmpfs/kvm
+mknod "$kvm" c 10 232 || die "mknod $kvm"
+open_dev='import os, sys
+try:
+    os.close(os.open(sys.argv[1], os.O_RDWR))
+except OSError as e:
+    sys.exit(1 if e.errno == 1 else 3)'
+run_in "$OUT" python3 -c "$open_dev" "$kvm" 2>/dev/null; rc=$?
+[ $rc -ne 1 ] && tap_ok "/dev/kvm (10:232) opens or reaches its driver outside" ||
+	tap_not_ok "/dev/kvm (10:232) opens or reaches its driver outside" "EPERM outside"
+before=$(denials)
+run_in "$BYP" python3 -c "$open_dev" "$kvm" 2>/dev/null; rc=$?
+after=$(denials)
+[ $rc -eq 1 ] && [ "$after" -gt "$before" ] && tap_ok "/dev/kvm (10:232) may not be opened inside (EPERM, route 1)" ||
+	tap_not_ok "/dev/kvm (10:232) may not be opened inside" "exit $rc, denials $before -> $after"
+
 # --- route 14: a userfaultfd created before its cgroup was governed -------------
 expect_allowed "$OUT" "(descriptor made first, then moved to a cgroup outside)" \
 	uffd_fill_exec join "$OUT"
