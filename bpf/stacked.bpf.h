@@ -188,9 +188,13 @@ static __always_inline struct nojit_file_hash *stacked_state(const struct data_k
 SEC("lsm/inode_free_security")
 int BPF_PROG(nojit_inode_free, struct inode *inode)
 {
-	struct data_key key;
+	/* Direct loads: this runs for every inode the kernel frees. */
+	struct data_key key = {
+		.sb = (__u64)inode->i_sb,
+		.ino = inode->i_ino,
+		.gen = inode->i_generation,
+	};
 
-	data_key_of((__u64)inode, &key);
 	bpf_map_delete_elem(&nojit_files, &key);
 	return 0;
 }
