@@ -36,6 +36,7 @@
 #include <linux/userfaultfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
 #include <sys/shm.h>
@@ -150,6 +151,8 @@ static bool arg_tap;
 static const char *arg_replay;
 static const char *arg_label = "fuzz";
 static bool arg_no_minimize;
+/* --overlay MERGED:LOWER:UPPER:WORK */
+static char *arg_overlay[4];
 
 /* ---- state of the sequence process ----------------------------------- */
 
@@ -512,7 +515,7 @@ static void exec_continue(const struct seq *s, int next, int fd, int via_fd)
 {
 	char rest[4096], fdlist[64], rfd[16], gfd[16];
 	char *argv[] = { self_exe, "--cont", rest, "--fds", fdlist, "--report", rfd,
-			 "--go", gfd, NULL };
+			 "--go", gfd, arg_verbose ? "-v" : NULL, NULL };
 	extern char **environ;
 
 	if (seq_format(s, next, rest, sizeof(rest)))
@@ -1017,41 +1020,88 @@ static int files_snapshot(void)
 	return 0;
 }
 
-static int files_reset(void)
+/*
+ * Files changed below a mounted overlay leave it with stale dentries
+ * (ESTALE): --overlay makes the parent mount it afresh before every
+ * sequence, after its layers were restored and before it is looked at.
+ */
+static int overlay_remount(char *err, size_t size)
+{
+	char opts[3 * PATH_MAX + 64];
+
+	if (!arg_overlay[0])
+		return 0;
+	if (umount2(arg_overlay[0], 0) && errno != EINVAL) {
+		snprintf(err, size, "umount %s: %s", arg_overlay[0], strerror(errno));
+		return -errno;
+	}
+	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s",
+		 arg_overlay[1], arg_overlay[2], arg_overlay[3]);
+	if (mount("overlay", arg_overlay[0], "overlay", 0, opts)) {
+		snprintf(err, size, "mount overlay on %.200s (%.250s): %s", arg_overlay[0], opts,
+			 strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Restore one directory's files to the snapshot. */
+static int dir_reset(int d, char *err, size_t size)
 {
 	char path[PATH_MAX];
 	unsigned char *now;
 	size_t len;
 	int fd, ret;
 
-	for (int d = 0; d < n_dirs; d++)
-		for (int f = 0; f < NNAMES; f++) {
-			path_of(d, f, path, sizeof(path));
-			ret = file_read(path, &now, &len);
-			if (!ret) {
-				bool same = initial[d][f].data && len == initial[d][f].len &&
-					    !memcmp(now, initial[d][f].data, len);
-				free(now);
-				if (same)
-					continue;
-			}
-			if (unlink(path) && errno != ENOENT) {
-				fprintf(stderr, "nojit-fuzz: unlink %s: %s\n", path, strerror(errno));
-				return -errno;
-			}
-			if (!initial[d][f].data)
+	for (int f = 0; f < NNAMES; f++) {
+		path_of(d, f, path, sizeof(path));
+		ret = file_read(path, &now, &len);
+		if (!ret) {
+			bool same = initial[d][f].data && len == initial[d][f].len &&
+				    !memcmp(now, initial[d][f].data, len);
+
+			free(now);
+			if (same)
 				continue;
-			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
-			if (fd < 0)
-				return -errno;
-			ret = write_all_at(fd, initial[d][f].data, initial[d][f].len, 0);
-			close(fd);
-			if (ret) {
-				fprintf(stderr, "nojit-fuzz: restoring %s: %s\n", path, strerror(-ret));
-				return ret;
-			}
 		}
+		if (unlink(path) && errno != ENOENT) {
+			snprintf(err, size, "restoring %s: unlink: %s", path, strerror(errno));
+			return -errno;
+		}
+		if (!initial[d][f].data)
+			continue;
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+		ret = fd < 0 ? -errno :
+		      write_all_at(fd, initial[d][f].data, initial[d][f].len, 0);
+		if (fd >= 0)
+			close(fd);
+		if (ret) {
+			snprintf(err, size, "restoring %s: %s", path, strerror(-ret));
+			return ret;
+		}
+	}
 	return 0;
+}
+
+/*
+ * Every directory but the overlay first (its layers among them), then
+ * the overlay mounted afresh, then the overlay's own view.
+ */
+static int files_reset(char *err, size_t size)
+{
+	int merged = -1, ret;
+
+	for (int d = 0; d < n_dirs; d++) {
+		if (arg_overlay[0] && !strcmp(arg_dirs[d], arg_overlay[0])) {
+			merged = d;
+			continue;
+		}
+		if ((ret = dir_reset(d, err, size)))
+			return ret;
+	}
+	if ((ret = overlay_remount(err, size)))
+		return ret;
+	return merged >= 0 ? dir_reset(merged, err, size) : 0;
 }
 
 /* ---- the parent: one sequence, both oracles -------------------------- */
@@ -1062,6 +1112,8 @@ struct result {
 	char called[1536];	/* oracle 1 */
 	char scan[2048];	/* oracle 2: "reason file start-end; ..." */
 	int benign;		/* scan findings judged to be no attacker bytes */
+	char reasons[512];	/* " reason reason ... ", what the minimizer keeps */
+	char error[512];	/* the fuzzer itself failed: no verdict */
 };
 
 /*
@@ -1165,6 +1217,7 @@ static const char *json_str(const char *p, const char *key, char *out, size_t si
 static int oracle_scan(pid_t pid, struct result *r)
 {
 	char pidbuf[16], out[65536], reason[64], file[256], start[32], end[32], offs[32];
+	char pat[80];
 	const char *p, *stop;
 	int pfd[2], status, n = 0;
 	size_t off = 0, roff = 0;
@@ -1191,7 +1244,7 @@ static int oracle_scan(pid_t pid, struct result *r)
 	p = strstr(out, "\"findings\":");
 	stop = strstr(out, "\"scanned\":");
 	if (!p || !stop) {
-		snprintf(r->scan, sizeof(r->scan), "scan failed (exit %d): %.200s",
+		snprintf(r->scan, sizeof(r->scan), "nojit scan --pid %d failed (exit %d): %.200s", pid,
 			 WIFEXITED(status) ? WEXITSTATUS(status) : -1, out);
 		return -EIO;
 	}
@@ -1211,6 +1264,12 @@ static int oracle_scan(pid_t pid, struct result *r)
 			continue;
 		}
 		n++;
+		snprintf(pat, sizeof(pat), " %s ", reason);
+		if (!r->reasons[0])
+			strcpy(r->reasons, " ");
+		if (!strstr(r->reasons, pat) &&
+		    strlen(r->reasons) + strlen(pat) < sizeof(r->reasons))
+			strcat(r->reasons, pat + 1);
 		got = snprintf(r->scan + roff, sizeof(r->scan) - roff, "%s%s %s-%s %s",
 			       roff ? "; " : "", reason, start, end, file);
 		if (got > 0 && (size_t)got < sizeof(r->scan) - roff)
@@ -1226,20 +1285,15 @@ static void run_sequence(const struct seq *s, bool inside, struct result *r)
 	pid_t child;
 
 	memset(r, 0, sizeof(*r));
-	if ((ret = files_reset())) {
-		snprintf(r->scan, sizeof(r->scan), "restoring the files: %s", strerror(-ret));
-		r->finding = true;
+	if ((ret = files_reset(r->error, sizeof(r->error))))
 		return;
-	}
 	if (pipe2(rep, O_CLOEXEC) || pipe2(go, O_CLOEXEC)) {
-		snprintf(r->scan, sizeof(r->scan), "pipe: %s", strerror(errno));
-		r->finding = true;
+		snprintf(r->error, sizeof(r->error), "pipe: %s", strerror(errno));
 		return;
 	}
 	child = fork();
 	if (child < 0) {
-		snprintf(r->scan, sizeof(r->scan), "fork: %s", strerror(errno));
-		r->finding = true;
+		snprintf(r->error, sizeof(r->error), "fork: %s", strerror(errno));
 		return;
 	}
 	if (child == 0) {
@@ -1269,8 +1323,10 @@ static void run_sequence(const struct seq *s, bool inside, struct result *r)
 		}
 		if (arg_nojit) {
 			ret = oracle_scan(last, r);
-			if (ret != 0)
+			if (ret > 0)
 				r->finding = true;
+			else if (ret < 0)
+				snprintf(r->error, sizeof(r->error), "%.500s", r->scan);
 		}
 	}
 	close(go[1]);
@@ -1285,8 +1341,30 @@ static void run_sequence(const struct seq *s, bool inside, struct result *r)
 	waitpid(child, &status, 0);
 }
 
+/*
+ * The same finding: the payload still runs if it did, and every reason
+ * the scanner gave is still given (a shorter sequence must not drift to
+ * another, simpler finding).
+ */
+static bool same_finding(const struct result *was, const struct result *now)
+{
+	char reasons[512], *save = NULL, pat[80];
+
+	if (!now->finding || now->error[0])
+		return false;
+	if (was->called[0] && !now->called[0])
+		return false;
+	snprintf(reasons, sizeof(reasons), "%s", was->reasons);
+	for (char *t = strtok_r(reasons, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		snprintf(pat, sizeof(pat), " %s ", t);
+		if (!strstr(now->reasons, pat))
+			return false;
+	}
+	return true;
+}
+
 /* Delta debugging, one operation at a time: drop while it reproduces. */
-static int minimize(struct seq *s, bool inside, long *runs)
+static int minimize(struct seq *s, const struct result *was, long *runs)
 {
 	struct result r;
 	bool changed = true;
@@ -1298,9 +1376,9 @@ static int minimize(struct seq *s, bool inside, long *runs)
 
 			memmove(&t.op[j], &t.op[j + 1], sizeof(t.op[0]) * (size_t)(t.n - j - 1));
 			t.n--;
-			run_sequence(&t, inside, &r);
+			run_sequence(&t, true, &r);
 			(*runs)++;
-			if (r.finding) {
+			if (same_finding(was, &r)) {
 				*s = t;
 				changed = true;
 			}
@@ -1328,6 +1406,8 @@ static void usage(FILE *f)
 "  --cgroup DIR      move each sequence's child into DIR (an enrolled cgroup)\n"
 "  --nojit PATH      oracle 2: run PATH scan --pid CHILD --json after each sequence\n"
 "  --dir PATH        a directory files are made in (repeatable, up to %d)\n"
+"  --overlay M:L:U:W an overlay (merged dir, lower, upper, work) to mount afresh\n"
+"                    before every sequence (its files are changed below it)\n"
 "  --replay SEQ      run one sequence (\"op:a:b:c,...\"), report, minimize\n"
 "  --label TEXT      prefix of the TAP lines\n"
 "  --tap             print one TAP line (ok = no finding)\n"
@@ -1353,6 +1433,7 @@ static int cont_main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--go"))
 			go_fd = atoi(argv[i + 1]);
 	}
+	arg_verbose = !strcmp(argv[argc - 1], "-v");
 	if (!rest || !fdl || report_fd < 0 || go_fd < 0)
 		return 2;
 	fcntl(report_fd, F_SETFD, FD_CLOEXEC);
@@ -1387,8 +1468,8 @@ static void print_finding(const struct seq *s, const struct result *r, const cha
 int main(int argc, char **argv)
 {
 	static struct seq s;
-	struct result r;
-	long runs = 0, findings = 0, ran = 0, extra = 0, payloads = 0;
+	struct result r, first;
+	long runs = 0, findings = 0, ran = 0, extra = 0, payloads = 0, errors = 0;
 	bool have_seed = false;
 	double t0, dt;
 	char *end;
@@ -1446,6 +1527,17 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			arg_dirs[n_dirs++] = v;
+		} else if (!strcmp(a, "--overlay")) {
+			char *save = NULL, *copy = strdup(v);
+			int k = 0;
+
+			for (char *t = copy ? strtok_r(copy, ":", &save) : NULL; t && k < 4;
+			     t = strtok_r(NULL, ":", &save))
+				arg_overlay[k++] = t;
+			if (k != 4) {
+				fprintf(stderr, "nojit-fuzz: --overlay: not MERGED:LOWER:UPPER:WORK: %s\n", v);
+				return 2;
+			}
 		} else if (!strcmp(a, "--replay")) {
 			arg_replay = v;
 		} else if (!strcmp(a, "--label")) {
@@ -1471,11 +1563,16 @@ int main(int argc, char **argv)
 		}
 		run_sequence(&s, true, &r);
 		runs = ran = 1;
+		if (r.error[0]) {
+			printf("# error: %s\n", r.error);
+			return 2;
+		}
 		if (r.finding) {
 			findings = 1;
 			payloads = r.called[0] != '\0';
 			print_finding(&s, &r, "as given");
-			minimize(&s, true, &extra);
+			first = r;
+			minimize(&s, &first, &extra);
 			run_sequence(&s, true, &r);
 			print_finding(&s, &r, "minimized");
 		}
@@ -1490,6 +1587,12 @@ int main(int argc, char **argv)
 			run_sequence(&s, true, &r);
 			runs++;
 			ran += r.ran;
+			if (r.error[0]) {
+				printf("# error in sequence %ld of seed %" PRIu64 ": %s\n", i, arg_seed,
+				       r.error);
+				errors++;
+				break;
+			}
 			if (!r.finding)
 				continue;
 			findings++;
@@ -1498,7 +1601,8 @@ int main(int argc, char **argv)
 			print_finding(&s, &r, "as generated");
 			if (arg_no_minimize)
 				continue;
-			minimize(&s, true, &extra);
+			first = r;
+			minimize(&s, &first, &extra);
 			run_sequence(&s, true, &r);
 			print_finding(&s, &r, "minimized");
 		}
@@ -1508,9 +1612,10 @@ int main(int argc, char **argv)
 	       "%ld findings (%ld where the payload ran), %.1f s, %.2f sequences/s (+%ld minimizing runs)\n",
 	       arg_label, runs, ran, findings, payloads, dt, dt > 0 ? (double)runs / dt : 0.0, extra);
 	if (arg_tap)
-		printf("%s 1 - %s: seed %" PRIu64 ", %ld sequences run, %ld findings\n",
-		       findings ? "not ok" : "ok", arg_label, arg_seed, runs, findings);
-	printf("# summary: sequences=%ld reached_oracle=%ld findings=%ld payload_findings=%ld seconds=%.1f\n",
-	       runs, ran, findings, payloads, dt);
-	return findings ? 1 : 0;
+		printf("%s 1 - %s: seed %" PRIu64 ", %ld sequences run, %ld findings%s\n",
+		       findings || errors ? "not ok" : "ok", arg_label, arg_seed, runs, findings,
+		       errors ? ", stopped by an error" : "");
+	printf("# summary: sequences=%ld reached_oracle=%ld findings=%ld payload_findings=%ld errors=%ld seconds=%.1f\n",
+	       runs, ran, findings, payloads, errors, dt);
+	return errors ? 2 : findings ? 1 : 0;
 }

@@ -26,8 +26,11 @@ fuzz_setup() {
 		"$FW/ovl" || die "mount overlay on $FW/ovl"
 	# BUILD/selftests/fuzz/rootdir holds files made on the host: in the VM
 	# they sit on the read-only 9p layer below the root overlay.
+	# Writing the layers below a mounted overlay leaves it with stale
+	# dentries: --overlay has the fuzzer mount it afresh for every sequence.
 	FUZZ_DIRS=(--dir "$FW/tmpfs" --dir "$FW/ovl" --dir "$FW/layers/lower"
-		--dir "$FW/layers/upper" --dir "$FW/root" --dir "$BUILD/selftests/fuzz/rootdir")
+		--dir "$FW/layers/upper" --dir "$FW/root" --dir "$BUILD/selftests/fuzz/rootdir"
+		--overlay "$FW/ovl:$FW/layers/lower:$FW/layers/upper:$FW/layers/work")
 
 	# The manifest lists the fuzzer and its libraries (and so every copy
 	# of the fuzzer a sequence writes): route 4 and the hash gate are in
@@ -87,7 +90,10 @@ fuzz_inside() {
 	seed=$(printf '%s\n' "$out" | sed -n 's/^# nojit-fuzz: seed \([0-9]*\).*/\1/p')
 	printf '%s\n' "$out" | grep -E "^# $label: "
 	echo "# $label: nojit denied $((after - before)) operations meanwhile"
-	if [ "$rc" -eq 0 ] && [ "${f:-x}" = 0 ] && [ "$after" -gt "$before" ]; then
+	if [ "$rc" -eq 2 ]; then
+		tap_not_ok "$label: seed $seed: the fuzzer failed after $n sequences (no verdict)" \
+			"$(printf '%s\n' "$out" | grep -E '^# error|nojit-fuzz:' | head -n 20)"
+	elif [ "$rc" -eq 0 ] && [ "${f:-x}" = 0 ] && [ "$after" -gt "$before" ]; then
 		tap_ok "$label: seed $seed, $n sequences run inside $FCG, 0 findings"
 	elif [ "$rc" -eq 0 ] && [ "${f:-x}" = 0 ]; then
 		tap_not_ok "$label: seed $seed, $n sequences run, but nojit denied nothing: were they inside $FCG?"
