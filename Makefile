@@ -5,7 +5,7 @@
 # make demo       the main job, in the VM: deny inside, allow outside
 # make bench      benchmarks (not tests), in the VM
 # make matrix     the bypass matrix (docs/bypass-matrix.md), host + VM
-# make fuzz-kernel SECONDS=N  the bypass fuzzer in the VM for N seconds
+# make fuzz-kernel SECONDS=N [SEED=S]  the bypass fuzzer in the VM for N seconds
 # make install    install the controller
 #
 # Quiet unless V=1. Everything generated goes to build/.
@@ -171,7 +171,7 @@ matrix: all attacks matrix-bins vm-kernel
 SECONDS ?= 300
 fuzz-kernel: all fuzz-bins vm-kernel
 	$(Q)$(VM_RUN) --timeout $$(($(SECONDS) + 600)) -- \
-		selftests/fuzz/run $(BUILD) --seconds $(SECONDS)
+		selftests/fuzz/run $(BUILD) --seconds $(SECONDS) $(if $(SEED),--seed $(SEED))
 
 install: all
 	install -D -m 0755 $(BUILD)/nojit $(DESTDIR)$(PREFIX)/sbin/nojit

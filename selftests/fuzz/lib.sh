@@ -59,19 +59,21 @@ fuzz_summary() {
 	printf '%s\n' "$1" | sed -n "s/^# summary:.* $2=\([0-9.]*\).*/\1/p" | tail -n 1
 }
 
-# fuzz_calibrate SEED COUNT: the same fuzzer outside any enrolled cgroup
-# must find payloads that run, or it could not find a bypass inside.
+# fuzz_calibrate SEED COUNT LEN: the same sequences outside any enrolled
+# cgroup must give findings whose payload runs, or the fuzzer could not
+# find a bypass inside either (seed and length as an inside run: the
+# first COUNT sequences are the same ones).
 fuzz_calibrate() {
-	local seed=$1 count=$2 out n p s
-	out=$("$FZ" --seed "$seed" --count "$count" --len 6 --no-minimize \
+	local seed=$1 count=$2 len=$3 out n p s
+	out=$("$FZ" --seed "$seed" --count "$count" --len "$len" --no-minimize \
 		--nojit "$NOJIT" "${FUZZ_DIRS[@]}" --label calibration 2>&1)
 	n=$(fuzz_summary "$out" sequences)
 	p=$(fuzz_summary "$out" payload_findings)
 	s=$(fuzz_summary "$out" seconds)
 	if [ -n "$p" ] && [ "$p" -gt 0 ]; then
-		tap_ok "fuzz calibration outside enrolled cgroups: seed $seed, $n sequences, $(fuzz_summary "$out" findings) findings, $p ran the payload ($s s)"
+		tap_ok "fuzz calibration: seed $seed's first $n sequences (--len $len) outside enrolled cgroups: $(fuzz_summary "$out" findings) findings, $p ran the payload ($s s)"
 	else
-		tap_not_ok "fuzz calibration outside enrolled cgroups: seed $seed finds no payload that runs" \
+		tap_not_ok "fuzz calibration: seed $seed's first ${n:-?} sequences outside enrolled cgroups find no payload that runs" \
 			"$(printf '%s\n' "$out" | tail -n 20)"
 	fi
 }
