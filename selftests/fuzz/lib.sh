@@ -91,6 +91,7 @@ fuzz_inside() {
 	f=$(fuzz_summary "$out" findings)
 	seed=$(printf '%s\n' "$out" | sed -n 's/^# nojit-fuzz: seed \([0-9]*\).*/\1/p')
 	printf '%s\n' "$out" | grep -E "^# $label: "
+	echo "# $label: of which $(fuzz_summary "$out" scan_seconds) s in nojit scan"
 	echo "# $label: nojit denied $((after - before)) operations meanwhile"
 	if [ "$rc" -eq 2 ]; then
 		tap_not_ok "$label: seed $seed: the fuzzer failed after $n sequences (no verdict)" \

@@ -9,9 +9,9 @@
 . "$HERE/fuzz/lib.sh"
 FUZZ_T0=$SECONDS
 fuzz_setup
-fuzz_calibrate 1 50 10
+fuzz_calibrate 1 40 10
 for seed in 1 2 3; do
-	fuzz_inside "fuzz seed $seed" --seed "$seed" --count 50 --len 10
+	fuzz_inside "fuzz seed $seed" --seed "$seed" --count 40 --len 10
 done
 fuzz_teardown
 echo "# fuzz: the seed set took $((SECONDS - FUZZ_T0)) s of VM time"
