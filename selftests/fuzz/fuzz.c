@@ -772,7 +772,13 @@ static int do_op(const struct seq *s, int j)
 		pid_t pid;
 		int status;
 
-		if (j + 1 >= s->n)
+		/*
+		 * The clone runs one operation and ends: one that would carry
+		 * the sequence on in another process is left to this one.
+		 */
+		if (j + 1 >= s->n || s->op[j + 1].code == OP_FORK ||
+		    s->op[j + 1].code == OP_VFORK || s->op[j + 1].code == OP_EXEC ||
+		    s->op[j + 1].code == OP_CLONE)
 			return 0;
 		pid = clone(clone_child, stack + sizeof(stack),
 			    CLONE_VM | CLONE_FS | CLONE_FILES | SIGCHLD,
