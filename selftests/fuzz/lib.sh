@@ -6,6 +6,7 @@
 
 FZ=$BUILD/selftests/fuzz/nojit-fuzz
 FCG=$CG/nojit-test-fuzz
+FCG_AUDIT=$CG/nojit-test-fuzz-audit
 FW=
 FUZZ_DIRS=()
 
@@ -41,15 +42,20 @@ fuzz_setup() {
 		die "manifest build for the fuzzer: $(cat "$FW/manifest.log")"
 	"$NOJIT" manifest sign --key "$FW/keys/nojit.key" "$FW/fuzz.json" >/dev/null ||
 		die "manifest sign for the fuzzer"
-	rmdir "$FCG" 2>/dev/null
-	mkdir -p "$FCG" || die "mkdir $FCG"
+	rmdir "$FCG" "$FCG_AUDIT" 2>/dev/null
+	mkdir -p "$FCG" "$FCG_AUDIT" || die "mkdir $FCG $FCG_AUDIT"
 	"$NOJIT" enforce --cgroup "$FCG" --manifest "$FW/fuzz.json" \
 		--trust "$FW/keys/nojit.pub" >/dev/null || die "enforce $FCG for the fuzzer"
+	# The same enrollment in audit mode: violations reported, let through.
+	"$NOJIT" enforce --cgroup "$FCG_AUDIT" --manifest "$FW/fuzz.json" \
+		--trust "$FW/keys/nojit.pub" --mode audit >/dev/null ||
+		die "enforce --mode audit $FCG_AUDIT for the fuzzer"
 }
 
 fuzz_teardown() {
 	"$NOJIT" release --cgroup "$FCG" >/dev/null 2>&1
-	rmdir "$FCG" 2>/dev/null
+	"$NOJIT" release --cgroup "$FCG_AUDIT" >/dev/null 2>&1
+	rmdir "$FCG" "$FCG_AUDIT" 2>/dev/null
 	umount "$FW/ovl" "$FW/layers" "$FW/tmpfs" 2>/dev/null
 	rm -rf "$FW"
 }
@@ -64,18 +70,28 @@ fuzz_summary() {
 # find a bypass inside either (seed and length as an inside run: the
 # first COUNT sequences are the same ones).
 fuzz_calibrate() {
-	local seed=$1 count=$2 len=$3 out n p s
-	out=$("$FZ" --seed "$seed" --count "$count" --len "$len" --no-minimize \
+	local seed=$1 count=$2 len=$3 where=${4:-outside enrolled cgroups} out n p s
+	local cgroup=()
+	[ $# -ge 5 ] && cgroup=(--cgroup "$5")
+	out=$("$FZ" --seed "$seed" --count "$count" --len "$len" --no-minimize "${cgroup[@]}" \
 		--nojit "$NOJIT" "${FUZZ_DIRS[@]}" --label calibration 2>&1)
 	n=$(fuzz_summary "$out" sequences)
 	p=$(fuzz_summary "$out" payload_findings)
 	s=$(fuzz_summary "$out" seconds)
 	if [ -n "$p" ] && [ "$p" -gt 0 ]; then
-		tap_ok "fuzz calibration: seed $seed's first $n sequences (--len $len) outside enrolled cgroups: $(fuzz_summary "$out" findings) findings, $p ran the payload ($s s)"
+		tap_ok "fuzz calibration: seed $seed's first $n sequences (--len $len) $where: $(fuzz_summary "$out" findings) findings, $p ran the payload ($s s)"
 	else
-		tap_not_ok "fuzz calibration: seed $seed's first ${n:-?} sequences outside enrolled cgroups find no payload that runs" \
+		tap_not_ok "fuzz calibration: seed $seed's first ${n:-?} sequences $where find no payload that runs" \
 			"$(printf '%s\n' "$out" | tail -n 20)"
 	fi
+}
+
+# fuzz_calibrate_audit SEED COUNT LEN: the same inside the enrolled cgroup
+# in audit mode, which lets violations through: the oracles find them
+# there too, through the very path (cgroup, manifest, scan with the
+# pinned maps) the enforcing runs take.
+fuzz_calibrate_audit() {
+	fuzz_calibrate "$1" "$2" "$3" "in $FCG_AUDIT (audit mode)" "$FCG_AUDIT"
 }
 
 # fuzz_inside LABEL FUZZER-ARGS...: sequences in the enrolled cgroup; ok
