@@ -5,6 +5,7 @@
 # make demo       the main job, in the VM: deny inside, allow outside
 # make bench      benchmarks (not tests), in the VM
 # make matrix     the bypass matrix (docs/bypass-matrix.md), host + VM
+# make fuzz-kernel SECONDS=N [SEED=S]  the bypass fuzzer in the VM for N seconds
 # make install    install the controller
 #
 # Quiet unless V=1. Everything generated goes to build/.
@@ -43,7 +44,7 @@ SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 .SUFFIXES:
 # Generated once, kept: the controller and the unit tests both use them.
 .SECONDARY: $(BUILD)/nojit.bpf.o $(BUILD)/nojit.skel.h
-.PHONY: all deps check unit-check vm-check demo bench install clean vm-kernel vk-runtime matrix
+.PHONY: all deps check unit-check vm-check demo bench install clean vm-kernel vk-runtime matrix fuzz-kernel
 
 all: $(BUILD)/nojit vk-runtime
 
@@ -128,6 +129,7 @@ include selftests/unit/unit.mk
 include selftests/bench/bench.mk
 include selftests/matrix/matrix.mk
 include selftests/scan/scan.mk
+include selftests/fuzz/fuzz.mk
 
 VM_RUN := selftests/vm/run
 
@@ -142,7 +144,7 @@ vm-kernel: | deps
 	$(Q)selftests/vm/fetch-kernel >/dev/null
 
 # Every suite writes TAP; the summary line is computed over all of them.
-check: all attacks legit unit-tests $(STORM) vm-kernel vk-guests matrix-bins scan-bins
+check: all attacks legit unit-tests $(STORM) vm-kernel vk-guests matrix-bins scan-bins fuzz-bins
 	$(Q)selftests/check $(BUILD)
 
 demo: all attacks vm-kernel vk-guests
@@ -163,6 +165,13 @@ bench: all bench-bins scan-bins $(STORM) vm-kernel vk-guests
 matrix: all attacks matrix-bins vm-kernel
 	$(Q)selftests/matrix/run $(BUILD) --out $(BUILD)/matrix/bypass-matrix.md
 	$(Q)selftests/matrix/compare $(BUILD)/matrix/bypass-matrix.md docs/bypass-matrix.md
+
+# The bypass fuzzer alone, for longer than make check's fixed seed set:
+# random seeds inside an enrolled cgroup for SECONDS, findings minimized.
+SECONDS ?= 300
+fuzz-kernel: all fuzz-bins vm-kernel
+	$(Q)$(VM_RUN) --timeout $$(($(SECONDS) + 600)) -- \
+		selftests/fuzz/run $(BUILD) --seconds $(SECONDS) $(if $(SEED),--seed $(SEED))
 
 install: all
 	install -D -m 0755 $(BUILD)/nojit $(DESTDIR)$(PREFIX)/sbin/nojit
