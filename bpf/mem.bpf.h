@@ -309,6 +309,11 @@ int BPF_PROG(nojit_brk_exit, struct vma_iterator *vmi, struct vm_area_struct *vm
 	return 0;
 }
 
+/*
+ * Every private writable mapping and every brk passes here, so the test
+ * is the task's own storage alone: only a governed task's do_brk_flags()
+ * ever sets the mark, and a task without storage costs one pointer test.
+ */
 SEC("fmod_ret/security_vm_enough_memory_mm")
 int BPF_PROG(nojit_vm_enough_memory, struct mm_struct *mm, long pages, int ret)
 {
@@ -316,8 +321,6 @@ int BPF_PROG(nojit_vm_enough_memory, struct mm_struct *mm, long pages, int ret)
 
 	if (ret)
 		return ret;
-	if (!policy_current())
-		return 0;
 	ts = bpf_task_storage_get(&nojit_task_state, bpf_get_current_task_btf(), 0, 0);
 	if (!ts || !ts->refuse_brk)
 		return 0;
