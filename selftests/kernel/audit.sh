@@ -60,7 +60,8 @@ events = [r for r in recs if r["type"] == "event" and r["cgroup"] == cg]
 want = [l.split() for l in open(sys.argv[2])]
 # Attacks whose refused step runs in a child they forked, by the child's comm.
 child = {"ptrace_poketext": "ptrace_poketext", "exec_stack": "exec_stack",
-         "elf_brk_exec_tail": "tail.elf"}
+         "elf_brk_exec_tail": "tail.elf", "exec_stack_noload": "noload.elf",
+         "brk_clone_vm": "brk_clone_vm"}
 bad = []
 pids = {int(p) for _, _, p in want}
 for name, route, pid in want:
