@@ -39,7 +39,7 @@ int BPF_PROG(nojit_bprm_check, struct linux_binprm *bprm, int ret)
 	if (data_unstable(&data))
 		return deny_file(pol, NOJIT_ROUTE_STACKED_FS, NOJIT_HOOK_BPRM_CHECK,
 				 PROT_EXEC, 0, file);
-	return hash_gate(pol, file, NOJIT_KIND_EXEC, NOJIT_ROUTE_UNLISTED_EXEC,
+	return hash_gate(pol, file, &data, NOJIT_KIND_EXEC, NOJIT_ROUTE_UNLISTED_EXEC,
 			 NOJIT_HOOK_BPRM_CHECK, PROT_EXEC, 0);
 }
 

@@ -180,12 +180,14 @@ static __always_inline int gate_decide(const struct nojit_cgroup_policy *pol,
 }
 
 /*
- * 0 if FILE may be used as NEED_KIND under POL's manifest (or POL has no
- * manifest), else the denial, reported with the file's digest.
+ * 0 if FILE, whose data inode the caller resolved into DATA, may be used
+ * as NEED_KIND under POL's manifest (or POL has no manifest), else the
+ * denial, reported with the file's digest.
  */
 static __always_inline int hash_gate(const struct nojit_cgroup_policy *pol,
-				     struct file *file, __u32 need_kind,
-				     __u32 route, __u32 hook, __u32 prot, __u64 flags)
+				     struct file *file, const struct data_ref *data,
+				     __u32 need_kind, __u32 route, __u32 hook,
+				     __u32 prot, __u64 flags)
 {
 	const struct nojit_policy_ref *ref;
 	struct violation_info vi = {
@@ -193,24 +195,18 @@ static __always_inline int hash_gate(const struct nojit_cgroup_policy *pol,
 		.inode = file->f_inode, .path = &file->f_path,
 	};
 	struct nojit_file_hash *fh;
-	struct data_ref data;
 	int verdict;
 
 	ref = bpf_map_lookup_elem(&nojit_policies, &pol->enrolled_id);
 	if (!ref)
 		return 0;
-	if (data_ref_get(file->f_inode, &data)) {
-		stat_inc(NOJIT_STAT_FAIL_STACKED_FS);
-		vi.route = NOJIT_ROUTE_STACKED_FS;
-		return violation(pol, &vi, NOJIT_ACTION_DENIED);
-	}
-	fh = data_state(&data, true);
+	fh = data_state(data, true);
 	if (!fh) {
 		stat_inc(NOJIT_STAT_FAIL_NO_STORAGE);
 		return violation(pol, &vi, NOJIT_ACTION_DENIED);
 	}
 	__sync_fetch_and_add(&fh->in_gate, 1);
-	verdict = gate_decide(pol, ref, file, &data, fh, need_kind, &vi);
+	verdict = gate_decide(pol, ref, file, data, fh, need_kind, &vi);
 	__sync_fetch_and_add(&fh->in_gate, (__u32)-1);
 	return verdict;
 }

@@ -121,13 +121,13 @@ int BPF_PROG(nojit_mmap_file, struct file *file, unsigned long reqprot,
 	if (data_unstable(&data))
 		return deny_file(pol, NOJIT_ROUTE_STACKED_FS, NOJIT_HOOK_MMAP_FILE,
 				 prot, flags, file);
-	if (BPF_CORE_READ(inode, i_writecount.counter) > 0)
+	if (inode->i_writecount.counter > 0)
 		return deny_file(pol, NOJIT_ROUTE_DOUBLE_MAP, NOJIT_HOOK_MMAP_FILE,
 				 prot, flags, file);
-	if (data_has_writers(&data))
+	if (!data.plain && data_has_writers(&data))
 		return deny_file(pol, NOJIT_ROUTE_STACKED_FS, NOJIT_HOOK_MMAP_FILE,
 				 prot, flags, file);
-	return hash_gate(pol, file, NOJIT_KIND_ANY, NOJIT_ROUTE_FILE_WRITTEN,
+	return hash_gate(pol, file, &data, NOJIT_KIND_ANY, NOJIT_ROUTE_FILE_WRITTEN,
 			 NOJIT_HOOK_MMAP_FILE, prot, flags);
 }
 

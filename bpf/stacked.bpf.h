@@ -77,6 +77,7 @@ struct {
 	__type(value, struct nojit_file_hash);
 } nojit_files SEC(".maps");
 
+/* The key of an inode reached through overlayfs (read, not trusted). */
 static __always_inline void data_key_of(__u64 addr, struct data_key *key)
 {
 	struct inode *inode = (struct inode *)addr;
@@ -84,6 +85,15 @@ static __always_inline void data_key_of(__u64 addr, struct data_key *key)
 	key->sb = (__u64)BPF_CORE_READ(inode, i_sb);
 	key->ino = BPF_CORE_READ(inode, i_ino);
 	key->gen = BPF_CORE_READ(inode, i_generation);
+	key->pad = 0;
+}
+
+/* The key of an inode a hook was given: direct loads, no helper calls. */
+static __always_inline void data_key_plain(struct inode *inode, struct data_key *key)
+{
+	key->sb = (__u64)inode->i_sb;
+	key->ino = inode->i_ino;
+	key->gen = inode->i_generation;
 	key->pad = 0;
 }
 
@@ -103,9 +113,13 @@ static __always_inline int data_ref_get(struct inode *start, struct data_ref *re
 	if (ref->magic != OVERLAYFS_SUPER_MAGIC) {
 		ref->plain = start;
 		ref->inode = addr;
-		data_key_of(addr, &ref->key);
+		data_key_plain(start, &ref->key);
 		return 0;
 	}
+	if (!bpf_core_type_exists(struct ovl_inode___nojit) ||
+	    !bpf_core_type_exists(struct ovl_fs___nojit))
+		return -EPERM;
+	/* addr is an overlay inode at the top of each round. */
 	for (int i = 0; i < NOJIT_MAX_STACK_DEPTH; i++) {
 		struct inode *inode = (struct inode *)addr;
 		struct ovl_inode___nojit *oi;
@@ -113,15 +127,6 @@ static __always_inline int data_ref_get(struct inode *start, struct data_ref *re
 		struct ovl_fs___nojit *ofs;
 		struct dentry *real;
 
-		ref->magic = BPF_CORE_READ(inode, i_sb, s_magic);
-		if (ref->magic != OVERLAYFS_SUPER_MAGIC) {
-			ref->inode = addr;
-			data_key_of(addr, &ref->key);
-			return 0;
-		}
-		if (!bpf_core_type_exists(struct ovl_inode___nojit) ||
-		    !bpf_core_type_exists(struct ovl_fs___nojit))
-			return -EPERM;
 		/*
 		 * With metacopy an upper inode may hold only metadata and
 		 * the data sits in a data-only lower layer: not followed.
@@ -141,6 +146,13 @@ static __always_inline int data_ref_get(struct inode *start, struct data_ref *re
 		addr = real ? (__u64)BPF_CORE_READ(real, d_inode) : 0;
 		if (!addr)
 			return -EPERM;
+		inode = (struct inode *)addr;
+		ref->magic = BPF_CORE_READ(inode, i_sb, s_magic);
+		if (ref->magic != OVERLAYFS_SUPER_MAGIC) {
+			ref->inode = addr;
+			data_key_of(addr, &ref->key);
+			return 0;
+		}
 	}
 	return -EPERM;
 }
@@ -188,13 +200,9 @@ static __always_inline struct nojit_file_hash *stacked_state(const struct data_k
 SEC("lsm/inode_free_security")
 int BPF_PROG(nojit_inode_free, struct inode *inode)
 {
-	/* Direct loads: this runs for every inode the kernel frees. */
-	struct data_key key = {
-		.sb = (__u64)inode->i_sb,
-		.ino = inode->i_ino,
-		.gen = inode->i_generation,
-	};
+	struct data_key key;
 
+	data_key_plain(inode, &key);
 	bpf_map_delete_elem(&nojit_files, &key);
 	return 0;
 }
