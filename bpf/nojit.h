@@ -172,7 +172,22 @@ struct nojit_enrollment {
 	__u8 manifest_sha256[32];
 	char manifest_name[64];
 	char key_id[17];
-	__u8 pad[7];
+	__u8 pad[3];
+	/*
+	 * Who asked for it (enum nojit_enroll_origin): nojit apply owns the
+	 * enrollments its policy files made and releases them when the file
+	 * goes; it leaves manual ones alone.
+	 */
+	__u32 origin;
+	char policy[48];	/* the policy file's name, NUL-terminated */
+	__u8 policy_sha256[32];	/* of that file's bytes when applied */
+	char container_id[72];	/* NOJIT_ORIGIN_CONTAINER: the OCI container id */
+};
+
+enum nojit_enroll_origin {
+	NOJIT_ORIGIN_MANUAL	= 0,	/* nojit enforce */
+	NOJIT_ORIGIN_POLICY	= 1,	/* nojit apply: a policy's cgroup selector */
+	NOJIT_ORIGIN_CONTAINER	= 2,	/* nojit oci-hook: a policy's container selector */
 };
 
 /*
