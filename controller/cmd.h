@@ -4,6 +4,8 @@
 #define NOJIT_CMD_H
 
 int do_enforce(int argc, char **argv);
+int do_apply(int argc, char **argv);
+int do_rollback(int argc, char **argv);
 int do_thaw(int argc, char **argv);
 int do_release(int argc, char **argv);
 int do_status(int argc, char **argv);

@@ -208,6 +208,46 @@ int enroll_set_manifest(const struct nojit_maps *m, __u64 id, const struct nojit
 	return 0;
 }
 
+int enroll_set_origin(const struct nojit_maps *m, __u64 id, __u32 origin, const char *policy,
+		      const __u8 policy_sha256[32], const char *container_id)
+{
+	struct nojit_enrollment rec;
+
+	if (bpf_map_lookup_elem(m->enrollments, &id, &rec))
+		return -errno;
+	rec.origin = origin;
+	snprintf(rec.policy, sizeof(rec.policy), "%s", policy ? policy : "");
+	memset(rec.policy_sha256, 0, sizeof(rec.policy_sha256));
+	if (policy_sha256)
+		memcpy(rec.policy_sha256, policy_sha256, sizeof(rec.policy_sha256));
+	snprintf(rec.container_id, sizeof(rec.container_id), "%s", container_id ? container_id : "");
+	if (bpf_map_update_elem(m->enrollments, &id, &rec, BPF_EXIST))
+		return -errno;
+	return 0;
+}
+
+int enroll_clear_manifest(const struct nojit_maps *m, __u64 id)
+{
+	struct nojit_enrollment rec;
+	int r;
+
+	if (bpf_map_lookup_elem(m->enrollments, &id, &rec))
+		return -errno;
+	if (!rec.key_id[0])
+		return 0;
+	r = policy_set_remove(m, id);
+	if (r)
+		return r;
+	rec.serial = 0;
+	rec.expires = 0;
+	memset(rec.manifest_sha256, 0, sizeof(rec.manifest_sha256));
+	memset(rec.manifest_name, 0, sizeof(rec.manifest_name));
+	memset(rec.key_id, 0, sizeof(rec.key_id));
+	if (bpf_map_update_elem(m->enrollments, &id, &rec, BPF_EXIST))
+		return -errno;
+	return 0;
+}
+
 int enroll_set_response(const struct nojit_maps *m, __u64 id, __u32 mode, __u32 on_violation)
 {
 	struct nojit_response r = { .mode = mode, .on_violation = on_violation };

@@ -39,6 +39,13 @@ int enroll_set_manifest(const struct nojit_maps *m, __u64 id, const struct nojit
 int enroll_check_serial(const struct nojit_maps *m, __u64 id, const struct nojit_manifest *man,
 			struct nojit_err *err);
 
+/* Record who owns enrollment ID (enum nojit_enroll_origin) and from which policy. */
+int enroll_set_origin(const struct nojit_maps *m, __u64 id, __u32 origin, const char *policy,
+		      const __u8 policy_sha256[32], const char *container_id);
+
+/* Drop enrollment ID's manifest (its policy no longer names one): memory rules only. */
+int enroll_clear_manifest(const struct nojit_maps *m, __u64 id);
+
 /* How enrollment ID answers violations: enum nojit_mode, enum nojit_on_violation. */
 int enroll_set_response(const struct nojit_maps *m, __u64 id, __u32 mode, __u32 on_violation);
 

@@ -12,6 +12,8 @@ static int do_help(int argc, char **argv);
 
 static const struct cli_cmd commands[] = {
 	{ "enforce", do_enforce, "enroll a cgroup: no executable memory inside" },
+	{ "apply", do_apply, "make the enrollments what the policy files in policy.d say" },
+	{ "rollback", do_rollback, "show or reset the persistent manifest rollback state" },
 	{ "release", do_release, "stop governing a cgroup" },
 	{ "thaw", do_thaw, "thaw a cgroup frozen by --on-violation freeze" },
 	{ "daemon", do_daemon, "drain violations into the signed, hash-chained audit log" },

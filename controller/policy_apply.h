@@ -56,4 +56,21 @@ int apply_plan_make(const struct policy_dir *d, struct apply_plan *ret, struct n
 int apply_plan_run(const struct policy_dir *d, const struct apply_plan *plan, size_t *ret_done,
 		   struct nojit_err *err);
 
+struct apply_result {
+	struct apply_plan plan;
+	size_t done;		/* changes carried out */
+	size_t n_policies;
+	__u8 digest[32];	/* the policy directory's (policy_dir.h) */
+};
+
+void apply_result_free(struct apply_result *r);
+
+/*
+ * Load DIR (all or nothing: -EINVAL with PROBLEMS), plan, and unless
+ * DRY_RUN carry the plan out. *RET is filled as far as it got, also on
+ * failure.
+ */
+int policy_apply_dir(const char *dir, bool dry_run, struct apply_result *ret,
+		     struct policy_problems *problems, struct nojit_err *err);
+
 #endif /* NOJIT_POLICY_APPLY_H */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Declarative node policy: /etc/nojit/policy.d/*.json (docs/policy.md,
+ * Declarative node policy: /etc/nojit/policy.d/NAME.json (docs/policy.md,
  * manifests/nojit-policy.schema.json). Each file names a selector (cgroup
  * paths or globs, and/or a container match on the OCI annotations CRI-O
  * and containerd set), an optional signed manifest with its trust, a mode
@@ -92,6 +92,15 @@ void policy_dir_free(struct policy_dir *d);
 struct json_object;
 int policy_dir_select_container(const struct policy_dir *d, struct json_object *ann,
 				const struct policy **ret, struct nojit_err *err);
+
+/* P's container match holds for ANN (all given fields match). */
+bool policy_matches_container(const struct policy *p, struct json_object *ann);
+
+/* The Kubernetes namespace in ANN (CRI-O's or containerd's key), or NULL. */
+const char *policy_container_namespace(struct json_object *ann);
+
+/* One of P's cgroup patterns matches REL, a path below the cgroup2 mount. */
+bool policy_matches_cgroup(const struct policy *p, const char *rel);
 
 /* The policy called NAME, or NULL. */
 const struct policy *policy_dir_find(const struct policy_dir *d, const char *name);

@@ -60,6 +60,13 @@ int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode
 /* Read a whole small text file (sysfs, securityfs, procfs). */
 int read_small_file(const char *path, char *buf, size_t size);
 
+/*
+ * Read the regular file PATH (relative to DIRFD, or AT_FDCWD) whole, NUL
+ * terminated, into *RET (malloc'd): -EFBIG over MAX bytes, -EINVAL when it
+ * is not a regular file.
+ */
+int read_file_max(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len);
+
 /* Read LEN bytes at OFF, short only where the file ends: the count, or -errno. */
 ssize_t pread_upto(int fd, void *buf, size_t len, off_t off);
 
