@@ -10,6 +10,7 @@
 #include "lsm_probe.h"
 #include "manifest.h"
 #include "policy_set.h"
+#include "rollback.h"
 
 static const char status_usage[] =
 	"Usage: nojit [--json] status\n"
@@ -22,6 +23,10 @@ struct status {
 	int lsm_ret;
 	struct nojit_err lsm_err;
 	bool loaded;
+	struct nojit_err not_loaded;	/* why not, when !loaded */
+	int rollback_ret;
+	struct nojit_err rollback_err;
+	struct rollback_state rollback;
 	bool bpf_stats;		/* kernel.bpf_stats_enabled: run counts are live */
 	struct nojit_prog_info *progs;
 	size_t nprogs;
@@ -61,6 +66,16 @@ static bool bpf_stats_enabled(void)
 	       v[0] != '0';
 }
 
+static const char *origin_name(__u32 origin)
+{
+	switch (origin) {
+	case NOJIT_ORIGIN_MANUAL: return "manual";
+	case NOJIT_ORIGIN_POLICY: return "policy";
+	case NOJIT_ORIGIN_CONTAINER: return "container";
+	}
+	return "unknown";
+}
+
 static struct json_object *status_json(const struct status *s)
 {
 	struct json_object *o = json_object_new_object();
@@ -76,6 +91,20 @@ static struct json_object *status_json(const struct status *s)
 	json_object_object_add(lsm, "lsm_list", json_object_new_string(bpf_lsm_list()));
 	json_object_object_add(o, "bpf_lsm", lsm);
 	json_object_object_add(o, "loaded", json_object_new_boolean(s->loaded));
+	if (!s->loaded)
+		json_object_object_add(o, "not_loaded_reason", json_object_new_string(s->not_loaded.msg));
+	{
+		struct json_object *rb = json_object_new_object();
+
+		json_object_object_add(rb, "state_dir", json_object_new_string(rollback_state_dir()));
+		json_object_object_add(rb, "intact", json_object_new_boolean(s->rollback_ret == 0));
+		if (s->rollback_ret)
+			json_object_object_add(rb, "error", json_object_new_string(s->rollback_err.msg));
+		json_object_object_add(rb, "manifests", json_object_new_uint64(s->rollback.n));
+		json_object_object_add(rb, "resets", json_object_new_uint64(s->rollback.n_resets));
+		json_object_object_add(rb, "generation", json_object_new_uint64(s->rollback.generation));
+		json_object_object_add(o, "rollback_state", rb);
+	}
 	for (size_t i = 0; i < s->nprogs; i++) {
 		struct json_object *p = json_object_new_object();
 
@@ -97,6 +126,12 @@ static struct json_object *status_json(const struct status *s)
 		json_object_object_add(c, "exists", json_object_new_boolean(e->exists != 0));
 		json_object_object_add(c, "governed_cgroups", json_object_new_uint64(e->governed));
 		json_object_object_add(c, "enrolled_at_ns", json_object_new_uint64(e->rec.enrolled_at_ns));
+		json_object_object_add(c, "origin", json_object_new_string(origin_name(e->rec.origin)));
+		if (e->rec.policy[0])
+			json_object_object_add(c, "policy", json_object_new_string(e->rec.policy));
+		if (e->rec.container_id[0])
+			json_object_object_add(c, "container_id",
+					       json_object_new_string(e->rec.container_id));
 		json_object_object_add(c, "mode",
 				       json_object_new_string(manifest_mode_name(s->responses[i].mode)));
 		json_object_object_add(c, "on_violation",
@@ -131,6 +166,16 @@ static struct json_object *status_json(const struct status *s)
 	return o;
 }
 
+static void status_rollback_text(const struct status *s)
+{
+	if (s->rollback_ret)
+		printf("Rollback:  %s\n", s->rollback_err.msg);
+	else
+		printf("Rollback:  %zu manifest serial%s remembered in %s, %zu reset%s\n", s->rollback.n,
+		       s->rollback.n == 1 ? "" : "s", rollback_state_dir(), s->rollback.n_resets,
+		       s->rollback.n_resets == 1 ? "" : "s");
+}
+
 static void status_text(const struct status *s)
 {
 	if (s->lsm_ret)
@@ -138,10 +183,12 @@ static void status_text(const struct status *s)
 	else
 		printf("BPF LSM:   usable (lsm=%s)\n", bpf_lsm_list());
 	if (!s->loaded) {
-		printf("Policy:    not loaded\n");
+		printf("Policy:    not loaded: %s\n", s->not_loaded.msg);
+		status_rollback_text(s);
 		return;
 	}
 	printf("Policy:    loaded, %zu programs pinned under %s\n", s->nprogs, NOJIT_PIN_DIR);
+	status_rollback_text(s);
 	if (s->bpf_stats)
 		printf("\n%-7s %-17s %-28s %12s %10s\n", "PROG", "TAG", "NAME", "RUNS", "NS/RUN");
 	else
@@ -168,9 +215,11 @@ static void status_text(const struct status *s)
 		printf("  %-10llu %s  (%u cgroups governed, since %s)%s\n",
 		       (unsigned long long)e->id, e->rec.path, e->governed, when,
 		       e->exists == 0 ? " [removed]" : "");
-		printf("             mode %s, on violation %s\n",
+		printf("             mode %s, on violation %s; %s%s%s%s%s\n",
 		       manifest_mode_name(s->responses[i].mode),
-		       on_violation_name(s->responses[i].on_violation));
+		       on_violation_name(s->responses[i].on_violation), origin_name(e->rec.origin),
+		       e->rec.policy[0] ? " by policy " : "", e->rec.policy,
+		       e->rec.container_id[0] ? ", container " : "", e->rec.container_id);
 		if (e->rec.key_id[0]) {
 			char expires[32];
 
@@ -209,7 +258,6 @@ int do_status(int argc, char **argv)
 {
 	struct nojit_maps maps = NOJIT_MAPS_INIT;
 	struct status s = {};
-	struct nojit_err err;
 	int ret = EXIT_OK;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -225,12 +273,10 @@ int do_status(int argc, char **argv)
 	ret = cli_require_root();
 	if (ret)
 		return ret;
-	if (bpffs_check(&err)) {
-		cli_error("%s", err.msg);
-		return EXIT_FAILED;
-	}
-	s.loaded = policy_open_pinned(&maps, &err) == 0;
+	/* Answers on any host: without bpffs nothing can be loaded, and that is the answer. */
+	s.loaded = !bpffs_check(&s.not_loaded) && policy_open_pinned(&maps, &s.not_loaded) == 0;
 	s.bpf_stats = bpf_stats_enabled();
+	s.rollback_ret = rollback_read(&s.rollback, &s.rollback_err);
 	/* Attached programs prove BPF LSM works; only probe when nothing is. */
 	s.lsm_ret = s.loaded ? 0 : bpf_lsm_probe(&s.lsm_err);
 	if (s.loaded) {
@@ -266,6 +312,7 @@ out:
 	free(s.cgroups);
 	free(s.allow_counts);
 	free(s.responses);
+	rollback_state_free(&s.rollback);
 	nojit_maps_close(&maps);
 	return ret;
 }

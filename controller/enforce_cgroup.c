@@ -6,6 +6,7 @@
 #include "enroll.h"
 #include "hash_attach.h"
 #include "policy_set.h"
+#include "rollback.h"
 
 int enforce_cgroup(const struct enforce_args *a, int fd, __u64 id,
 		   const struct nojit_manifest *man, bool *ret_already, struct nojit_err *err)
@@ -15,6 +16,13 @@ int enforce_cgroup(const struct enforce_args *a, int fd, __u64 id,
 	unsigned int removed;
 	int ret;
 
+	/*
+	 * The node-wide, persistent rollback check comes first, and the serial
+	 * is remembered before the kernel sees the manifest, so a crash in
+	 * between cannot reopen a rollback.
+	 */
+	if (man && (ret = rollback_accept(man, err)))
+		return ret;
 	ret = policy_load(&maps, err);
 	if (ret)
 		goto out;

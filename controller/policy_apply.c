@@ -25,9 +25,6 @@ int policy_enroll(const struct policy *p, int fd, __u64 id, const char *path, __
 	};
 	int r;
 
-	/* Remembered before the kernel sees it: a crash in between cannot reopen a rollback. */
-	if (p->manifest && (r = rollback_accept(p->manifest, err)))
-		return r;
 	r = enforce_cgroup(&a, fd, id, p->manifest, ret_already, err);
 	if (r)
 		return r;

@@ -331,6 +331,11 @@ int rollback_read(struct rollback_state *ret, struct nojit_err *err)
 	bool have_key;
 	int r;
 
+	/* Reading never creates the state directory (nojit status on any host). */
+	if (access(rollback_state_dir(), F_OK) && errno == ENOENT) {
+		memset(ret, 0, sizeof(*ret));
+		return 0;
+	}
 	lock = state_lock(false, err);
 	if (lock < 0)
 		return lock;
