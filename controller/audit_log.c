@@ -603,6 +603,29 @@ static void body_response(struct sbuf *b, const void *arg)
 	sb_raw(b, "}", 1);
 }
 
+static void body_node_policy(struct sbuf *b, const void *arg)
+{
+	const struct audit_policy_event *p = arg;
+
+	sb_field_str(b, "action", p->action);
+	sb_field_str(b, "dir", p->dir);
+	sb_field_hash(b, "digest", p->digest, p->has_digest);
+	if (!strncmp(p->action, "apply", 5)) {
+		sb_field_u64(b, "policies", p->policies);
+		sb_field_u64(b, "changes", p->changes);
+		sb_field_u64(b, "done", p->done);
+		sb_field_u64(b, "unchanged", p->unchanged);
+		sb_field_str(b, "what", p->changes_text);
+	} else {
+		sb_field_str(b, "manifest", p->manifest);
+		sb_field_u64(b, "old_serial", p->old_serial);
+		sb_field_u64(b, "generation", p->generation);
+		sb_field_u64(b, "resets", p->resets);
+	}
+	sb_field_str(b, "detail", p->detail);
+	sb_raw(b, "}", 1);
+}
+
 static void body_vkernel(struct sbuf *b, const void *arg)
 {
 	const struct audit_vk_event *e = arg;
@@ -858,6 +881,12 @@ int audit_log_append_drops(struct audit_log *log, const char *source, __u64 drop
 	struct drops_arg d = { .source = source, .dropped = dropped, .total = total, .has_total = has_total };
 
 	return append_record(log, "drops", body_drops, &d, ret_seq, err);
+}
+
+int audit_log_append_policy(struct audit_log *log, const struct audit_policy_event *p,
+			    __u64 *ret_seq, struct nojit_err *err)
+{
+	return append_record(log, "policy", body_node_policy, p, ret_seq, err);
 }
 
 int audit_log_append_response(struct audit_log *log, const struct audit_response *resp,

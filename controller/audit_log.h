@@ -127,6 +127,22 @@ struct audit_scan_finding {
 	const char *detail;
 };
 
+/*
+ * A change to, or a failed attempt at, the node's declarative policy
+ * (nojit daemon --policy-dir; docs/policy.md): a "policy" record.
+ */
+struct audit_policy_event {
+	const char *action;	/* "apply", "apply-failed", "rollback-state", "rollback-reset" */
+	const char *dir;
+	bool has_digest;
+	__u8 digest[32];	/* the policy directory's */
+	__u64 policies, changes, done, unchanged;
+	const char *changes_text;	/* one line per change, NULL when none */
+	const char *manifest;	/* rollback-reset: which manifest ("*": all) */
+	__u64 old_serial, generation, resets;
+	const char *detail;	/* the error, or the reset's reason */
+};
+
 /* LSM hook name for an enum nojit_hook ("mmap_file", ...), NULL if unknown. */
 const char *audit_hook_name(__u32 hook);
 /* "denied", "killed", "audited", NULL if unknown. */
@@ -198,6 +214,8 @@ int audit_log_append_scan(struct audit_log *log, const struct audit_scan_finding
 			  __u64 *ret_seq, struct nojit_err *err);
 int audit_log_append_drops(struct audit_log *log, const char *source, __u64 dropped,
 			   __u64 total, bool has_total, __u64 *ret_seq, struct nojit_err *err);
+int audit_log_append_policy(struct audit_log *log, const struct audit_policy_event *p,
+			    __u64 *ret_seq, struct nojit_err *err);
 int audit_log_append_response(struct audit_log *log, const struct audit_response *r,
 			      __u64 *ret_seq, struct nojit_err *err);
 

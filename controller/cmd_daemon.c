@@ -24,6 +24,7 @@
 #include "cgroup_names.h"
 #include "cli.h"
 #include "cmd.h"
+#include "daemon_policy.h"
 #include "keys.h"
 #include "responses.h"
 #include "scan_audit.h"
@@ -37,7 +38,7 @@ static const char daemon_usage[] =
 	"Usage: nojit daemon [--log FILE] [--key KEY] [--stdout] [--syslog]\n"
 	"                    [--seal-every N] [--seal-every-ms MS]\n"
 	"                    [--exec-on-violation CMD [--exec-timeout MS] [--exec-max N]]\n"
-	"                    [--scan-every SECONDS]\n"
+	"                    [--scan-every SECONDS] [--policy-dir DIR [--reapply-every S]]\n"
 	"\n"
 	"Drain nojit's violation events into a JSON Lines audit log in which every\n"
 	"record carries a sequence number and the hash of the one before, sealed\n"
@@ -61,6 +62,12 @@ static const char daemon_usage[] =
 	"                             this often (as 'nojit scan'); new findings become\n"
 	"                             \"scan\" records, answered with the enrollment's\n"
 	"                             --on-violation response (docs/scan.md)\n"
+	"      --policy-dir DIR       apply the policy files in DIR (as 'nojit apply') at\n"
+	"                             start, loading the kernel policy; refuse to start\n"
+	"                             if they have problems; apply again when DIR changes\n"
+	"                             (ConfigMap updates too) and every --reapply-every\n"
+	"                             seconds (default 60; 0: only on change); every apply\n"
+	"                             and failure is a \"policy\" record (docs/policy.md)\n"
 	"  -h, --help                 show this help\n";
 
 struct daemon {
@@ -68,6 +75,7 @@ struct daemon {
 	struct cgroup_names *names;
 	struct exec_runner *runner;
 	struct scan_audit *scan;
+	struct daemon_policy *policy;	/* --policy-dir, or NULL */
 	__s64 scan_every_ns, next_scan_ns;	/* CLOCK_MONOTONIC */
 	struct nojit_maps maps;
 	struct nojit_daemon_state *state;	/* mmap of the pinned nojit_daemon_state */
@@ -351,6 +359,8 @@ struct daemon_args {
 	const char *exec_cmd;
 	unsigned int exec_timeout_ms, exec_max;
 	unsigned int scan_every_s;	/* 0: no periodic scan */
+	const char *policy_dir;
+	unsigned int reapply_every_s;
 	struct audit_log_config cfg;
 	bool to_stdout, to_syslog;
 };
@@ -368,6 +378,8 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		{ "exec-timeout", required_argument, NULL, 'T' },
 		{ "exec-max", required_argument, NULL, 'M' },
 		{ "scan-every", required_argument, NULL, 'C' },
+		{ "policy-dir", required_argument, NULL, 'P' },
+		{ "reapply-every", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -376,7 +388,8 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 	int c;
 
 	*a = (struct daemon_args){ .log = DEFAULT_LOG, .key = DEFAULT_KEY,
-				   .exec_timeout_ms = 10000, .exec_max = 4 };
+				   .exec_timeout_ms = 10000, .exec_max = 4,
+				   .reapply_every_s = 60 };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "l:k:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -385,6 +398,16 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		case 'S': a->to_stdout = true; break;
 		case 'Y': a->to_syslog = true; break;
 		case 'x': a->exec_cmd = optarg; break;
+		case 'P': a->policy_dir = optarg; break;
+		case 'R':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || v > 86400)
+				return cli_usage_error(daemon_usage,
+						       "--reapply-every: not a number of seconds (0-86400): '%s'",
+						       optarg);
+			a->reapply_every_s = v;
+			break;
 		case 'n': case 't': case 'T': case 'M': case 'C':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
@@ -435,23 +458,30 @@ static int signal_fd(void)
 
 static int run(struct daemon *d, struct ring_buffer *rb, int sfd)
 {
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN },
 		{ .fd = sfd, .events = POLLIN },
+		{ .fd = d->policy ? daemon_policy_fd(d->policy) : -1, .events = POLLIN },
 	};
 	struct nojit_err err;
 
 	for (;;) {
 		long due = audit_log_seal_due_ms(d->log);
-		int timeout = due < 0 || due > POLL_MS ? POLL_MS : (int)due;
+		long pdue = d->policy ? daemon_policy_due_ms(d->policy) : -1;
+		int timeout;
 
-		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
+		if (pdue >= 0 && (due < 0 || pdue < due))
+			due = pdue;
+		timeout = due < 0 || due > POLL_MS ? POLL_MS : (int)due;
+		if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
 			return -errno;
 		if (ring_buffer__consume(rb) < 0)
 			return -EIO;
 		if (log_kernel_drops(d) || d->error)
 			return d->error ? d->error : -EIO;
 		if (maybe_scan(d))
+			return -EIO;
+		if (d->policy && daemon_policy_tick(d->policy, d->log))
 			return -EIO;
 		if (audit_log_maybe_seal(d->log, &err) < 0)
 			return -EIO;
@@ -468,6 +498,43 @@ static int run(struct daemon *d, struct ring_buffer *rb, int sfd)
 	if (ring_buffer__consume(rb) < 0)
 		return -EIO;
 	return log_kernel_drops(d);
+}
+
+/*
+ * --policy-dir: the first apply, before anything else; the daemon does not
+ * start on a policy directory with problems (a unit ordered before the
+ * workloads then keeps them from starting ungoverned). Then the kernel
+ * policy is loaded whatever the directory enrolled, so the daemon always
+ * has its ring buffer.
+ */
+static int start_policy(struct daemon *d, const struct daemon_args *a)
+{
+	struct policy_problems pr = {};
+	struct nojit_err err;
+	int r;
+
+	d->policy = daemon_policy_new(a->policy_dir, a->reapply_every_s);
+	if (!d->policy) {
+		cli_error("--policy-dir %s: %s", a->policy_dir, strerror(errno));
+		return EXIT_FAILED;
+	}
+	r = daemon_policy_apply(d->policy, NULL, &pr, &err);
+	if (r == -EINVAL && pr.n) {
+		for (size_t i = 0; i < pr.n; i++)
+			cli_error("policy: %s", pr.msgs[i]);
+		cli_error("policy %s: %zu problem%s: not starting", a->policy_dir, pr.n,
+			  pr.n == 1 ? "" : "s");
+	} else if (r) {
+		cli_error("policy %s: %s: not starting", a->policy_dir, err.msg);
+	}
+	policy_problems_free(&pr);
+	if (r)
+		return EXIT_FAILED;
+	if (policy_load(&d->maps, &err)) {
+		cli_error("%s", err.msg);
+		return EXIT_FAILED;
+	}
+	return 0;
 }
 
 int do_daemon(int argc, char **argv)
@@ -490,7 +557,19 @@ int do_daemon(int argc, char **argv)
 		cli_error("audit key %s: %s", a.key, keys_init() ? "libsodium failed" : err.msg);
 		return EXIT_FAILED;
 	}
-	if (bpffs_check(&err) || policy_open_pinned(&d.maps, &err)) {
+	if (bpffs_check(&err)) {
+		cli_error("%s", err.msg);
+		key_secret_wipe(&key);
+		return EXIT_FAILED;
+	}
+	if (a.policy_dir) {
+		ret = start_policy(&d, &a);
+		if (ret) {
+			key_secret_wipe(&key);
+			daemon_policy_free(d.policy);
+			return ret;
+		}
+	} else if (policy_open_pinned(&d.maps, &err)) {
 		cli_error("%s", err.msg);
 		key_secret_wipe(&key);
 		return EXIT_FAILED;
@@ -518,6 +597,11 @@ int do_daemon(int argc, char **argv)
 	a.cfg.on_line_ctx = &d;
 	if (!d.names || audit_log_open(a.log, &key, &a.cfg, &d.log, &info, &err)) {
 		cli_error("audit log %s: %s", a.log, d.names ? err.msg : strerror(errno));
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	if (d.policy && daemon_policy_tick(d.policy, d.log)) {
+		cli_error("audit log %s: cannot write the policy record", a.log);
 		ret = EXIT_FAILED;
 		goto out;
 	}
@@ -572,6 +656,7 @@ out:
 		close(d.syslog_fd);
 	exec_runner_free(d.runner);
 	scan_audit_free(d.scan);
+	daemon_policy_free(d.policy);
 	cgroup_names_free(d.names);
 	if (d.state)
 		munmap(d.state, sysconf(_SC_PAGESIZE));
