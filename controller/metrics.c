@@ -580,7 +580,7 @@ static unsigned int serve_healthz(struct metrics *m, struct MHD_Response **ret)
 		json_object_put(reasons);
 	else
 		json_object_object_add(o, "reasons", reasons);
-	body = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	body = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	*ret = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
 	json_object_put(o);
 	if (!*ret)
