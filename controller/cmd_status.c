@@ -37,7 +37,6 @@ struct status {
 	__u64 stats[NOJIT_STAT_MAX];
 };
 
-
 _Static_assert(NOJIT_STAT_ROUTE(NOJIT_ROUTE_MAX) <= NOJIT_STAT_MAX,
 	       "route counters do not fit in the stats map");
 
