@@ -30,12 +30,13 @@ DEB_PACKAGES := gcc make clang llvm lld libbpf-dev bpftool libelf-dev \
 	zlib1g-dev pkg-config libsodium-dev libjson-c-dev libcriterion-dev \
 	qemu-system-x86 busybox-static cpio zstd xz-utils kmod iproute2 \
 	python3 python3-cryptography python3-jsonschema luajit nodejs \
-	wabt wasi-libc libclang-rt-14-dev-wasm32 strace
+	wabt wasi-libc libclang-rt-14-dev-wasm32 strace \
+	libmicrohttpd-dev prometheus
 
 WARN		:= -Wall -Wextra -Werror
 CFLAGS		?= -O2 -g
 CPPFLAGS	+= -I$(BUILD) -Ibpf -Icontroller -iquote vkernel -D_GNU_SOURCE
-LDLIBS		+= -lbpf -lelf -lz -ljson-c -lsodium
+LDLIBS		+= -lbpf -lelf -lz -ljson-c -lsodium -lmicrohttpd
 
 SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 		   -fno-sanitize-recover=all

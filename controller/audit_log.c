@@ -696,6 +696,8 @@ struct audit_log {
 	__u64 unsealed;
 	__u64 t0;		/* time of the oldest unsealed record */
 	__u64 lost;
+	/* Read by audit_log_counters() from another thread: atomics. */
+	__u64 last_seal_ns, daemon_dropped, writer_lost;
 	off_t end;		/* bytes of whole records in the current file */
 	struct sbuf line;
 	char host[256];
@@ -804,6 +806,7 @@ static int write_seal(struct audit_log *log, __u64 now, const char *close, struc
 	if (r)
 		return r;
 	log->unsealed = 0;
+	__atomic_store_n(&log->last_seal_ns, now, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -842,6 +845,7 @@ static int append_record(struct audit_log *log, const char *type, body_fn body, 
 		r = append_one(log, now, "drops", body_drops, &d, NULL, err);
 		if (r) {
 			log->lost++;
+			__atomic_fetch_add(&log->writer_lost, 1, __ATOMIC_RELAXED);
 			return r;
 		}
 		log->lost = 0;
@@ -849,6 +853,7 @@ static int append_record(struct audit_log *log, const char *type, body_fn body, 
 	r = append_one(log, now, type, body, arg, ret_seq, err);
 	if (r) {
 		log->lost++;
+		__atomic_fetch_add(&log->writer_lost, 1, __ATOMIC_RELAXED);
 		return r;
 	}
 	/* Seal at once when the count is reached; if that fails, the next append retries. */
@@ -879,8 +884,12 @@ int audit_log_append_drops(struct audit_log *log, const char *source, __u64 drop
 			   __u64 total, bool has_total, __u64 *ret_seq, struct nojit_err *err)
 {
 	struct drops_arg d = { .source = source, .dropped = dropped, .total = total, .has_total = has_total };
+	int r;
 
-	return append_record(log, "drops", body_drops, &d, ret_seq, err);
+	r = append_record(log, "drops", body_drops, &d, ret_seq, err);
+	if (!r && !strcmp(source, "daemon"))
+		__atomic_fetch_add(&log->daemon_dropped, dropped, __ATOMIC_RELAXED);
+	return r;
 }
 
 int audit_log_append_policy(struct audit_log *log, const struct audit_policy_event *p,
@@ -931,6 +940,13 @@ void audit_log_state(const struct audit_log *log, struct audit_log_state *ret)
 	memcpy(ret->head, log->head, 32);
 	ret->unsealed = log->unsealed;
 	ret->lost = log->lost;
+}
+
+void audit_log_counters(const struct audit_log *log, struct audit_log_counters *ret)
+{
+	ret->last_seal_ns = __atomic_load_n(&log->last_seal_ns, __ATOMIC_RELAXED);
+	ret->daemon_dropped = __atomic_load_n(&log->daemon_dropped, __ATOMIC_RELAXED);
+	ret->writer_lost = __atomic_load_n(&log->writer_lost, __ATOMIC_RELAXED);
 }
 
 /* ---- session start records ------------------------------------------------------ */

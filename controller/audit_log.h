@@ -248,6 +248,18 @@ struct audit_log_state {
 };
 void audit_log_state(const struct audit_log *log, struct audit_log_state *ret);
 
+/*
+ * What a metrics endpoint reports, safe to read from another thread while
+ * the writer runs (the writer itself is single-threaded): since this
+ * writer opened the log.
+ */
+struct audit_log_counters {
+	__u64 last_seal_ns;	/* CLOCK_REALTIME of the last seal written; 0: none yet */
+	__u64 daemon_dropped;	/* events logged as lost by "daemon" drops records */
+	__u64 writer_lost;	/* records that could not be written ("writer" drops) */
+};
+void audit_log_counters(const struct audit_log *log, struct audit_log_counters *ret);
+
 /* ---- verifier --------------------------------------------------------- */
 
 enum audit_reason {

@@ -9,6 +9,7 @@
 #include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sodium.h>
 
 #include "bpf_loader.h"
 #include "lsm_probe.h"
@@ -365,6 +366,61 @@ int policy_programs(struct nojit_prog_info **ret, size_t *ret_n)
 	*ret_n = n;
 	return 0;
 }
+
+int policy_program_names(char (**ret)[64], size_t *ret_n)
+{
+	struct nojit_bpf *skel = nojit_bpf__open();
+	struct bpf_program *prog;
+	char (*names)[64];
+	size_t n = 0;
+
+	if (!skel)
+		return -errno;
+	bpf_object__for_each_program(prog, skel->obj)
+		n++;
+	names = calloc(n + 1, sizeof(*names));
+	if (!names) {
+		nojit_bpf__destroy(skel);
+		return -ENOMEM;
+	}
+	n = 0;
+	bpf_object__for_each_program(prog, skel->obj)
+		snprintf(names[n++], sizeof(names[0]), "%s", bpf_program__name(prog));
+	nojit_bpf__destroy(skel);
+	*ret = names;
+	*ret_n = n;
+	return 0;
+}
+
+void policy_link_path(const char *name, char *buf, size_t size)
+{
+	pin_path(buf, size, LINK_PREFIX, name);
+}
+
+void policy_object_sha256(__u8 out[32])
+{
+	size_t size;
+	const void *elf = nojit_bpf__elf_bytes(&size);
+
+	crypto_hash_sha256(out, elf, size);
+}
+
+const struct policy_stat_name policy_stat_names[] = {
+	{ NOJIT_STAT_EVENTS_EMITTED, "events_emitted", "events_emitted", NULL },
+	{ NOJIT_STAT_EVENTS_DROPPED, "events_dropped", "events_dropped", "ring_buffer_full" },
+	{ NOJIT_STAT_CGROUP_TRACK_FAILED, "cgroup_track_failed", "cgroup_track_failures", NULL },
+	{ NOJIT_STAT_KILLS, "kills", "kills", NULL },
+	{ NOJIT_STAT_HASH_FAILED, "hash_failed", "fail_closed", "hash_unavailable" },
+	{ NOJIT_STAT_HASHES_COMPUTED, "hashes_computed", "hashes_computed", NULL },
+	{ NOJIT_STAT_HASH_CACHE_HITS, "hash_cache_hits", "hash_cache_hits", NULL },
+	{ NOJIT_STAT_AUDITED, "audited", "audited", NULL },
+	{ NOJIT_STAT_FAIL_NO_STORAGE, "fail_closed_no_storage", "fail_closed", "no_storage" },
+	{ NOJIT_STAT_FAIL_VMA_LOOKUP, "fail_closed_vma_lookup", "fail_closed", "vma_lookup" },
+	{ NOJIT_STAT_FAIL_KERNEL_READ, "fail_closed_kernel_read", "fail_closed", "kernel_read" },
+	{ NOJIT_STAT_FAIL_STACKED_FS, "fail_closed_stacked_fs", "fail_closed", "stacked_fs" },
+};
+
+const size_t policy_stat_names_n = ARRAY_SIZE(policy_stat_names);
 
 int policy_stats(int stats_fd, __u64 *values)
 {

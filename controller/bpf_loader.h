@@ -58,8 +58,37 @@ struct nojit_prog_info {
 /* The attached programs, from their pinned links. Caller frees *ret. */
 int policy_programs(struct nojit_prog_info **ret, size_t *ret_n);
 
+/*
+ * Names of the programs the embedded BPF object attaches; each is pinned
+ * as NOJIT_PIN_DIR/link_NAME while attached. *RET is one allocation.
+ */
+int policy_program_names(char (**ret)[64], size_t *ret_n);
+
+/* Path of the pinned link of program NAME. */
+void policy_link_path(const char *name, char *buf, size_t size);
+
+/* SHA-256 of the BPF object embedded in this binary. */
+void policy_object_sha256(__u8 out[32]);
+
 /* Counters summed over CPUs; VALUES has NOJIT_STAT_MAX slots. */
 int policy_stats(int stats_fd, __u64 *values);
+
+/*
+ * The kernel's counters other than the denials per route (those are
+ * named by route_name()), named once for nojit status and the metrics
+ * endpoint: KEY is the "counters" member of status --json; FAMILY the
+ * Prometheus metric (nojit_FAMILY_total) and LABEL, when not NULL, its
+ * "reason" label value within that family.
+ */
+struct policy_stat_name {
+	unsigned int idx;	/* enum nojit_stat */
+	const char *key;
+	const char *family;
+	const char *label;
+};
+
+extern const struct policy_stat_name policy_stat_names[];
+extern const size_t policy_stat_names_n;
 
 
 

@@ -26,6 +26,7 @@
 #include "cmd.h"
 #include "daemon_policy.h"
 #include "keys.h"
+#include "metrics.h"
 #include "responses.h"
 #include "scan_audit.h"
 #include "sha256.h"
@@ -33,12 +34,15 @@
 #define DEFAULT_LOG "/var/log/nojit/audit.log"
 #define DEFAULT_KEY "/etc/nojit/audit.key"
 #define POLL_MS 100
+/* /healthz: drained this recently (a --scan-every scan holds the loop up). */
+#define HEALTH_DRAIN_MAX_MS 5000
 
 static const char daemon_usage[] =
 	"Usage: nojit daemon [--log FILE] [--key KEY] [--stdout] [--syslog]\n"
 	"                    [--seal-every N] [--seal-every-ms MS]\n"
 	"                    [--exec-on-violation CMD [--exec-timeout MS] [--exec-max N]]\n"
 	"                    [--scan-every SECONDS] [--policy-dir DIR [--reapply-every S]]\n"
+	"                    [--listen [ADDR:]PORT]\n"
 	"\n"
 	"Drain nojit's violation events into a JSON Lines audit log in which every\n"
 	"record carries a sequence number and the hash of the one before, sealed\n"
@@ -68,6 +72,10 @@ static const char daemon_usage[] =
 	"                             (ConfigMap updates too) and every --reapply-every\n"
 	"                             seconds (default 60; 0: only on change); every apply\n"
 	"                             and failure is a \"policy\" record (docs/policy.md)\n"
+	"      --listen [ADDR:]PORT   serve /metrics (Prometheus) and /healthz over HTTP\n"
+	"                             on ADDR (default 127.0.0.1; IPv6 as [::1]:PORT);\n"
+	"                             no authentication: expose only to the scraper\n"
+	"                             (docs/metrics.md)\n"
 	"  -h, --help                 show this help\n";
 
 struct daemon {
@@ -76,6 +84,7 @@ struct daemon {
 	struct exec_runner *runner;
 	struct scan_audit *scan;
 	struct daemon_policy *policy;	/* --policy-dir, or NULL */
+	struct metrics *metrics;	/* NULL without --listen */
 	__s64 scan_every_ns, next_scan_ns;	/* CLOCK_MONOTONIC */
 	struct nojit_maps maps;
 	struct nojit_daemon_state *state;	/* mmap of the pinned nojit_daemon_state */
@@ -261,6 +270,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 		d->error = -EIO;
 		return 0;
 	}
+	metrics_count_event(d->metrics, v->route, v->hook, v->action);
 	respond(d, v, cgroup_path, seq);
 	return 0;
 }
@@ -362,7 +372,8 @@ struct daemon_args {
 	const char *policy_dir;
 	unsigned int reapply_every_s;
 	struct audit_log_config cfg;
-	bool to_stdout, to_syslog;
+	struct metrics_config metrics;	/* with --listen */
+	bool to_stdout, to_syslog, listen;
 };
 
 static int parse_args(int argc, char **argv, struct daemon_args *a)
@@ -380,9 +391,11 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		{ "scan-every", required_argument, NULL, 'C' },
 		{ "policy-dir", required_argument, NULL, 'P' },
 		{ "reapply-every", required_argument, NULL, 'R' },
+		{ "listen", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
+	struct nojit_err err;
 	unsigned long v;
 	char *end;
 	int c;
@@ -407,6 +420,11 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 						       "--reapply-every: not a number of seconds (0-86400): '%s'",
 						       optarg);
 			a->reapply_every_s = v;
+			break;
+		case 'L':
+			if (metrics_parse_listen(optarg, &a->metrics, &err))
+				return cli_usage_error(daemon_usage, "%s", err.msg);
+			a->listen = true;
 			break;
 		case 'n': case 't': case 'T': case 'M': case 'C':
 			errno = 0;
@@ -456,6 +474,22 @@ static int signal_fd(void)
 	return fd < 0 ? -errno : fd;
 }
 
+/* The last policy apply, for /healthz and nojit_policy_applied. */
+static void publish_policy_state(struct daemon *d)
+{
+	const char *error = NULL;
+	__u8 digest[32] = {};
+	char hex[65];
+	int r;
+
+	if (!d->policy || !d->metrics)
+		return;
+	r = daemon_policy_state(d->policy, digest, &error);
+	hex_encode(digest, sizeof(digest), hex);
+	metrics_set_policy_state(d->metrics, r == 0, r ? NULL : hex,
+				 r ? (error ? error : strerror(-r)) : NULL);
+}
+
 static int run(struct daemon *d, struct ring_buffer *rb, int sfd)
 {
 	struct pollfd pfd[3] = {
@@ -477,12 +511,14 @@ static int run(struct daemon *d, struct ring_buffer *rb, int sfd)
 			return -errno;
 		if (ring_buffer__consume(rb) < 0)
 			return -EIO;
+		metrics_drained(d->metrics);
 		if (log_kernel_drops(d) || d->error)
 			return d->error ? d->error : -EIO;
 		if (maybe_scan(d))
 			return -EIO;
 		if (d->policy && daemon_policy_tick(d->policy, d->log))
 			return -EIO;
+		publish_policy_state(d);
 		if (audit_log_maybe_seal(d->log, &err) < 0)
 			return -EIO;
 		if (d->runner)
@@ -639,12 +675,23 @@ int do_daemon(int argc, char **argv)
 		ret = EXIT_FAILED;
 		goto out;
 	}
+	if (a.listen) {
+		a.metrics.maps = &d.maps;
+		a.metrics.log = d.log;
+		a.metrics.drain_max_age_ms = HEALTH_DRAIN_MAX_MS;
+		if (metrics_start(&a.metrics, &d.metrics, &err)) {
+			cli_error("--listen: %s", err.msg);
+			ret = EXIT_FAILED;
+			goto out;
+		}
+	}
 	fprintf(stderr, "nojit: daemon draining events into %s\n", a.log);
 	ret = run(&d, rb, sfd);
 	if (ret)
 		cli_error("audit log %s: %s", a.log, strerror(-ret));
 	ret = ret ? EXIT_FAILED : EXIT_OK;
 out:
+	metrics_stop(d.metrics);
 	if (d.log && audit_log_close(d.log, &err)) {
 		cli_error("audit log %s: final seal: %s", a.log, err.msg);
 		ret = EXIT_FAILED;

@@ -37,24 +37,6 @@ struct status {
 	__u64 stats[NOJIT_STAT_MAX];
 };
 
-static const struct {
-	unsigned int idx;
-	const char *key;
-} counters[] = {
-	{ NOJIT_STAT_EVENTS_EMITTED, "events_emitted" },
-	{ NOJIT_STAT_EVENTS_DROPPED, "events_dropped" },
-	{ NOJIT_STAT_CGROUP_TRACK_FAILED, "cgroup_track_failed" },
-	{ NOJIT_STAT_KILLS, "kills" },
-	{ NOJIT_STAT_HASH_FAILED, "hash_failed" },
-	{ NOJIT_STAT_HASHES_COMPUTED, "hashes_computed" },
-	{ NOJIT_STAT_HASH_CACHE_HITS, "hash_cache_hits" },
-	{ NOJIT_STAT_AUDITED, "audited" },
-	{ NOJIT_STAT_FAIL_NO_STORAGE, "fail_closed_no_storage" },
-	{ NOJIT_STAT_FAIL_VMA_LOOKUP, "fail_closed_vma_lookup" },
-	{ NOJIT_STAT_FAIL_KERNEL_READ, "fail_closed_kernel_read" },
-	{ NOJIT_STAT_FAIL_STACKED_FS, "fail_closed_stacked_fs" },
-};
-
 _Static_assert(NOJIT_STAT_ROUTE(NOJIT_ROUTE_MAX) <= NOJIT_STAT_MAX,
 	       "route counters do not fit in the stats map");
 
@@ -159,9 +141,9 @@ static struct json_object *status_json(const struct status *s)
 				       json_object_new_uint64(s->stats[NOJIT_STAT_ROUTE(r)]));
 	}
 	json_object_object_add(cnt, "denials_by_route", denials);
-	for (size_t i = 0; i < ARRAY_SIZE(counters); i++)
-		json_object_object_add(cnt, counters[i].key,
-				       json_object_new_uint64(s->stats[counters[i].idx]));
+	for (size_t i = 0; i < policy_stat_names_n; i++)
+		json_object_object_add(cnt, policy_stat_names[i].key,
+				       json_object_new_uint64(s->stats[policy_stat_names[i].idx]));
 	json_object_object_add(o, "counters", cnt);
 	return o;
 }

@@ -6,7 +6,6 @@
 #include "cli.h"
 #include "cmd.h"
 
-#define NOJIT_VERSION "0.1"
 
 static int do_help(int argc, char **argv);
 
