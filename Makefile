@@ -31,12 +31,21 @@ DEB_PACKAGES := gcc make clang llvm lld libbpf-dev bpftool libelf-dev \
 	qemu-system-x86 busybox-static cpio zstd xz-utils kmod iproute2 \
 	python3 python3-cryptography python3-jsonschema luajit nodejs \
 	wabt wasi-libc libclang-rt-14-dev-wasm32 strace \
-	libmicrohttpd-dev prometheus
+	libmicrohttpd-dev prometheus libsystemd-dev systemd
 
 WARN		:= -Wall -Wextra -Werror
 CFLAGS		?= -O2 -g
 CPPFLAGS	+= -I$(BUILD) -Ibpf -Icontroller -iquote vkernel -D_GNU_SOURCE
 LDLIBS		+= -lbpf -lelf -lz -ljson-c -lsodium -lmicrohttpd
+
+# Readiness for systemd (sd_notify) comes from libsystemd. NOJIT_NO_SYSTEMD=1
+# builds controller/notify.c as no-ops and links no libsystemd, for a
+# static nojit (Debian ships no libsystemd.a).
+ifeq ($(NOJIT_NO_SYSTEMD),1)
+CPPFLAGS	+= -DNOJIT_NO_SYSTEMD
+else
+LDLIBS		+= -lsystemd
+endif
 
 SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 		   -fno-sanitize-recover=all
@@ -99,6 +108,16 @@ $(BUILD)/controller/%.o: vkernel/%.c $(CTL_HDRS) | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
+
+# Switching NOJIT_NO_SYSTEMD rebuilds the wrapper: the stamp changes only
+# when the setting does.
+$(BUILD)/notify.cfg: FORCE
+	$(Q)mkdir -p $(BUILD)
+	$(Q)echo 'NOJIT_NO_SYSTEMD=$(NOJIT_NO_SYSTEMD)' | cmp -s - $@ || \
+		echo 'NOJIT_NO_SYSTEMD=$(NOJIT_NO_SYSTEMD)' > $@
+$(BUILD)/controller/notify.o $(BUILD)/asan/notify.o: $(BUILD)/notify.cfg
+.PHONY: FORCE
+FORCE:
 
 $(BUILD)/nojit: $(patsubst %.c,$(BUILD)/controller/%.o,$(notdir $(CTL_SRCS)))
 	$(call msg,LINK,$@)

@@ -27,6 +27,7 @@
 #include "daemon_policy.h"
 #include "keys.h"
 #include "metrics.h"
+#include "notify.h"
 #include "responses.h"
 #include "scan_audit.h"
 #include "sha256.h"
@@ -526,8 +527,10 @@ static int run(struct daemon *d, struct ring_buffer *rb, int sfd)
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP)
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP) {
+				notify_stopping();
 				break;
+			}
 		}
 	}
 	/* Whatever the kernel queued before the signal still goes in. */
@@ -686,6 +689,12 @@ int do_daemon(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, "nojit: daemon draining events into %s\n", a.log);
+	/*
+	 * The policy is applied (--policy-dir) and the drain loop starts: the
+	 * service is up, units ordered after it may start (notify.h).
+	 */
+	notify_ready("%s%s%sdraining violations into %s", a.policy_dir ? "policy " : "",
+		     a.policy_dir ? a.policy_dir : "", a.policy_dir ? " applied; " : "", a.log);
 	ret = run(&d, rb, sfd);
 	if (ret)
 		cli_error("audit log %s: %s", a.log, strerror(-ret));
