@@ -6,12 +6,18 @@
 # make bench      benchmarks (not tests), in the VM
 # make matrix     the bypass matrix (docs/bypass-matrix.md), host + VM
 # make fuzz-kernel SECONDS=N [SEED=S]  the bypass fuzzer in the VM for N seconds
-# make install    install the controller
+# make install    binary, systemd units, example policy (DESTDIR, PREFIX aware)
 #
 # Quiet unless V=1. Everything generated goes to build/.
 
 BUILD		?= build
 PREFIX		?= /usr/local
+SYSCONFDIR	?= /etc
+# systemd reads units from here too (systemd-analyze unit-paths); packages'
+# units live there, /etc/systemd/system is left to the operator.
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+NOJIT_DOC_DIR	?= $(PREFIX)/share/doc/nojit
+SYSTEMD_UNITS	:= deploy/systemd/nojit.service deploy/systemd/nojit.slice
 CC		?= gcc
 CLANG		?= clang
 BPFTOOL		?= bpftool
@@ -193,8 +199,38 @@ fuzz-kernel: all fuzz-bins vm-kernel
 	$(Q)$(VM_RUN) --timeout $$(($(SECONDS) + 600)) -- \
 		selftests/fuzz/run $(BUILD) --seconds $(SECONDS) $(if $(SEED),--seed $(SEED))
 
-install: all
-	install -D -m 0755 $(BUILD)/nojit $(DESTDIR)$(PREFIX)/sbin/nojit
+# The binary, the systemd units (where systemd reads packages' units:
+# /usr/local/lib/systemd/system for PREFIX=/usr/local; /etc/systemd/system
+# stays the operator's) and an example policy. /etc/nojit is the
+# operator's: nothing there is ever overwritten, and the example policy
+# goes into policy.d only when there is no policy.d yet (an extra file in
+# an existing one would change what the node enforces).
+install: $(BUILD)/nojit
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/sbin/nojit)
+	$(Q)install -D -m 0755 $(BUILD)/nojit $(DESTDIR)$(PREFIX)/sbin/nojit
+	$(Q)install -d -m 0755 $(DESTDIR)$(SYSTEMD_UNIT_DIR) $(DESTDIR)$(NOJIT_DOC_DIR)/examples/policy.d
+	$(Q)for u in $(SYSTEMD_UNITS); do \
+		sed -e 's|/usr/local/sbin/nojit|$(PREFIX)/sbin/nojit|g' \
+		    -e 's|/usr/local/share/doc/nojit|$(NOJIT_DOC_DIR)|g' $$u \
+			> $(DESTDIR)$(SYSTEMD_UNIT_DIR)/$${u##*/}.tmp && \
+		chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/$${u##*/}.tmp && \
+		mv $(DESTDIR)$(SYSTEMD_UNIT_DIR)/$${u##*/}.tmp $(DESTDIR)$(SYSTEMD_UNIT_DIR)/$${u##*/} || exit 1; \
+		printf '  %-8s %s\n' INSTALL "$(DESTDIR)$(SYSTEMD_UNIT_DIR)/$${u##*/}"; \
+	done
+	$(Q)install -m 0644 docs/deploy-systemd.md $(DESTDIR)$(NOJIT_DOC_DIR)/
+	$(Q)install -m 0644 deploy/policy.d/example.json $(DESTDIR)$(NOJIT_DOC_DIR)/examples/policy.d/
+	$(Q)for d in nojit nojit/trust; do \
+		[ -d $(DESTDIR)$(SYSCONFDIR)/$$d ] || install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/$$d || exit 1; \
+	done
+	$(Q)if [ -e $(DESTDIR)$(SYSCONFDIR)/nojit/policy.d ]; then \
+		echo "  KEEP     $(DESTDIR)$(SYSCONFDIR)/nojit/policy.d (exists; example in $(NOJIT_DOC_DIR)/examples)"; \
+	else \
+		install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/nojit/policy.d && \
+		install -m 0644 deploy/policy.d/example.json $(DESTDIR)$(SYSCONFDIR)/nojit/policy.d/ && \
+		echo "  INSTALL  $(DESTDIR)$(SYSCONFDIR)/nojit/policy.d/example.json"; \
+	fi
+	$(Q)[ -e $(DESTDIR)$(SYSCONFDIR)/nojit/audit.key ] || \
+		echo "  NOTE     no $(SYSCONFDIR)/nojit/audit.key yet: see docs/deploy-systemd.md before enabling nojit.service"
 
 clean:
 	rm -rf $(BUILD)
