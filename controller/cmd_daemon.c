@@ -540,16 +540,20 @@ static int run(struct daemon *d, struct ring_buffer *rb, int sfd)
 }
 
 /*
- * --policy-dir: the first apply, before anything else; the daemon does not
- * start on a policy directory with problems (a unit ordered before the
- * workloads then keeps them from starting ungoverned). Then the kernel
- * policy is loaded whatever the directory enrolled, so the daemon always
- * has its ring buffer.
+ * --policy-dir: the first apply, before anything else. With nothing loaded
+ * (a boot) the daemon does not start on a policy directory with problems:
+ * a unit ordered before the workloads then keeps them from starting
+ * ungoverned. With a policy already pinned (a restart) it starts anyway,
+ * keeping that policy and saying why: refusing would only stop the audit
+ * drain while the kernel enforces the old policy regardless. Then the
+ * kernel policy is loaded whatever the directory enrolled, so the daemon
+ * always has its ring buffer.
  */
 static int start_policy(struct daemon *d, const struct daemon_args *a)
 {
 	struct policy_problems pr = {};
 	struct nojit_err err;
+	bool pinned;
 	int r;
 
 	d->policy = daemon_policy_new(a->policy_dir, a->reapply_every_s);
@@ -558,16 +562,19 @@ static int start_policy(struct daemon *d, const struct daemon_args *a)
 		return EXIT_FAILED;
 	}
 	r = daemon_policy_apply(d->policy, NULL, &pr, &err);
+	pinned = r && !policy_open_pinned(&d->maps, &err);
+	nojit_maps_close(&d->maps);
 	if (r == -EINVAL && pr.n) {
 		for (size_t i = 0; i < pr.n; i++)
 			cli_error("policy: %s", pr.msgs[i]);
-		cli_error("policy %s: %zu problem%s: not starting", a->policy_dir, pr.n,
-			  pr.n == 1 ? "" : "s");
+		cli_error("policy %s: %zu problem%s: %s", a->policy_dir, pr.n, pr.n == 1 ? "" : "s",
+			  pinned ? "keeping the policy pinned in the kernel" : "not starting");
 	} else if (r) {
-		cli_error("policy %s: %s: not starting", a->policy_dir, err.msg);
+		cli_error("policy %s: %s: %s", a->policy_dir, err.msg,
+			  pinned ? "keeping the policy pinned in the kernel" : "not starting");
 	}
 	policy_problems_free(&pr);
-	if (r)
+	if (r && !pinned)
 		return EXIT_FAILED;
 	if (policy_load(&d->maps, &err)) {
 		cli_error("%s", err.msg);

@@ -559,11 +559,16 @@ static unsigned int serve_healthz(struct metrics *m, struct MHD_Response **ret)
 		if (m->policy_digest[0])
 			json_object_object_add(o, "policy_digest",
 					       json_object_new_string(m->policy_digest));
-		if (!m->policy_applied) {
-			snprintf(why, sizeof(why), "policy not applied: %s",
-				 m->policy_error[0] ? m->policy_error : "unknown error");
-			json_object_array_add(reasons, json_object_new_string(why));
-		}
+		/*
+		 * Reported, not a 503: a failed apply leaves the policy in force
+		 * as it was, and a liveness probe failing on a bad ConfigMap
+		 * would restart the agent into the same error and stop the
+		 * drain. nojit_policy_applied 0 is what to alert on.
+		 */
+		if (!m->policy_applied)
+			json_object_object_add(o, "policy_error",
+					       json_object_new_string(m->policy_error[0] ? m->policy_error :
+								      "unknown error"));
 	}
 	pthread_mutex_unlock(&m->policy_lock);
 	if (age_ms > m->drain_max_age_ms) {

@@ -225,11 +225,32 @@ else
 		"daemon exit $drc" "before: $before" "after:  $after" "$policy_records" \
 		"$("$NOJIT" audit verify --key "$D/audit/nojit.pub" "$D/log/audit.log" 2>&1)"
 fi
-out=$("$NOJIT" daemon --policy-dir "$D/cm" --log "$D/log/audit2.log" --key "$D/audit/nojit.key" 2>&1 </dev/null); rc=$?
-if [ $rc -eq 1 ] && [[ $out == *"broken.json"* ]] && [[ $out == *"not starting"* ]]; then
-	tap_ok "the daemon does not start on a policy directory with problems"
+# A restart onto a broken directory while a policy is pinned: keep it, drain, log why.
+before=$(enrolled_json)
+"$NOJIT" daemon --policy-dir "$D/cm" --reapply-every 0 --log "$D/log/audit2.log" \
+	--key "$D/audit/nojit.key" 2>"$D/daemon2.err" </dev/null &
+DPID=$!
+wait_for 30 grep -q '"type":"policy".*"action":"apply-failed"' "$D/log/audit2.log"
+expect_blocked "$ACG/gated" "while the daemon keeps the pinned policy" anon_rwx_private 1
+sleep 0.5
+kill -TERM $DPID
+wait $DPID
+drc=$?
+if [ $drc -eq 0 ] && [ "$(enrolled_json)" = "$before" ] &&
+   grep -q "keeping the policy pinned in the kernel" "$D/daemon2.err" &&
+   grep -q '"type":"event"' "$D/log/audit2.log" &&
+   grep -q '"action":"apply-failed".*broken.json' "$D/log/audit2.log"; then
+	tap_ok "restarted onto a broken directory with a policy pinned, the daemon keeps it, drains events and logs the failed apply"
 else
-	tap_not_ok "the daemon does not start on a policy directory with problems" "exit $rc" "$out"
+	tap_not_ok "restarted onto a broken directory, the daemon keeps the pinned policy and drains" \
+		"exit $drc" "$(cat "$D/daemon2.err")" "$(cat "$D/log/audit2.log")"
+fi
+"$NOJIT" unload >/dev/null
+out=$("$NOJIT" daemon --policy-dir "$D/cm" --log "$D/log/audit3.log" --key "$D/audit/nojit.key" 2>&1 </dev/null); rc=$?
+if [ $rc -eq 1 ] && [[ $out == *"broken.json"* ]] && [[ $out == *"not starting"* ]]; then
+	tap_ok "with nothing loaded (a boot) the daemon does not start on a policy directory with problems"
+else
+	tap_not_ok "with nothing loaded the daemon does not start on a policy directory with problems" "exit $rc" "$out"
 fi
 rm -f "$D/cm/broken.json"
 

@@ -311,10 +311,13 @@ Test(metrics, server_routes_methods_and_bad_clients)
 	}
 	free(huge);
 
-	/* Policy state becomes a health condition once set. */
+	/* A failed apply is reported, not a reason (the policy in force stays). */
 	metrics_set_policy_state(m, false, NULL, "policy.d/a.json: manifest does not verify");
 	cr_assert_eq(request(port, "GET /healthz HTTP/1.0\r\n\r\n", body, sizeof(body)), 503);
-	cr_assert_not_null(strstr(body, "policy not applied: policy.d/a.json"), "%s", body);
+	cr_assert_not_null(strstr(body, "\"policy_error\":\"policy.d/a.json: manifest does not verify\""),
+			   "%s", body);
+	cr_assert_null(strstr(body, "policy.d/a.json: manifest does not verify\",\"reasons"), "%s", body);
+	cr_assert_null(strstr(body, "\"reasons\":[\"policy"), "%s", body);
 	close(slow);
 	close(junk);
 	metrics_stop(m);
