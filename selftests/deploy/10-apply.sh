@@ -231,7 +231,7 @@ before=$(enrolled_json)
 	--key "$D/audit/nojit.key" 2>"$D/daemon2.err" </dev/null &
 DPID=$!
 wait_for 30 grep -q '"type":"policy".*"action":"apply-failed"' "$D/log/audit2.log"
-expect_blocked "$ACG/gated" "while the daemon keeps the pinned policy" anon_rwx_private 1
+expect_blocked "$ACG/mem-2" "while the daemon keeps the pinned policy" anon_rwx_private 1
 sleep 0.5
 kill -TERM $DPID
 wait $DPID
