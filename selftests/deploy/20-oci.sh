@@ -128,8 +128,8 @@ oci_daemon_start() {
 }
 
 oci_suite() {	# oci_suite RUNTIME ANNOTATION-STYLE OTHER-STYLE
-	local rt=$1 style=$2 other=$3 id before after how ann_args cgroup desc
-	local ida idb
+	local rt=$1 style=$2 other=$3 id before after how ann_args cgroup desc reason
+	local ida idb pids
 
 	# (a) selected: refused, counted, the hook recorded the cgroup config.json names.
 	id=$rt-sel
@@ -172,18 +172,26 @@ oci_suite() {	# oci_suite RUNTIME ANNOTATION-STYLE OTHER-STYLE
 		fi
 	done
 
-	# (c) selected, manifest does not verify: does not start, the reason is shown.
+	# (c) selected, manifest does not verify: does not start, the reason is
+	# shown: runc puts the hook's stderr in its own error; crun writes it
+	# only where the run.oci.hooks.stderr annotation says (else nowhere),
+	# and says which hook failed. The hook's log file has it for both.
 	id=$rt-bad
 	mapfile -t ann_args < <(ann "$style" bad web-1 app)
-	bundle "$id" "$OCI/bad.d" \; "${ann_args[@]}" -- /bin/echo STARTED
+	bundle "$id" "$OCI/bad.d" \; "${ann_args[@]}" \
+		--annotation "run.oci.hooks.stderr=$OCI/$id.hook-stderr" -- /bin/echo STARTED
+	: >"$OCI/$id.hook-stderr"
 	run_ctr "$rt" "$id"
 	desc="$rt: a selected container whose manifest does not verify does not start"
+	reason="nojit: oci-hook: container $id in namespace bad: policy directory .*signature"
 	if [ "$RC" -ne 0 ] && [[ $OUT != *STARTED* ]] &&
-	   grep -q "nojit: oci-hook: container $id in namespace bad: policy directory .*signature" <<<"$ERR" &&
+	   grep -q "$reason" <<<"$ERR"$'\n'"$(cat "$OCI/$id.hook-stderr")" &&
+	   [ "$(hook_log "$id" result)" = refused ] && [[ $(hook_log "$id" error) == *signature* ]] &&
 	   ! enrolled_paths | grep -q "$OCG/$id\$"; then
-		tap_ok "$desc (exit $RC; $(grep -o 'nojit: oci-hook: .*' <<<"$ERR" | head -c 160)...)"
+		tap_ok "$desc (exit $RC; $(grep -o 'nojit: oci-hook: .*' <<<"$ERR"$'\n'"$(cat "$OCI/$id.hook-stderr")" | head -c 160)...)"
 	else
-		tap_not_ok "$desc" "exit status $RC" "stdout: $OUT" "stderr: $ERR"
+		tap_not_ok "$desc" "exit status $RC" "stdout: $OUT" "stderr: $ERR" \
+			"hook stderr: $(cat "$OCI/$id.hook-stderr")" "hook log: $(grep "\"$id\"" "$HOOKLOG")"
 	fi
 
 	# (e) the fail-open namespace starts despite the same broken policy, and says so.
@@ -210,14 +218,19 @@ oci_suite() {	# oci_suite RUNTIME ANNOTATION-STYLE OTHER-STYLE
 	mapfile -t ann_args < <(ann "$style" prod web-2 app)
 	bundle "$idb" "$OCI/good.d" \; "${ann_args[@]}" -- \
 		/bin/sh -c "sleep 1; echo listed-ran; /attacks/$ATTACK; echo rc=\$?"
+	# (Never a bare wait: the daemon is a child too.)
+	pids=()
 	for id in "$ida" "$idb"; do
 		"$rt" create --bundle "$OCI/$id" "$id" >"$OCI/$id.out" 2>"$OCI/$id.err" </dev/null &
+		pids+=($!)
 	done
-	wait
+	wait "${pids[@]}"
+	pids=()
 	for id in "$ida" "$idb"; do
 		"$rt" start "$id" 2>>"$OCI/$id.err" &
+		pids+=($!)
 	done
-	wait
+	wait "${pids[@]}"
 	wait_stopped "$rt" "$ida" && wait_stopped "$rt" "$idb"
 	for id in "$ida" "$idb"; do
 		"$rt" delete -f "$id" >/dev/null 2>&1
