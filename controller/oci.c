@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <json-c/json.h>
 
@@ -228,6 +229,7 @@ int oci_config_read(struct oci_state *s, struct json_object **ret_config,
 	_cleanup_close_ int fd = -1;
 	struct json_object *v, *linux_;
 	const char *cgroups_path = NULL;
+	struct stat st;
 	size_t len;
 	int r;
 
@@ -236,6 +238,10 @@ int oci_config_read(struct oci_state *s, struct json_object **ret_config,
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return nojit_err_set(err, -errno, "bundle %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0)
+		return nojit_err_set(err, -errno, "bundle %s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return nojit_err_set(err, -EINVAL, "bundle %s: not a regular file", path);
 	r = read_bounded(fd, OCI_CONFIG_MAX, &buf, &len);
 	if (r == -EFBIG)
 		return nojit_err_set(err, r, "bundle %s: larger than %d bytes", path, OCI_CONFIG_MAX);
