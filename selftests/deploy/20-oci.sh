@@ -95,6 +95,15 @@ hook_log() {
 	PY
 }
 
+# enrollment_of CGROUP: "origin policy container_id" of the enrollment of CGROUP.
+enrollment_of() {
+	"$NOJIT" --json status 2>/dev/null | python3 -c '
+import json, sys
+for e in json.load(sys.stdin).get("enrolled", []):
+    if e["path"].endswith(sys.argv[1]):
+        print(e.get("origin"), e.get("policy"), e.get("container_id"))' "$1"
+}
+
 enrolled_paths() {
 	"$NOJIT" --json status 2>/dev/null | python3 -c '
 import json, sys
@@ -147,12 +156,13 @@ oci_suite() {	# oci_suite RUNTIME ANNOTATION-STYLE OTHER-STYLE
 		tap_ok "$desc ($how, denials $before -> $after)"
 	fi
 	cgroup=$(hook_log "$id" cgroup)
+	desc="$rt: at createRuntime the init is already in $OCG/$id; enrolled as policy \"prod\", origin container, with its id"
 	if [ "$(hook_log "$id" result)" = enrolled ] && [ "$(hook_log "$id" policy)" = prod ] &&
-	   [ "$cgroup" = "$OCG/$id" ]; then
-		tap_ok "$rt: at createRuntime the init is already in $OCG/$id, and the hook enrolled it as \"prod\""
+	   [ "$cgroup" = "$OCG/$id" ] && [ "$(enrollment_of "$OCG/$id")" = "container prod $id" ]; then
+		tap_ok "$desc"
 	else
-		tap_not_ok "$rt: at createRuntime the init is already in $OCG/$id, and the hook enrolled it as \"prod\"" \
-			"hook log: $(grep "\"$id\"" "$HOOKLOG")"
+		tap_not_ok "$desc" "hook log: $(grep "\"$id\"" "$HOOKLOG")" \
+			"status: $(enrollment_of "$OCG/$id")"
 	fi
 
 	# (b) not selected (another namespace; and prod's pod pattern does not match): runs.
