@@ -61,6 +61,7 @@ struct hook_run {
 	bool already;
 	const char *result;
 	struct nojit_err err;
+	struct timespec start;	/* CLOCK_MONOTONIC, for elapsed_us */
 };
 
 static bool fail_open(const struct hook_run *h)
@@ -81,6 +82,7 @@ static void add_str(struct json_object *o, const char *key, const char *v)
 static struct json_object *report_json(const struct hook_run *h, bool with_time)
 {
 	struct json_object *o = json_object_new_object();
+	struct timespec now;
 
 	if (with_time) {
 		struct timespec ts;
@@ -108,6 +110,10 @@ static struct json_object *report_json(const struct hook_run *h, bool with_time)
 	if (!strcmp(h->result, "enrolled"))
 		json_object_object_add(o, "already_enrolled", json_object_new_boolean(h->already));
 	add_str(o, "error", h->err.msg[0] ? h->err.msg : NULL);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	json_object_object_add(o, "elapsed_us",
+			       json_object_new_int64((now.tv_sec - h->start.tv_sec) * 1000000 +
+						     (now.tv_nsec - h->start.tv_nsec) / 1000));
 	return o;
 }
 
@@ -257,6 +263,7 @@ int do_oci_hook(int argc, char **argv)
 	_cleanup_free_ char **fail_open_ns = NULL;
 	int c, status;
 
+	clock_gettime(CLOCK_MONOTONIC, &h.start);
 	fail_open_ns = calloc((size_t)argc, sizeof(*fail_open_ns));
 	if (!fail_open_ns) {
 		cli_error("out of memory");
