@@ -37,7 +37,7 @@ DEB_PACKAGES := gcc make clang llvm lld libbpf-dev bpftool libelf-dev \
 	qemu-system-x86 busybox-static cpio zstd xz-utils kmod iproute2 \
 	python3 python3-cryptography python3-jsonschema luajit nodejs \
 	wabt wasi-libc libclang-rt-14-dev-wasm32 strace \
-	libmicrohttpd-dev prometheus libsystemd-dev systemd
+	libmicrohttpd-dev prometheus libsystemd-dev systemd runc crun
 
 WARN		:= -Wall -Wextra -Werror
 CFLAGS		?= -O2 -g
@@ -183,7 +183,7 @@ bench: all bench-bins scan-bins $(STORM) vm-kernel vk-guests
 	$(Q)selftests/bench/vk $(BUILD)
 	$(Q)selftests/bench/scan $(BUILD)
 	$(Q)$(VM_RUN) --timeout 2400 -- sh -c \
-		'selftests/bench/run $(BUILD) && selftests/bench/hashgate $(BUILD) && selftests/bench/audit $(BUILD) && selftests/bench/apply $(BUILD)'
+		'selftests/bench/run $(BUILD) && selftests/bench/hashgate $(BUILD) && selftests/bench/audit $(BUILD) && selftests/bench/apply $(BUILD) && selftests/bench/oci $(BUILD)'
 
 # The bypass matrix: every attack under every configuration, host columns
 # here and BPF LSM columns in one VM; fails if the measured table differs

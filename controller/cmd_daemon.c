@@ -235,9 +235,26 @@ static void respond(struct daemon *d, const struct nojit_violation *v, const cha
 		d->error = -EIO;
 }
 
+/*
+ * The container id the OCI hook recorded when it enrolled the governing
+ * cgroup (the runtime's own id, whatever the cgroup is called), or NULL:
+ * the log then derives one from the cgroup path where it can.
+ */
+static const char *enrolled_container_id(struct daemon *d, __u64 enrolled_id,
+					 struct nojit_enrollment *rec)
+{
+	if (!enrolled_id || bpf_map_lookup_elem(d->maps.enrollments, &enrolled_id, rec))
+		return NULL;
+	if (rec->origin != NOJIT_ORIGIN_CONTAINER || !rec->container_id[0])
+		return NULL;
+	rec->container_id[sizeof(rec->container_id) - 1] = '\0';
+	return rec->container_id;
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	const struct nojit_violation *v = data;
+	struct nojit_enrollment rec;
 	char path[NOJIT_EVENT_PATH_MAX + 1];
 	struct daemon *d = ctx;
 	struct audit_event ev;
@@ -260,6 +277,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (path[0])
 		ev.path = path;
 	fill_exe(d, v->tgid, &ev);
+	ev.container_id = enrolled_container_id(d, v->enrolled_id, &rec);
 	r = audit_log_append_event(d->log, &ev, &seq, &err);
 	/*
 	 * Accounted either way: a failed append is already a "writer" drops

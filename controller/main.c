@@ -18,6 +18,7 @@ static const struct cli_cmd commands[] = {
 	{ "daemon", do_daemon, "drain violations into the signed, hash-chained audit log" },
 	{ "status", do_status, "BPF LSM usability, programs, enrolled cgroups, counters" },
 	{ "scan", do_scan, "check running tasks' executable memory against the files behind it" },
+	{ "oci-hook", do_oci_hook, "OCI createRuntime hook: enroll a container's cgroup as policy.d selects" },
 	{ "unload", do_unload, "detach all programs and remove the pins" },
 	{ "keygen", do_keygen, "generate an Ed25519 key pair for signing manifests" },
 	{ "manifest", do_manifest, "build, sign and verify manifests of allowed file hashes" },
