@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "cmd.h"
@@ -19,7 +20,7 @@ static const char node_usage[] =
 
 static const char install_usage[] =
 	"Usage: nojit node install --hook FILE [--root DIR] [--bin-dir DIR]\n"
-	"                          [--hooks-dir DIR] [--config SRC=DST]...\n"
+	"                          [--hooks-dir DIR] [--config SRC=DST]... [--mkdir DIR]...\n"
 	"\n"
 	"Install what container runtimes on this node need to enroll containers\n"
 	"as they are created (the Kubernetes agent's init container runs this,\n"
@@ -30,6 +31,8 @@ static const char install_usage[] =
 	"     a symlink to a versioned copy swapped by one rename;\n"
 	"  2. this binary (/proc/self/exe) as ROOT/BIN_DIR/nojit (mode 0755);\n"
 	"  3. the hooks.d JSON FILE as ROOT/HOOKS_DIR/<its name> (mode 0644).\n"
+	"Each --mkdir DIR is created first as ROOT/DIR (mode 0700) if missing: a\n"
+	"mount point the agent container needs below a read-only host directory.\n"
 	"Every file is replaced by rename: a runtime running the hook meanwhile\n"
 	"sees the old file or the new one. Says what changed; a second run with\n"
 	"the same input changes nothing.\n"
@@ -39,6 +42,7 @@ static const char install_usage[] =
 	"      --bin-dir DIR      where the hook binary goes (default " DEFAULT_BIN_DIR ")\n"
 	"      --hooks-dir DIR    hooks.d directory (default " DEFAULT_HOOKS_DIR ")\n"
 	"      --config SRC=DST   publish directory SRC as DST (repeatable, at most 16)\n"
+	"      --mkdir DIR        create ROOT/DIR, mode 0700, if missing (repeatable)\n"
 	"  -h, --help             show this help\n";
 
 static int join(char *out, size_t size, const char *root, const char *path)
@@ -74,15 +78,16 @@ static int do_install(int argc, char **argv)
 		{ "bin-dir", required_argument, NULL, 'b' },
 		{ "hooks-dir", required_argument, NULL, 'd' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "mkdir", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	const char *root = "/", *bin_dir = DEFAULT_BIN_DIR, *hooks_dir = DEFAULT_HOOKS_DIR;
-	const char *hook = NULL, *cfg[MAX_CONFIG];
+	const char *hook = NULL, *cfg[MAX_CONFIG], *mk[MAX_CONFIG];
 	struct json_object *arr = NULL;
 	char dst[PATH_MAX], src[PATH_MAX];
 	struct nojit_err err;
-	size_t n_cfg = 0;
+	size_t n_cfg = 0, n_mk = 0;
 	bool changed;
 	int c, rc = EXIT_FAILED;
 
@@ -103,6 +108,14 @@ static int do_install(int argc, char **argv)
 						       optarg);
 			cfg[n_cfg++] = optarg;
 			break;
+		case 'm':
+			if (n_mk == MAX_CONFIG)
+				return cli_usage_error(install_usage, "more than %d --mkdir", MAX_CONFIG);
+			if (optarg[0] != '/')
+				return cli_usage_error(install_usage, "--mkdir wants an absolute name: '%s'",
+						       optarg);
+			mk[n_mk++] = optarg;
+			break;
 		case 'h':
 			printf("%s", install_usage);
 			return EXIT_OK;
@@ -119,6 +132,21 @@ static int do_install(int argc, char **argv)
 		return cli_usage_error(install_usage, "--bin-dir and --hooks-dir must be absolute");
 	if (arg_json)
 		arr = json_object_new_array();
+
+	for (size_t i = 0; i < n_mk; i++) {
+		struct stat st;
+
+		if (join(dst, sizeof(dst), root, mk[i])) {
+			cli_error("node install: %s%s: name too long", root, mk[i]);
+			goto out;
+		}
+		changed = stat(dst, &st) != 0;
+		if (changed && node_install_mkdir(dst, 0700, &err)) {
+			cli_error("node install: %s", err.msg);
+			goto out;
+		}
+		report(arr, "dir", dst, changed);
+	}
 
 	for (size_t i = 0; i < n_cfg; i++) {
 		const char *eq = strchr(cfg[i], '=');

@@ -46,6 +46,17 @@ static int mkdir_parents(const char *path, struct nojit_err *err)
 	}
 }
 
+int node_install_mkdir(const char *dir, mode_t mode, struct nojit_err *err)
+{
+	int r = mkdir_parents(dir, err);
+
+	if (r)
+		return r;
+	if (mkdir(dir, mode) && errno != EEXIST)
+		return nojit_err_set(err, -errno, "%s: %s", dir, strerror(errno));
+	return 0;
+}
+
 /* The whole of PATH (following links) into *RET (malloc'd), at most MAX bytes. */
 static int read_whole(const char *path, size_t max, char **ret, size_t *ret_len, mode_t *ret_mode,
 		      struct nojit_err *err)

@@ -20,6 +20,9 @@
 /* Most files node_install_dir() copies from one directory. */
 #define NODE_INSTALL_DIR_FILES_MAX 10000
 
+/* Create DIR with MODE (its parents 0755), or leave it as it is. */
+int node_install_mkdir(const char *dir, mode_t mode, struct nojit_err *err);
+
 /*
  * Copy SRC to DST with MODE (parents created 0755): a temporary file
  * beside DST, fsync, rename. *RET_CHANGED: DST did not hold these bytes
