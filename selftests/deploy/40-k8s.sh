@@ -72,15 +72,33 @@ k8s_new_cgroup() {	# a pod cgroup's path below the cgroup2 mount, made fresh
 # the attack's libc, annotations as CRI-O sets them, and the
 # createRuntime hook exactly as the installed hooks.d JSON says (runc
 # does not read hooks.d; CRI-O and Podman do, and add it like this).
-k8s_sibling() {	# k8s_sibling ID NAMESPACE CGROUP ATTACK: runc's exit status
-	local id=$1 ns=$2 cgp=$3 attack=$4 b=$K8S_W/sib-$1
+#
+# Until 'nojit oci-hook' exists, a governed sibling's createRuntime hook
+# runs a one-shot container with the agent's exact privileges that
+# enrolls the sibling's cgroup with 'nojit enforce': the same moment the
+# real hook acts. (Enrolling a parent cgroup before the container starts
+# does not work with runc 1.1: its init re-executes itself from a memfd
+# (CVE-2019-5736 protection) after joining the cgroup, a fileless exec
+# nojit refuses, and the container never starts.)
+k8s_sibling() {	# k8s_sibling ID NAMESPACE CGROUP ATTACK [governed]: runc's exit status
+	local id=$1 ns=$2 cgp=$3 attack=$4 b=$K8S_W/sib-$1 enroll=""
+	if [ "${5:-}" = governed ] && [ "$K8S_HOOK_MODE" = enforce ]; then
+		enroll=$K8S_W/bundle-enroll-$id
+		mkdir -p "$enroll"
+		k8s_cfg agent "$enroll/config.json" --cgroups-path "$(k8s_new_cgroup "enroll-$id")" \
+			--args /usr/bin/nojit enforce --cgroup "/sys/fs/cgroup$cgp" || return 2
+	fi
 	mkdir -p "$b/rootfs"/{usr,attacks,proc,dev,sys,tmp}
 	for l in bin lib lib64 sbin; do ln -sfn "usr/$l" "$b/rootfs/$l"; done
-	python3 - "$b" "$ns" "$cgp" "$attack" "$ATTACKS" "$K8S_HOOK_MODE" <<'EOF' > "$b/config.json"
+	python3 - "$b" "$ns" "$cgp" "$attack" "$ATTACKS" "$K8S_HOOK_MODE" "$enroll" <<'EOF' > "$b/config.json"
 import json, sys
-b, ns, cgp, attack, attacks, hook_mode = sys.argv[1:]
+b, ns, cgp, attack, attacks, hook_mode, enroll = sys.argv[1:]
 hooks = {}
-if hook_mode == "hook":
+if enroll:
+    hooks = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c",
+        f"runc run --bundle {enroll} nojit-k8s-enroll-$$ </dev/null >{enroll}/log 2>&1; "
+        f"rc=$?; runc delete -f nojit-k8s-enroll-$$ >/dev/null 2>&1; exit $rc"]}]}
+elif hook_mode == "hook":
     h = json.load(open("/etc/containers/oci/hooks.d/nojit.json"))
     assert "createRuntime" in h["stages"] and h["when"].get("always"), h
     hooks = {"createRuntime": [{"path": h["hook"]["path"], "args": h["hook"]["args"]}]}
@@ -262,12 +280,14 @@ EOF
 		"$NOJIT" unload >/dev/null 2>&1
 	done
 
-	# 4. The agent container, with the DaemonSet's privileges exactly.
+	# 4. The agent container, with the DaemonSet's privileges exactly
+	# (the daemon needs the policy loaded: until --policy-dir loads it,
+	# a one-shot agent container with the same privileges does).
 	if [ "$K8S_HOOK_MODE" = enforce ]; then
 		k8s_cfg agent "$K8S_W/enroll.json" --cgroups-path "$(k8s_new_cgroup agent-enroll)" \
-			--args /usr/bin/nojit enforce --cgroup "/sys/fs/cgroup$workloads" || return
+			--args /usr/bin/nojit enforce --cgroup "/sys/fs/cgroup$(k8s_new_cgroup placeholder)" || return
 		if k8s_run nojit-k8s-enroll "$K8S_W/enroll.json" "$K8S_W/enroll.log"; then
-			tap_ok "agent's privileges load BPF LSM, pin and enroll a sibling's cgroup (nojit enforce; no oci-hook yet)"
+			tap_ok "agent's privileges load BPF LSM, pin and enroll a cgroup (nojit enforce; no oci-hook yet)"
 		else
 			tap_not_ok "agent's privileges load BPF LSM, pin and enroll" "$(cat "$K8S_W/enroll.log")"
 		fi
@@ -330,14 +350,15 @@ EOF
 	# 6. A sibling container selected by the ConfigMap's policy.
 	local before after
 	before=$(denials)
-	k8s_sibling victim workloads "$workloads/victim" anon_rwx_private
+	k8s_sibling victim workloads "$workloads/victim" anon_rwx_private governed
 	rc=$?
 	after=$(denials)
 	if [ "$rc" -eq 1 ] && [ "$after" -gt "$before" ]; then
 		tap_ok "sibling runc container (namespace workloads, $K8S_HOOK_MODE): anon_rwx_private refused"
 	else
 		tap_not_ok "sibling runc container (namespace workloads, $K8S_HOOK_MODE): anon_rwx_private refused" \
-			"exit $rc, denials $before -> $after" "$(cat "$K8S_W/sib-victim/out")"
+			"exit $rc, denials $before -> $after" "$(cat "$K8S_W/sib-victim/out")" \
+			"$(cat "$K8S_W/bundle-enroll-victim/log" 2>/dev/null)"
 	fi
 	if ev=$(k8s_wait_event anon_rwx_private); then
 		out=""
@@ -382,7 +403,7 @@ EOF
 			--args /usr/bin/nojit daemon --log /var/log/nojit/audit.log --key /etc/nojit/keys/audit.key || return
 		runc run -d --bundle "$K8S_W/bundle-$K8S_AGENT" $K8S_AGENT </dev/null >"$K8S_W/agent.log" 2>&1
 		sleep 1
-		k8s_sibling "victim-$cap" workloads "$workloads/victim-$cap" anon_rwx_private
+		k8s_sibling "victim-$cap" workloads "$workloads/victim-$cap" anon_rwx_private governed
 		ev=$(k8s_wait_event anon_rwx_private)
 		case $cap in
 		SYS_PTRACE) out=$(k8s_field "$ev" exe_sha256) ;;
