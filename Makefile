@@ -6,6 +6,8 @@
 # make bench      benchmarks (not tests), in the VM
 # make matrix     the bypass matrix (docs/bypass-matrix.md), host + VM
 # make fuzz-kernel SECONDS=N [SEED=S]  the bypass fuzzer in the VM for N seconds
+# make image      the Kubernetes agent image, no registry needed:
+#                 build/image/rootfs and build/image/nojit-agent.oci.tar
 # make install    binary, systemd units, example policy (DESTDIR, PREFIX aware)
 #
 # Quiet unless V=1. Everything generated goes to build/.
@@ -35,7 +37,8 @@ endif
 DEB_PACKAGES := gcc make clang llvm lld libbpf-dev bpftool libelf-dev \
 	zlib1g-dev pkg-config libsodium-dev libjson-c-dev libcriterion-dev \
 	qemu-system-x86 busybox-static cpio zstd xz-utils kmod iproute2 \
-	python3 python3-cryptography python3-jsonschema luajit nodejs \
+	python3 python3-cryptography python3-jsonschema python3-yaml yamllint \
+	runc luajit nodejs \
 	wabt wasi-libc libclang-rt-14-dev-wasm32 strace \
 	libmicrohttpd-dev prometheus libsystemd-dev systemd runc crun
 
@@ -60,7 +63,7 @@ SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 .SUFFIXES:
 # Generated once, kept: the controller and the unit tests both use them.
 .SECONDARY: $(BUILD)/nojit.bpf.o $(BUILD)/nojit.skel.h
-.PHONY: all deps check unit-check vm-check demo bench install clean vm-kernel vk-runtime matrix fuzz-kernel
+.PHONY: image image-rootfs all deps check unit-check vm-check demo bench install clean vm-kernel vk-runtime matrix fuzz-kernel
 
 all: $(BUILD)/nojit vk-runtime
 
@@ -129,6 +132,56 @@ $(BUILD)/nojit: $(patsubst %.c,$(BUILD)/controller/%.o,$(notdir $(CTL_SRCS)))
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+# ---- agent image (deploy/image, deploy/kubernetes) ----------------------
+
+IMAGE_NAME	:= nojit-agent
+IMAGE_TAG	:= 0.1
+IMAGE_DIR	:= $(BUILD)/image
+# The image's nojit is linked statically: a FROM scratch image with one
+# file to trust. Debian ships every archive the link needs (libbpf.a,
+# libelf.a, libz.a, libjson-c.a, libsodium.a; bookworm's libelf.a is built
+# without zstd). libsystemd has no static library in Debian: the image
+# runs no systemd, so -lsystemd is left out here (NOJIT_NO_SYSTEMD=1).
+# libmicrohttpd.a is there, but Debian builds it with HTTPS, which pulls in
+# libgnutls.a and with it p11-kit, of which Debian ships no static library
+# (libp11-kit-dev has only the .so): with -lmicrohttpd in LDLIBS a fully
+# static link is impossible, and the image falls back to the dynamic nojit
+# with exactly the shared libraries ldd names (deploy/image/oci-image).
+# Force either with IMAGE_LINK=static|dynamic.
+IMAGE_STATIC_LDLIBS ?= $(filter-out -lsystemd -lmicrohttpd,$(LDLIBS))
+ifneq ($(filter -lmicrohttpd,$(LDLIBS)),)
+IMAGE_LINK	?= dynamic
+else
+IMAGE_LINK	?= static
+endif
+IMAGE_INPUTS	:= deploy/image/oci-image deploy/kubernetes/oci-hooks.d/nojit.json
+
+ifeq ($(IMAGE_LINK),static)
+$(IMAGE_DIR)/nojit: $(patsubst %.c,$(BUILD)/controller/%.o,$(notdir $(CTL_SRCS)))
+	$(call msg,LINK,$@ (static))
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -static $(CFLAGS) $^ $(IMAGE_STATIC_LDLIBS) -o $@
+	$(Q)strip $@
+else
+$(IMAGE_DIR)/nojit: $(BUILD)/nojit
+	$(call msg,COPY,$@ (dynamic))
+	$(Q)mkdir -p $(dir $@)
+	$(Q)cp $< $@ && strip $@
+endif
+
+$(IMAGE_DIR)/rootfs/usr/bin/nojit: $(IMAGE_DIR)/nojit $(IMAGE_INPUTS)
+	$(call msg,ROOTFS,$(IMAGE_DIR)/rootfs)
+	$(Q)deploy/image/oci-image rootfs --binary $< --hook deploy/kubernetes/oci-hooks.d/nojit.json \
+		--out $(IMAGE_DIR)/rootfs
+
+$(IMAGE_DIR)/$(IMAGE_NAME).oci.tar: $(IMAGE_DIR)/rootfs/usr/bin/nojit
+	$(call msg,OCI,$@)
+	$(Q)deploy/image/oci-image archive --rootfs $(IMAGE_DIR)/rootfs \
+		--name $(IMAGE_NAME):$(IMAGE_TAG) --out $@ >/dev/null
+
+image-rootfs: $(IMAGE_DIR)/rootfs/usr/bin/nojit
+image: $(IMAGE_DIR)/$(IMAGE_NAME).oci.tar
+
 # ---- vkernel ------------------------------------------------------------
 
 # The runtime a megabinary links (trailer.c needs the key code), the
@@ -170,7 +223,7 @@ vm-kernel: | deps
 	$(Q)selftests/vm/fetch-kernel >/dev/null
 
 # Every suite writes TAP; the summary line is computed over all of them.
-check: all attacks legit unit-tests $(STORM) vm-kernel vk-guests matrix-bins scan-bins fuzz-bins
+check: all attacks legit unit-tests $(STORM) vm-kernel vk-guests matrix-bins scan-bins fuzz-bins image
 	$(Q)selftests/check $(BUILD)
 
 demo: all attacks vm-kernel vk-guests
