@@ -272,6 +272,10 @@ install: $(BUILD)/nojit
 	done
 	$(Q)install -m 0644 docs/deploy-systemd.md $(DESTDIR)$(NOJIT_DOC_DIR)/
 	$(Q)install -m 0644 deploy/policy.d/example.json $(DESTDIR)$(NOJIT_DOC_DIR)/examples/policy.d/
+	$(Q)install -d -m 0755 $(DESTDIR)$(NOJIT_DOC_DIR)/examples/oci-hooks.d
+	$(Q)sed -e 's|/usr/local/sbin/nojit|$(PREFIX)/sbin/nojit|g' deploy/oci-hooks.d/nojit.json \
+		> $(DESTDIR)$(NOJIT_DOC_DIR)/examples/oci-hooks.d/nojit.json
+	@echo "  NOTE     the OCI hook is not active: copy $(NOJIT_DOC_DIR)/examples/oci-hooks.d/nojit.json to /etc/containers/oci/hooks.d/ (docs/oci-hook.md)"
 	$(Q)for d in nojit nojit/trust; do \
 		[ -d $(DESTDIR)$(SYSCONFDIR)/$$d ] || install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/$$d || exit 1; \
 	done
