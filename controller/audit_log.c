@@ -497,7 +497,12 @@ int audit_container_id(const char *cgroup_path, char id[65])
 
 	if (!p)
 		return -ENOENT;
-	while (*p) {
+	/*
+	 * The outermost id-shaped component: the runtime makes the container's
+	 * cgroup, and whatever the workload can name (cgroups it makes in a
+	 * delegated subtree) lies below it.
+	 */
+	while (*p && !found) {
 		const char *end = strchrnul(p, '/');
 		size_t len = (size_t)(end - p);
 

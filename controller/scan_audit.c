@@ -187,8 +187,10 @@ static int kill_task(const struct pending *p)
 
 static int respond(struct scan_audit *a, const struct pending *p)
 {
-	struct audit_response r = { .pid = (__u32)p->tgid, .cgroup_id = p->cgroup_id,
-				    .cgroup_path = cgroup_names_path(a->names, p->cgroup_id),
+	/* Cgroup responses act on the whole enrollment (see cmd_daemon.c respond()). */
+	__u64 target = p->enrolled_id ? p->enrolled_id : p->cgroup_id;
+	struct audit_response r = { .pid = (__u32)p->tgid, .cgroup_id = target,
+				    .cgroup_path = cgroup_names_path(a->names, target),
 				    .event_seq = p->seq };
 	struct nojit_response resp;
 
@@ -200,7 +202,7 @@ static int respond(struct scan_audit *a, const struct pending *p)
 		r.action = "kill";
 		r.error = kill_task(p);
 		r.detail = "SIGKILL sent by nojit daemon after a scan finding";
-	} else if (!response_cgroup_apply(a->names, p->cgroup_id, resp.on_violation, &r)) {
+	} else if (!response_cgroup_apply(a->names, target, resp.on_violation, &r)) {
 		return 0;
 	}
 	a->res.responses++;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <time.h>
 #include <unistd.h>
 #include <sodium.h>
 
@@ -22,6 +23,41 @@ int sha256_fd(int fd, __u8 out[32], __u8 *buf, size_t buf_size,
 			break;
 		if (on_chunk)
 			on_chunk(ctx, buf, (size_t)n);
+		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+	}
+	crypto_hash_sha256_final(&st, out);
+	return 0;
+}
+
+static __s64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__s64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int sha256_fd_bounded(int fd, __u8 out[32], __u8 *buf, size_t buf_size, __u64 max_bytes,
+		      __s64 deadline_ns)
+{
+	crypto_hash_sha256_state st;
+	__u64 total = 0;
+
+	crypto_hash_sha256_init(&st);
+	for (;;) {
+		ssize_t n = read(fd, buf, buf_size);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		total += (__u64)n;
+		if (total > max_bytes)
+			return -EFBIG;
+		if (mono_ns() > deadline_ns)
+			return -ETIME;
 		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
 	}
 	crypto_hash_sha256_final(&st, out);

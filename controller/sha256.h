@@ -14,4 +14,12 @@
 int sha256_fd(int fd, __u8 out[32], __u8 *buf, size_t buf_size,
 	      void (*on_chunk)(void *ctx, const __u8 *data, size_t n), void *ctx);
 
+/*
+ * sha256_fd() for files whose size or read speed someone else controls:
+ * -EFBIG once more than MAX_BYTES were read (a file growing meanwhile
+ * too), -ETIME once CLOCK_MONOTONIC passes DEADLINE_NS.
+ */
+int sha256_fd_bounded(int fd, __u8 out[32], __u8 *buf, size_t buf_size, __u64 max_bytes,
+		      __s64 deadline_ns);
+
 #endif /* NOJIT_SHA256_H */
