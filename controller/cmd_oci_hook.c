@@ -211,9 +211,9 @@ static int hook_run(struct hook_run *h)
 	r = oci_config_read(&h->state, &config, &cgroups_path, &h->err);
 	if (r)
 		goto out;
-	h->ns = oci_annotation_namespace(h->state.annotations);
-	h->pod = oci_annotation_pod(h->state.annotations);
-	h->container = oci_annotation_container(h->state.annotations);
+	h->ns = policy_container_namespace(h->state.annotations);
+	h->pod = policy_container_pod(h->state.annotations);
+	h->container = policy_container_name(h->state.annotations);
 
 	r = policy_dir_load(h->policy_dir, time(NULL), &dir, &problems, &h->err);
 	if (r == -EINVAL && problems.n)

@@ -275,33 +275,6 @@ int oci_config_read(struct oci_state *s, struct json_object **ret_config,
 	return 0;
 }
 
-static const char *annotation(struct json_object *ann, const char *crio, const char *containerd)
-{
-	struct json_object *v;
-
-	if (json_object_object_get_ex(ann, crio, &v) && json_object_is_type(v, json_type_string))
-		return json_object_get_string(v);
-	if (json_object_object_get_ex(ann, containerd, &v) &&
-	    json_object_is_type(v, json_type_string))
-		return json_object_get_string(v);
-	return NULL;
-}
-
-const char *oci_annotation_namespace(struct json_object *ann)
-{
-	return annotation(ann, "io.kubernetes.pod.namespace", "io.kubernetes.cri.sandbox-namespace");
-}
-
-const char *oci_annotation_pod(struct json_object *ann)
-{
-	return annotation(ann, "io.kubernetes.pod.name", "io.kubernetes.cri.sandbox-name");
-}
-
-const char *oci_annotation_container(struct json_object *ann)
-{
-	return annotation(ann, "io.kubernetes.container.name", "io.kubernetes.cri.container-name");
-}
-
 /* Compare P[0..N) with the NUL-terminated S. */
 static bool span_eq(const char *p, size_t n, const char *s)
 {

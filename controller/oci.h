@@ -48,11 +48,6 @@ int oci_state_read(int fd, struct oci_state *ret, struct nojit_err *err);
 int oci_config_read(struct oci_state *s, struct json_object **ret_config,
 		    const char **ret_cgroups_path, struct nojit_err *err);
 
-/* Kubernetes identity from CRI-O's or containerd's annotations; NULL when absent. */
-const char *oci_annotation_namespace(struct json_object *ann);
-const char *oci_annotation_pod(struct json_object *ann);
-const char *oci_annotation_container(struct json_object *ann);
-
 /*
  * The cgroup PID is in (its cgroup2 "0::" line in /proc/PID/cgroup),
  * opened, and proven to hold PID: the process is pinned with a pidfd

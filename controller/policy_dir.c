@@ -519,16 +519,34 @@ const struct policy *policy_dir_find(const struct policy_dir *d, const char *nam
 	return NULL;
 }
 
-/* The first of KEYS present in ANN, as a string, or NULL. */
-static const char *annotation(struct json_object *ann, const char *const *keys, size_t n)
+/*
+ * The value of the first of KEYS present in ANN (a string), or NULL; NULL
+ * too, with *CONFLICT set, when another of KEYS holds a different value.
+ * CRI-O and containerd name the same identity with different keys, and
+ * which runtime wrote the annotations is not known here: one family may
+ * come from the pod's author (containerd passes pod annotations through
+ * for some runtime classes, CRI-O copies them into the sandbox), so a
+ * disagreement is refused, never resolved by picking one.
+ */
+static const char *identity(struct json_object *ann, const char *const *keys, size_t n,
+			    bool *conflict)
 {
+	const char *found = NULL;
 	struct json_object *v;
 
-	for (size_t i = 0; i < n; i++)
-		if (ann && json_object_object_get_ex(ann, keys[i], &v) &&
-		    json_object_is_type(v, json_type_string))
-			return json_object_get_string(v);
-	return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *s;
+
+		if (!ann || !json_object_object_get_ex(ann, keys[i], &v))
+			continue;
+		s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+		if (!s || (found && strcmp(found, s))) {
+			*conflict = true;
+			return NULL;
+		}
+		found = s;
+	}
+	return found;
 }
 
 static const char *const namespace_keys[] = {
@@ -548,18 +566,22 @@ static bool field_matches(const char *re_src, const regex_t *re, const char *val
 
 bool policy_matches_container(const struct policy *p, struct json_object *ann)
 {
+	bool conflict = false;
+
 	if (!p->has_container)
 		return false;
 	if (!field_matches(p->namespace_re, &p->namespace,
-			   annotation(ann, namespace_keys, ARRAY_SIZE(namespace_keys))) ||
-	    !field_matches(p->pod_re, &p->pod, annotation(ann, pod_keys, ARRAY_SIZE(pod_keys))) ||
+			   identity(ann, namespace_keys, ARRAY_SIZE(namespace_keys), &conflict)) ||
+	    !field_matches(p->pod_re, &p->pod,
+			   identity(ann, pod_keys, ARRAY_SIZE(pod_keys), &conflict)) ||
 	    !field_matches(p->container_re, &p->container,
-			   annotation(ann, container_keys, ARRAY_SIZE(container_keys))))
+			   identity(ann, container_keys, ARRAY_SIZE(container_keys), &conflict)) ||
+	    conflict)
 		return false;
 	for (size_t i = 0; i < p->n_annotations; i++) {
 		const char *key = p->annotations[i].key;
 
-		if (!field_matches(key, &p->annotations[i].re, annotation(ann, &key, 1)))
+		if (!field_matches(key, &p->annotations[i].re, identity(ann, &key, 1, &conflict)))
 			return false;
 	}
 	return true;
@@ -567,13 +589,52 @@ bool policy_matches_container(const struct policy *p, struct json_object *ann)
 
 const char *policy_container_namespace(struct json_object *ann)
 {
-	return annotation(ann, namespace_keys, ARRAY_SIZE(namespace_keys));
+	bool conflict = false;
+
+	return identity(ann, namespace_keys, ARRAY_SIZE(namespace_keys), &conflict);
+}
+
+const char *policy_container_pod(struct json_object *ann)
+{
+	bool conflict = false;
+
+	return identity(ann, pod_keys, ARRAY_SIZE(pod_keys), &conflict);
+}
+
+const char *policy_container_name(struct json_object *ann)
+{
+	bool conflict = false;
+
+	return identity(ann, container_keys, ARRAY_SIZE(container_keys), &conflict);
+}
+
+/* -EBADMSG naming the keys when CRI-O's and containerd's identity keys disagree. */
+static int check_identity(struct json_object *ann, struct nojit_err *err)
+{
+	static const struct { const char *const *keys; } sets[] = {
+		{ namespace_keys }, { pod_keys }, { container_keys },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(sets); i++) {
+		bool conflict = false;
+
+		identity(ann, sets[i].keys, 2, &conflict);
+		if (conflict)
+			return nojit_err_set(err, -EBADMSG,
+					     "annotations %s and %s disagree (or one is not a string): one of them did not come from the runtime; refusing to choose",
+					     sets[i].keys[0], sets[i].keys[1]);
+	}
+	return 0;
 }
 
 int policy_dir_select_container(const struct policy_dir *d, struct json_object *ann,
 				const struct policy **ret, struct nojit_err *err)
 {
 	const struct policy *found = NULL;
+	int r = check_identity(ann, err);
+
+	if (r)
+		return r;
 
 	for (size_t i = 0; i < d->n; i++) {
 		if (!policy_matches_container(&d->policies[i], ann))

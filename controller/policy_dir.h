@@ -87,7 +87,8 @@ void policy_dir_free(struct policy_dir *d);
  * these OCI annotations (CRI-O's io.kubernetes.pod.namespace / .pod.name /
  * .container.name, or containerd's io.kubernetes.cri.sandbox-namespace /
  * sandbox-name / container-name), or NULL. ANN is a json-c object of
- * string values. When more than one matches: -ENOTUNIQ via ERR naming both.
+ * string values. When more than one matches: -ENOTUNIQ via ERR naming both;
+ * when CRI-O's and containerd's keys for one of them disagree: -EBADMSG.
  */
 struct json_object;
 int policy_dir_select_container(const struct policy_dir *d, struct json_object *ann,
@@ -96,8 +97,14 @@ int policy_dir_select_container(const struct policy_dir *d, struct json_object *
 /* P's container match holds for ANN (all given fields match). */
 bool policy_matches_container(const struct policy *p, struct json_object *ann);
 
-/* The Kubernetes namespace in ANN (CRI-O's or containerd's key), or NULL. */
+/*
+ * The Kubernetes namespace, pod and container name in ANN (CRI-O's or
+ * containerd's key), or NULL: also when the two keys disagree, which
+ * policy_dir_select_container() refuses (-EBADMSG).
+ */
 const char *policy_container_namespace(struct json_object *ann);
+const char *policy_container_pod(struct json_object *ann);
+const char *policy_container_name(struct json_object *ann);
 
 /* One of P's cgroup patterns matches REL, a path below the cgroup2 mount. */
 bool policy_matches_cgroup(const struct policy *p, const char *rel);

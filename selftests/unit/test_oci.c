@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 
 #include "oci.h"
+#include "policy_dir.h"
 #include "scratch.h"
 
 static int parse(const char *s, struct oci_state *st, struct nojit_err *err)
@@ -27,8 +28,8 @@ Test(oci_state, runc_state)
 	cr_assert_str_eq(st.bundle, "/b");
 	cr_assert_str_eq(st.status, "creating");
 	cr_assert(st.has_annotations);
-	cr_assert_str_eq(oci_annotation_namespace(st.annotations), "ns1");
-	cr_assert_null(oci_annotation_pod(st.annotations));
+	cr_assert_str_eq(policy_container_namespace(st.annotations), "ns1");
+	cr_assert_null(policy_container_pod(st.annotations));
 	oci_state_free(&st);
 }
 
@@ -41,9 +42,9 @@ Test(oci_state, containerd_annotations)
 			   "\"io.kubernetes.cri.sandbox-namespace\":\"n\","
 			   "\"io.kubernetes.cri.sandbox-name\":\"p\","
 			   "\"io.kubernetes.cri.container-name\":\"c\"}}", &st, &err), 0, "%s", err.msg);
-	cr_assert_str_eq(oci_annotation_namespace(st.annotations), "n");
-	cr_assert_str_eq(oci_annotation_pod(st.annotations), "p");
-	cr_assert_str_eq(oci_annotation_container(st.annotations), "c");
+	cr_assert_str_eq(policy_container_namespace(st.annotations), "n");
+	cr_assert_str_eq(policy_container_pod(st.annotations), "p");
+	cr_assert_str_eq(policy_container_name(st.annotations), "c");
 	oci_state_free(&st);
 }
 
@@ -55,7 +56,7 @@ Test(oci_state, no_annotations_is_empty_object)
 	cr_assert_eq(parse("{\"id\":\"c\",\"pid\":1,\"bundle\":\"/b\"}", &st, &err), 0);
 	cr_assert_not(st.has_annotations);
 	cr_assert_not_null(st.annotations);
-	cr_assert_null(oci_annotation_namespace(st.annotations));
+	cr_assert_null(policy_container_namespace(st.annotations));
 	oci_state_free(&st);
 }
 
@@ -151,7 +152,7 @@ Test(oci_config, annotations_and_cgroups_path, .init = make_scratch, .fini = scr
 	cr_assert_eq(parse(doc, &st, &err), 0, "%s", err.msg);
 	cr_assert_eq(oci_config_read(&st, &config, &cgp, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(cgp, "/a/b");
-	cr_assert_str_eq(oci_annotation_namespace(st.annotations), "from-config");
+	cr_assert_str_eq(policy_container_namespace(st.annotations), "from-config");
 	json_object_put(config);
 	oci_state_free(&st);
 	free(doc);
@@ -161,7 +162,7 @@ Test(oci_config, annotations_and_cgroups_path, .init = make_scratch, .fini = scr
 				     "{\"io.kubernetes.pod.namespace\":\"from-state\"}}", scratch_dir), 0);
 	cr_assert_eq(parse(doc, &st, &err), 0, "%s", err.msg);
 	cr_assert_eq(oci_config_read(&st, &config, &cgp, &err), 0, "%s", err.msg);
-	cr_assert_str_eq(oci_annotation_namespace(st.annotations), "from-state");
+	cr_assert_str_eq(policy_container_namespace(st.annotations), "from-state");
 	json_object_put(config);
 	oci_state_free(&st);
 	free(doc);

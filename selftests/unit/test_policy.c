@@ -247,6 +247,28 @@ Test(policy, selects_containers_by_crio_and_containerd_annotations)
 
 	cr_assert_eq(policy_dir_select_container(d, NULL, &p, &err), 0);
 	cr_assert_null(p);
+
+	/*
+	 * CRI-O's and containerd's keys disagreeing: one came from the pod's
+	 * author. Refused (not "no policy"), and no namespace for a fail-open
+	 * decision either, in both orders.
+	 */
+	a = annotations("{\"io.kubernetes.pod.namespace\": \"nojit-system\", \"io.kubernetes.cri.sandbox-namespace\": \"agents\", \"io.kubernetes.container.name\": \"worker\"}");
+	cr_assert_eq(policy_dir_select_container(d, a, &p, &err), -EBADMSG);
+	cr_assert(strstr(err.msg, "io.kubernetes.pod.namespace and io.kubernetes.cri.sandbox-namespace disagree"),
+		  "%s", err.msg);
+	cr_assert_null(policy_container_namespace(a));
+	json_object_put(a);
+	a = annotations("{\"io.kubernetes.cri.sandbox-namespace\": \"agents\", \"io.kubernetes.pod.namespace\": \"agents\", \"io.kubernetes.cri.container-name\": \"worker\", \"io.kubernetes.container.name\": \"other\"}");
+	cr_assert_eq(policy_dir_select_container(d, a, &p, &err), -EBADMSG);
+	cr_assert_null(policy_container_name(a));
+	json_object_put(a);
+	/* Both families present and agreeing is fine. */
+	a = annotations("{\"io.kubernetes.cri.sandbox-namespace\": \"agents\", \"io.kubernetes.pod.namespace\": \"agents\", \"io.kubernetes.container.name\": \"worker\"}");
+	cr_assert_eq(policy_dir_select_container(d, a, &p, &err), 0);
+	cr_assert_str_eq(p->name, "agents");
+	cr_assert_str_eq(policy_container_namespace(a), "agents");
+	json_object_put(a);
 	policy_dir_free(d);
 }
 
