@@ -1,33 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdint.h>
 #include <time.h>
 #include <unistd.h>
 #include <sodium.h>
 
 #include "sha256.h"
-
-int sha256_fd(int fd, __u8 out[32], __u8 *buf, size_t buf_size,
-	      void (*on_chunk)(void *ctx, const __u8 *data, size_t n), void *ctx)
-{
-	crypto_hash_sha256_state st;
-
-	crypto_hash_sha256_init(&st);
-	for (;;) {
-		ssize_t n = read(fd, buf, buf_size);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		if (on_chunk)
-			on_chunk(ctx, buf, (size_t)n);
-		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
-	}
-	crypto_hash_sha256_final(&st, out);
-	return 0;
-}
 
 static __s64 mono_ns(void)
 {
@@ -37,8 +15,10 @@ static __s64 mono_ns(void)
 	return (__s64)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-int sha256_fd_bounded(int fd, __u8 out[32], __u8 *buf, size_t buf_size, __u64 max_bytes,
-		      __s64 deadline_ns)
+/* The one read-and-hash loop; MAX_BYTES and DEADLINE_NS bound it (sha256.h). */
+static int hash_fd(int fd, __u8 out[32], __u8 *buf, size_t buf_size,
+		   void (*on_chunk)(void *ctx, const __u8 *data, size_t n), void *ctx,
+		   __u64 max_bytes, __s64 deadline_ns)
 {
 	crypto_hash_sha256_state st;
 	__u64 total = 0;
@@ -56,10 +36,24 @@ int sha256_fd_bounded(int fd, __u8 out[32], __u8 *buf, size_t buf_size, __u64 ma
 		total += (__u64)n;
 		if (total > max_bytes)
 			return -EFBIG;
-		if (mono_ns() > deadline_ns)
+		if (deadline_ns != INT64_MAX && mono_ns() > deadline_ns)
 			return -ETIME;
+		if (on_chunk)
+			on_chunk(ctx, buf, (size_t)n);
 		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
 	}
 	crypto_hash_sha256_final(&st, out);
 	return 0;
+}
+
+int sha256_fd(int fd, __u8 out[32], __u8 *buf, size_t buf_size,
+	      void (*on_chunk)(void *ctx, const __u8 *data, size_t n), void *ctx)
+{
+	return hash_fd(fd, out, buf, buf_size, on_chunk, ctx, UINT64_MAX, INT64_MAX);
+}
+
+int sha256_fd_bounded(int fd, __u8 out[32], __u8 *buf, size_t buf_size, __u64 max_bytes,
+		      __s64 deadline_ns)
+{
+	return hash_fd(fd, out, buf, buf_size, NULL, NULL, max_bytes, deadline_ns);
 }
