@@ -104,7 +104,8 @@ struct daemon {
 	bool exe_has_path;
 	dev_t exe_dev;
 	ino_t exe_ino;
-	struct timespec exe_mtime;
+	struct timespec exe_ctime;
+	off_t exe_size;
 	__u8 exe_sha256[32];
 	char exe_path[4096];
 	__s64 hash_window_ns, hash_spent_ns;	/* CLOCK_MONOTONIC; this second's hashing */
@@ -159,6 +160,14 @@ static void on_line(void *ctx, const char *line, size_t len)
 	}
 }
 
+/* ST is the file whose digest the cache holds, unchanged since it was hashed. */
+static bool same_exe(const struct daemon *d, const struct stat *st)
+{
+	return st->st_dev == d->exe_dev && st->st_ino == d->exe_ino &&
+	       st->st_ctim.tv_sec == d->exe_ctime.tv_sec &&
+	       st->st_ctim.tv_nsec == d->exe_ctime.tv_nsec && st->st_size == d->exe_size;
+}
+
 /* The offender's executable and its digest; the process may be gone. */
 static void fill_exe(struct daemon *d, __u32 tgid, struct audit_event *ev)
 {
@@ -169,9 +178,13 @@ static void fill_exe(struct daemon *d, __u32 tgid, struct audit_event *ev)
 	int fd;
 
 	snprintf(link, sizeof(link), "/proc/%u/exe", tgid);
-	/* The same process still running the same file: nothing to look up. */
-	if (tgid == d->exe_tgid && d->exe_ino && stat(link, &st) == 0 &&
-	    st.st_ino == d->exe_ino && st.st_dev == d->exe_dev) {
+	/*
+	 * The same process still running the same, unchanged file: nothing to
+	 * look up. Unchanged means the same ctime and size, which the owner
+	 * cannot set back (mtime it can: touch -d restores it to the
+	 * nanosecond after an in-place change).
+	 */
+	if (tgid == d->exe_tgid && d->exe_ino && stat(link, &st) == 0 && same_exe(d, &st)) {
 		if (d->exe_has_path)
 			ev->exe = d->exe_path;
 		memcpy(ev->exe_sha256, d->exe_sha256, sizeof(ev->exe_sha256));
@@ -188,9 +201,7 @@ static void fill_exe(struct daemon *d, __u32 tgid, struct audit_event *ev)
 		d->exe_path[n] = '\0';
 		ev->exe = d->exe_path;
 	}
-	if (fstat(fd, &st) == 0 && !(st.st_dev == d->exe_dev && st.st_ino == d->exe_ino &&
-				     st.st_mtim.tv_sec == d->exe_mtime.tv_sec &&
-				     st.st_mtim.tv_nsec == d->exe_mtime.tv_nsec)) {
+	if (fstat(fd, &st) == 0 && !same_exe(d, &st)) {
 		__s64 now = clock_ns(CLOCK_MONOTONIC);
 
 		/*
@@ -210,7 +221,8 @@ static void fill_exe(struct daemon *d, __u32 tgid, struct audit_event *ev)
 				      now + EXE_HASH_BUDGET_NS - d->hash_spent_ns) == 0) {
 			d->exe_dev = st.st_dev;
 			d->exe_ino = st.st_ino;
-			d->exe_mtime = st.st_mtim;
+			d->exe_ctime = st.st_ctim;
+			d->exe_size = st.st_size;
 		} else {
 			d->exe_ino = 0;
 		}

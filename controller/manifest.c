@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "json_check.h"
 #include "manifest.h"
 #include "sha256.h"
 
@@ -494,52 +495,6 @@ static int json_check_strict(const char *buf, size_t len, struct nojit_err *err)
 			     line, col, j.pos, j.why);
 }
 
-/* Object members in the text: every ':' outside a string is one. */
-static size_t count_members_text(const char *buf, size_t len)
-{
-	bool in_str = false;
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = buf[i];
-
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = false;
-		} else if (c == '"') {
-			in_str = true;
-		} else if (c == ':') {
-			n++;
-		}
-	}
-	return n;
-}
-
-/* Object members json-c kept: fewer than in the text means a repeated name. */
-static size_t count_members_tree(struct json_object *o)
-{
-	size_t n = 0;
-
-	switch (json_object_get_type(o)) {
-	case json_type_object: {
-		json_object_object_foreach(o, key, val) {
-			(void)key;
-			n += 1 + count_members_tree(val);
-		}
-		break;
-	}
-	case json_type_array:
-		for (size_t i = 0; i < json_object_array_length(o); i++)
-			n += count_members_tree(json_object_array_get_idx(o, i));
-		break;
-	default:
-		break;
-	}
-	return n;
-}
-
 static const char *type_name(struct json_object *o)
 {
 	switch (json_object_get_type(o)) {
@@ -845,7 +800,7 @@ int manifest_parse(const char *buf, size_t len, struct nojit_manifest **ret, str
 				     line, col, end, jerr != json_tokener_success ?
 				     json_tokener_error_desc(jerr) : "unexpected text after the end");
 	}
-	if (count_members_tree(root) != count_members_text(buf, len))
+	if (json_repeats_names(buf, len, root))
 		return nojit_err_set(err, -EBADMSG, "malformed: an object has the same member name twice");
 
 	m = calloc(1, sizeof(*m));

@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "cgroup.h"
+#include "json_check.h"
 #include "oci.h"
 
 void oci_state_free(struct oci_state *s)
@@ -54,6 +55,11 @@ static int json_parse_object(const char *buf, size_t len, const char *what,
 					     what);
 	if (!json_object_is_type(o, json_type_object))
 		return nojit_err_set(err, -EINVAL, "%s: not a JSON object", what);
+	/* json-c would let a second copy of an annotation replace the first. */
+	if (json_repeats_names(buf, len, o))
+		return nojit_err_set(err, -EINVAL, "%s: an object names the same member twice", what);
+	if (json_has_escaped_nul(buf, len))
+		return nojit_err_set(err, -EINVAL, "%s: a string holds \\u0000", what);
 	*ret = TAKE_PTR(o);
 	return 0;
 }

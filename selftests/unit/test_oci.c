@@ -79,6 +79,16 @@ Test(oci_state, refusals)
 		{ "{\"id\":\"c\",\"pid\":1,\"bundle\":\"b\"}", "absolute" },
 		{ "{\"id\":\"c\",\"pid\":1,\"bundle\":\"/b\",\"annotations\":[]}", "not an object" },
 		{ "{\"id\":\"c\",\"pid\":1,\"bundle\":\"/b\",\"annotations\":{\"k\":1}}", "not a string" },
+		/* json-c keeps the last copy of a name, and cuts keys at \u0000: a second copy replaces the first. */
+		{ "{\"id\":\"c\",\"pid\":1,\"bundle\":\"/b\",\"annotations\":{"
+		  "\"io.kubernetes.pod.namespace\":\"workloads\",\"io.kubernetes.pod.namespace\":\"other\"}}",
+		  "same member twice" },
+		{ "{\"id\":\"c\",\"pid\":1,\"bundle\":\"/b\",\"annotations\":{"
+		  "\"io.kubernetes.pod.namespace\":\"workloads\",\"io.kubernetes.pod.namespace\\u0000x\":\"other\"}}",
+		  "same member twice" },
+		{ "{\"id\":\"c\",\"pid\":1,\"bundle\":\"/b\",\"annotations\":{"
+		  "\"io.kubernetes.pod.namespace\\u0000x\":\"other\"}}", "\\u0000" },
+		{ "{\"id\":\"c\",\"id\":\"d\",\"pid\":1,\"bundle\":\"/b\"}", "same member twice" },
 	};
 	struct oci_state st;
 	struct nojit_err err;

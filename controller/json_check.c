@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What json-c accepts silently but a strict reader must refuse (json_check.h). */
+#include <string.h>
+
+#include "json_check.h"
+
+/* Object members in the text: every ':' outside a string is one. */
+static size_t count_members_text(const char *buf, size_t len)
+{
+	bool in_str = false;
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == ':') {
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Object members json-c kept: fewer than in the text means a repeated name. */
+static size_t count_members_tree(struct json_object *o)
+{
+	size_t n = 0;
+
+	switch (json_object_get_type(o)) {
+	case json_type_object: {
+		json_object_object_foreach(o, key, val) {
+			(void)key;
+			n += 1 + count_members_tree(val);
+		}
+		break;
+	}
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			n += count_members_tree(json_object_array_get_idx(o, i));
+		break;
+	default:
+		break;
+	}
+	return n;
+}
+
+bool json_repeats_names(const char *buf, size_t len, struct json_object *root)
+{
+	return count_members_tree(root) != count_members_text(buf, len);
+}
+
+bool json_has_escaped_nul(const char *buf, size_t len)
+{
+	bool in_str = false;
+
+	for (size_t i = 0; i < len; i++) {
+		if (!in_str) {
+			in_str = buf[i] == '"';
+			continue;
+		}
+		if (buf[i] == '"')
+			in_str = false;
+		else if (buf[i] == '\\' && i + 1 < len) {
+			if (buf[i + 1] == 'u' && i + 5 < len && !strncmp(buf + i + 2, "0000", 4))
+				return true;
+			i++;
+		}
+	}
+	return false;
+}

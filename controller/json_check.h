@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What json-c accepts silently but a reader of security-relevant JSON must
+ * refuse: an object repeating a member name (json-c keeps the last one, so
+ * a later copy silently replaces what a reviewer or another parser saw),
+ * and an escaped NUL (json-c cuts object keys at it, so
+ * "key\u0000x" replaces "key").
+ */
+#ifndef NOJIT_JSON_CHECK_H
+#define NOJIT_JSON_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+
+/* True if some object in the text BUF (parsed as ROOT) names a member twice. */
+bool json_repeats_names(const char *buf, size_t len, struct json_object *root);
+
+/* True if a string in BUF holds the escape \u0000. */
+bool json_has_escaped_nul(const char *buf, size_t len);
+
+#endif /* NOJIT_JSON_CHECK_H */
