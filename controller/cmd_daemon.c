@@ -112,14 +112,6 @@ struct daemon {
 	int error;
 };
 
-static __s64 clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (__s64)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* RFC 5424 over the local syslog socket; the record is the message. */
 static void send_syslog(struct daemon *d, const char *line, size_t len)
 {

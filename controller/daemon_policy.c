@@ -34,14 +34,6 @@ struct daemon_policy {
 	size_t resets_logged;
 };
 
-static __s64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__s64)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void watch(struct daemon_policy *dp)
 {
 	if (dp->wd >= 0)
@@ -176,7 +168,7 @@ int daemon_policy_apply(struct daemon_policy *dp, struct audit_log *log,
 	apply_result_free(&res);
 	dp->applied_once = true;
 	dp->due_ns = 0;
-	dp->next_periodic_ns = dp->reapply_ns ? mono_ns() + dp->reapply_ns : 0;
+	dp->next_periodic_ns = dp->reapply_ns ? clock_ns(CLOCK_MONOTONIC) + dp->reapply_ns : 0;
 	if (flush_pending(dp, log))
 		return -EIO;
 	return r;
@@ -228,7 +220,7 @@ static int log_rollback(struct daemon_policy *dp, struct audit_log *log)
 int daemon_policy_tick(struct daemon_policy *dp, struct audit_log *log)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	__s64 now = mono_ns();
+	__s64 now = clock_ns(CLOCK_MONOTONIC);
 	bool changed = false, rewatch = false, state_changed = !dp->rollback_seen;
 	ssize_t n;
 
@@ -270,7 +262,7 @@ int daemon_policy_tick(struct daemon_policy *dp, struct audit_log *log)
 
 long daemon_policy_due_ms(const struct daemon_policy *dp)
 {
-	__s64 now = mono_ns(), next = dp->due_ns;
+	__s64 now = clock_ns(CLOCK_MONOTONIC), next = dp->due_ns;
 
 	if (dp->next_periodic_ns && (!next || dp->next_periodic_ns < next))
 		next = dp->next_periodic_ns;

@@ -46,14 +46,6 @@ struct metrics {
 	char policy_error[512];
 };
 
-static __s64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__s64)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* ---- exposition ---------------------------------------------------------------- */
 
 /* Length of the valid UTF-8 sequence at P, or 0 if there is none. */
@@ -351,7 +343,7 @@ int metrics_parse_listen(const char *spec, struct metrics_config *cfg, struct no
 void metrics_drained(struct metrics *m)
 {
 	if (m)
-		__atomic_store_n(&m->last_drain_ns, mono_ns(), __ATOMIC_RELAXED);
+		__atomic_store_n(&m->last_drain_ns, clock_ns(CLOCK_MONOTONIC), __ATOMIC_RELAXED);
 }
 
 void metrics_count_event(struct metrics *m, __u32 route, __u32 hook, __u32 action)
@@ -507,7 +499,7 @@ static unsigned int serve_metrics(struct metrics *m, struct MHD_Response **ret)
 			s.last_seal_age = age > 0 ? age / 1e9 : 0;
 		}
 	}
-	s.last_drain_age = (mono_ns() - __atomic_load_n(&m->last_drain_ns, __ATOMIC_RELAXED)) / 1e9;
+	s.last_drain_age = (clock_ns(CLOCK_MONOTONIC) - __atomic_load_n(&m->last_drain_ns, __ATOMIC_RELAXED)) / 1e9;
 	s.programs_expected = m->nprograms;
 	s.programs_attached = programs_attached(m, &missing);
 	pthread_mutex_lock(&m->policy_lock);
@@ -541,7 +533,7 @@ static unsigned int serve_healthz(struct metrics *m, struct MHD_Response **ret)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *reasons = json_object_new_array();
-	__s64 age_ms = (mono_ns() - __atomic_load_n(&m->last_drain_ns, __ATOMIC_RELAXED)) / 1000000;
+	__s64 age_ms = (clock_ns(CLOCK_MONOTONIC) - __atomic_load_n(&m->last_drain_ns, __ATOMIC_RELAXED)) / 1000000;
 	const char *missing, *body;
 	char why[768];
 	size_t attached;
@@ -649,7 +641,7 @@ int metrics_start(const struct metrics_config *cfg, struct metrics **ret, struct
 	hex_encode(digest, sizeof(digest), m->bpf_sha256);
 	clock_gettime(CLOCK_REALTIME, &now);
 	m->start_time = now.tv_sec + now.tv_nsec / 1e9;
-	m->last_drain_ns = mono_ns();
+	m->last_drain_ns = clock_ns(CLOCK_MONOTONIC);
 	pthread_mutex_init(&m->policy_lock, NULL);
 	r = policy_program_names(&m->programs, &m->nprograms);
 	if (r)

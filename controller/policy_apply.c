@@ -21,7 +21,7 @@ int policy_enroll(const struct policy *p, int fd, __u64 id, const char *path, __
 	struct enforce_args a = {
 		.cgroup = path, .manifest = p->manifest_path, .trust = p->trust,
 		.hash_source = p->hash_source, .on_violation = p->on_violation,
-		.mode = p->mode ? p->mode : p->manifest ? p->manifest->mode : NOJIT_MODE_ENFORCE,
+		.mode = policy_mode(p),
 	};
 	int r;
 
@@ -184,7 +184,7 @@ static bool up_to_date(const struct nojit_enrolled *e, const struct policy *p,
 {
 	static const __u8 zero[32];
 	const __u8 *want = p->manifest ? p->manifest->file_sha256 : zero;
-	__u32 mode = p->mode ? p->mode : p->manifest ? p->manifest->mode : NOJIT_MODE_ENFORCE;
+	__u32 mode = policy_mode(p);
 
 	return !strcmp(e->rec.policy, p->name) && !memcmp(e->rec.policy_sha256, p->sha256, 32) &&
 	       !memcmp(e->rec.manifest_sha256, want, 32) && resp->mode == mode &&
@@ -261,8 +261,7 @@ int apply_plan_make(const struct policy_dir *d, struct apply_plan *ret, struct n
 			       e->rec.origin == NOJIT_ORIGIN_MANUAL ? "taken over from a manual enrollment: " :
 			       strcmp(e->rec.policy, p->name) ? "now policy " : "policy ",
 			       p->name, manifest_desc(p, mdesc, sizeof(mdesc)),
-			       manifest_mode_name(p->mode ? p->mode : p->manifest ? p->manifest->mode :
-						  NOJIT_MODE_ENFORCE),
+			       manifest_mode_name(policy_mode(p)),
 			       on_violation_name(p->on_violation));
 	}
 	for (size_t i = 0; i < want.n && !r; i++) {
@@ -273,8 +272,7 @@ int apply_plan_make(const struct policy_dir *d, struct apply_plan *ret, struct n
 		r = add_change(&plan, APPLY_ENROLL, want.w[i].rel, want.w[i].id, p->name,
 			       "policy %s, %s, mode %s, on violation %s", p->name,
 			       manifest_desc(p, mdesc, sizeof(mdesc)),
-			       manifest_mode_name(p->mode ? p->mode : p->manifest ? p->manifest->mode :
-						  NOJIT_MODE_ENFORCE),
+			       manifest_mode_name(policy_mode(p)),
 			       on_violation_name(p->on_violation));
 	}
 	if (r == -ENOMEM)

@@ -274,8 +274,19 @@ static void parse_selector(struct policy *p, struct json_object *sel, struct pol
 		problem(pr, "%s: selector: selects nothing (give cgroup and/or container)", p->file);
 }
 
+/*
+ * The rollback state, read and verified once per directory load (ret: its
+ * rollback_read() result, err: why it failed) rather than once per manifest.
+ */
+struct rollback_view {
+	struct rollback_state s;
+	int ret;
+	struct nojit_err err;
+};
+
 static void parse_policy(struct policy *p, const char *dir, const char *stem, const char *buf,
-			 size_t len, __s64 now, struct policy_problems *pr)
+			 size_t len, __s64 now, const struct rollback_view *rb,
+			 struct policy_problems *pr)
 {
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *root = NULL, *v;
@@ -362,8 +373,9 @@ static void parse_policy(struct policy *p, const char *dir, const char *stem, co
 		problem(pr, "%s: manifest: %s: %s", p->file, p->manifest_path, err.msg);
 		goto out;
 	}
-	if (rollback_check(p->manifest, &err)) {
-		problem(pr, "%s: manifest: %s: %s", p->file, p->manifest_path, err.msg);
+	if (rb->ret || rollback_check_state(&rb->s, p->manifest, &err)) {
+		problem(pr, "%s: manifest: %s: %s", p->file, p->manifest_path,
+			rb->ret ? rb->err.msg : err.msg);
 		goto out;
 	}
 	if (p->hash_source == NOJIT_HASH_SOURCE_IMA && !lsm_list_has(bpf_lsm_list(), "ima"))
@@ -441,6 +453,7 @@ int policy_dir_load(const char *dir, __s64 now, struct policy_dir **ret,
 		    struct policy_problems *problems, struct nojit_err *err)
 {
 	_cleanup_close_ int dfd = -1;
+	struct rollback_view rb = {};
 	struct policy_dir *d;
 	crypto_hash_sha256_state h;
 	char **names = NULL;
@@ -454,6 +467,7 @@ int policy_dir_load(const char *dir, __s64 now, struct policy_dir **ret,
 	if (r)
 		return nojit_err_set(err, r, "policy directory %s: %s", dir,
 				     r == -E2BIG ? "more than 10000 policy files" : strerror(-r));
+	rb.ret = rollback_read(&rb.s, &rb.err);
 	d = calloc(1, sizeof(*d));
 	if (!d || !(d->dir = strdup(dir)) ||
 	    !(d->policies = calloc(n ? n : 1, sizeof(*d->policies)))) {
@@ -479,7 +493,7 @@ int policy_dir_load(const char *dir, __s64 now, struct policy_dir **ret,
 				r == -EINVAL ? "not a regular file" : strerror(-r));
 			continue;
 		}
-		parse_policy(p, dir, stem, buf, len, now, problems);
+		parse_policy(p, dir, stem, buf, len, now, &rb, problems);
 	}
 	r = 0;
 	if (d->n)
@@ -505,10 +519,16 @@ int policy_dir_load(const char *dir, __s64 now, struct policy_dir **ret,
 	*ret = TAKE_PTR(d);
 out:
 	policy_dir_free(d);
+	rollback_state_free(&rb.s);
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
 	return r;
+}
+
+__u32 policy_mode(const struct policy *p)
+{
+	return p->mode ? p->mode : p->manifest ? p->manifest->mode : NOJIT_MODE_ENFORCE;
 }
 
 const struct policy *policy_dir_find(const struct policy_dir *d, const char *name)

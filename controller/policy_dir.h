@@ -109,6 +109,9 @@ const char *policy_container_name(struct json_object *ann);
 /* One of P's cgroup patterns matches REL, a path below the cgroup2 mount. */
 bool policy_matches_cgroup(const struct policy *p, const char *rel);
 
+/* The mode P puts in force: its own, else its manifest's, else enforce. */
+__u32 policy_mode(const struct policy *p);
+
 /* The policy called NAME, or NULL. */
 const struct policy *policy_dir_find(const struct policy_dir *d, const char *name);
 

@@ -305,7 +305,7 @@ static const struct rollback_entry *find(const struct rollback_state *s, const c
 	return NULL;
 }
 
-static int check_against(const struct rollback_state *s, const struct nojit_manifest *man,
+int rollback_check_state(const struct rollback_state *s, const struct nojit_manifest *man,
 			 struct nojit_err *err)
 {
 	const struct rollback_entry *e = find(s, man->name);
@@ -352,7 +352,7 @@ int rollback_check(const struct nojit_manifest *man, struct nojit_err *err)
 	r = rollback_read(&s, err);
 	if (r)
 		return r;
-	r = check_against(&s, man, err);
+	r = rollback_check_state(&s, man, err);
 	rollback_state_free(&s);
 	return r;
 }
@@ -372,7 +372,7 @@ int rollback_accept(const struct nojit_manifest *man, struct nojit_err *err)
 	r = read_locked(&s, &key, &have_key, err);
 	if (r)
 		goto out;
-	r = check_against(&s, man, err);
+	r = rollback_check_state(&s, man, err);
 	if (r)
 		goto out;
 	e = (struct rollback_entry *)find(&s, man->name);

@@ -62,6 +62,10 @@ struct rollback_state {
 int rollback_read(struct rollback_state *ret, struct nojit_err *err);
 void rollback_state_free(struct rollback_state *s);
 
+/* rollback_check() against a state read before (rollback_read()), for many manifests. */
+int rollback_check_state(const struct rollback_state *s, const struct nojit_manifest *man,
+			 struct nojit_err *err);
+
 /*
  * Forget NAME's serial (NULL: all), recording who, when and why in the
  * state; also the way out after tampering was detected (the state is then

@@ -1,19 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdint.h>
-#include <time.h>
 #include <unistd.h>
 #include <sodium.h>
 
 #include "sha256.h"
-
-static __s64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__s64)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+#include "util.h"
 
 /* The one read-and-hash loop; MAX_BYTES and DEADLINE_NS bound it (sha256.h). */
 static int hash_fd(int fd, __u8 out[32], __u8 *buf, size_t buf_size,
@@ -36,7 +28,7 @@ static int hash_fd(int fd, __u8 out[32], __u8 *buf, size_t buf_size,
 		total += (__u64)n;
 		if (total > max_bytes)
 			return -EFBIG;
-		if (deadline_ns != INT64_MAX && mono_ns() > deadline_ns)
+		if (deadline_ns != INT64_MAX && clock_ns(CLOCK_MONOTONIC) > deadline_ns)
 			return -ETIME;
 		if (on_chunk)
 			on_chunk(ctx, buf, (size_t)n);

@@ -9,11 +9,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
+#include <linux/types.h>
 
 #define NOJIT_VERSION "0.1"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Nanoseconds on clock ID (CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME). */
+static inline __s64 clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (__s64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 /*
  * Library functions return 0 or -errno and never print. Where the errno
