@@ -20,7 +20,7 @@
 #include "audit_log.h"
 #include "cli.h"	/* route_name() */
 
-#define TIME_LEN	30	/* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" */
+#define TIME_LEN	AUDIT_TIME_LEN
 #define SIG_B64_LEN	88	/* base64 of 64 bytes, padded */
 #define SIG_SUFFIX	",\"sig\":\""
 /* ,"sig":"<88>"} : what is cut off a seal line to get the signed part */
@@ -63,8 +63,7 @@ static void sha256(const void *p, size_t n, __u8 out[32])
 	crypto_hash_sha256(out, p, n);
 }
 
-/* RFC 3339, UTC, always nine fractional digits: exactly TIME_LEN characters. */
-static void time_format(__u64 ns, char buf[TIME_LEN + 1])
+void audit_time_format(__u64 ns, char buf[AUDIT_TIME_LEN + 1])
 {
 	time_t s = (time_t)(ns / 1000000000u);
 	struct tm tm;
@@ -102,8 +101,7 @@ static bool digits(const char *s, size_t n, unsigned int *ret)
 	return true;
 }
 
-/* Exactly what time_format() writes, and nothing else. */
-static bool time_parse(const char *s, __u64 *ret)
+bool audit_time_parse(const char *s, __u64 *ret)
 {
 	static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	unsigned int y, mo, d, h, mi, sec, frac;
@@ -323,7 +321,7 @@ static void sb_field_time(struct sbuf *b, const char *key, __u64 ns, bool known)
 		sb_field_str(b, key, NULL);
 		return;
 	}
-	time_format(ns, t);
+	audit_time_format(ns, t);
 	sb_field_str(b, key, t);
 }
 
@@ -335,7 +333,7 @@ static void sb_prefix(struct sbuf *b, __u64 seq, const __u8 prev[32], const char
 	b->len = 0;
 	b->oom = false;
 	hex_encode(prev, 32, hex);
-	time_format(now, t);
+	audit_time_format(now, t);
 	sb_printf(b, "{\"seq\":%llu", (unsigned long long)seq);
 	sb_s(b, ",\"prev\":\"");
 	sb_raw(b, hex, 64);
@@ -1170,7 +1168,7 @@ static const char *prefix_parse(const char *line, size_t len, struct rec_prefix 
 		return "type is not a record type";
 	memcpy(r->type, s, n);
 	r->type[n] = '\0';
-	if (!expect(&p, end, "\",\"time\":\"") || end - p < TIME_LEN + 2 || !time_parse(p, &r->time_ns))
+	if (!expect(&p, end, "\",\"time\":\"") || end - p < TIME_LEN + 2 || !audit_time_parse(p, &r->time_ns))
 		return "time is not YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ";
 	p += TIME_LEN;
 	if (p[0] != '"' || (p[1] != ',' && p[1] != '}'))

@@ -29,6 +29,13 @@
 #define AUDIT_SEAL_EVERY_MAX		1000000
 #define AUDIT_SEAL_EVERY_MS_MAX		86400000
 
+#define AUDIT_TIME_LEN			30	/* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" */
+
+/* RFC 3339, UTC, always nine fractional digits: exactly AUDIT_TIME_LEN characters. */
+void audit_time_format(__u64 ns, char buf[AUDIT_TIME_LEN + 1]);
+/* Exactly what audit_time_format() writes (at least AUDIT_TIME_LEN characters at S). */
+bool audit_time_parse(const char *s, __u64 *ret);
+
 /* ---- records ---------------------------------------------------------- */
 
 /*

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What json-c accepts silently but a strict reader must refuse (json_check.h). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "json_check.h"
@@ -73,4 +76,50 @@ bool json_has_escaped_nul(const char *buf, size_t len)
 		}
 	}
 	return false;
+}
+
+int json_parse_strict(const char *buf, size_t len, int depth, struct json_object **ret,
+		      char *msg, size_t msg_size)
+{
+	struct json_tokener *tok;
+	struct json_object *root;
+	enum json_tokener_error jerr;
+	size_t end;
+
+	if (!len || len > INT32_MAX) {
+		snprintf(msg, msg_size, len ? "too large" : "empty");
+		return -EBADMSG;
+	}
+	if (memchr(buf, '\0', len)) {
+		snprintf(msg, msg_size, "a NUL byte at offset %zu", (size_t)((const char *)memchr(buf, '\0', len) - buf));
+		return -EBADMSG;
+	}
+	tok = json_tokener_new_ex(depth);
+	if (!tok) {
+		snprintf(msg, msg_size, "out of memory");
+		return -ENOMEM;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	root = json_tokener_parse_ex(tok, buf, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	/* A trailing newline is what every tool writes after a JSON document. */
+	while (jerr == json_tokener_success && end < len && (buf[end] == '\n' || buf[end] == ' '))
+		end++;
+	if (jerr != json_tokener_success || !root || end != len) {
+		snprintf(msg, msg_size, "malformed JSON at byte %zu: %s", end > len ? len : end,
+			 jerr == json_tokener_continue ? "truncated" :
+			 jerr != json_tokener_success ? json_tokener_error_desc(jerr) :
+							"unexpected text after the end");
+		json_object_put(root);
+		return -EBADMSG;
+	}
+	if (json_repeats_names(buf, len, root) || json_has_escaped_nul(buf, len)) {
+		snprintf(msg, msg_size, "an object repeats a member name, or a string holds \\u0000");
+		json_object_put(root);
+		return -EBADMSG;
+	}
+	*ret = root;
+	return 0;
 }

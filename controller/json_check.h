@@ -19,4 +19,12 @@ bool json_repeats_names(const char *buf, size_t len, struct json_object *root);
 /* True if a string in BUF holds the escape \u0000. */
 bool json_has_escaped_nul(const char *buf, size_t len);
 
+/*
+ * Parse BUF as exactly one JSON value, strictly (RFC 8259, valid UTF-8,
+ * nesting at most DEPTH), refusing NUL bytes, escaped NULs and repeated
+ * member names: *RET, or -EBADMSG with where and why in MSG.
+ */
+int json_parse_strict(const char *buf, size_t len, int depth, struct json_object **ret,
+		      char *msg, size_t msg_size);
+
 #endif /* NOJIT_JSON_CHECK_H */

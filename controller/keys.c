@@ -11,6 +11,15 @@
 #define TRUST_MAX_KEYS	4096
 #define KEY_B64_LEN	sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)
 
+static const struct key_kind {
+	const char *secret_tag, *public_tag, *secret_file, *public_file;
+} key_kinds[] = {
+	[KEY_PURPOSE_SIGNING] = { NOJIT_SECRET_KEY_TAG, NOJIT_PUBLIC_KEY_TAG, NOJIT_KEY_FILE,
+				  NOJIT_PUB_FILE },
+	[KEY_PURPOSE_ATTEST] = { NOJIT_ATTEST_SECRET_KEY_TAG, NOJIT_ATTEST_PUBLIC_KEY_TAG,
+				 NOJIT_ATTEST_KEY_FILE, NOJIT_ATTEST_PUB_FILE },
+};
+
 int keys_init(void)
 {
 	static int ready;
@@ -134,8 +143,15 @@ static int parse_key_line(const char *buf, size_t len, const char *tag, __u8 out
 }
 
 /* Name the key type a file holds, for error messages. */
-static const char *key_file_kind(const char *buf)
+static const char *key_file_kind(const char *buf, enum key_purpose want)
 {
+	if (!strncmp(buf, "nojit-ed25519-attest-", 21))
+		return want == KEY_PURPOSE_ATTEST ? "a malformed or unsupported nojit attestation key"
+						  : "an attestation key (nojit keygen --attest): it signs "
+						    "statements about a node, never this";
+	if (want == KEY_PURPOSE_ATTEST && !strncmp(buf, "nojit-ed25519-", 14))
+		return "a signing key, not an attestation key: attestation needs its own key "
+		       "(nojit keygen --attest)";
 	if (!strncmp(buf, "nojit-ed25519-secret-", 21))
 		return strncmp(buf, NOJIT_SECRET_KEY_TAG " ", sizeof(NOJIT_SECRET_KEY_TAG))
 			       ? "a nojit secret key of an unsupported version"
@@ -147,8 +163,10 @@ static const char *key_file_kind(const char *buf)
 	return "not a nojit key file";
 }
 
-int key_load_secret(const char *path, struct nojit_seckey *ret, struct nojit_err *err)
+int key_load_secret_for(const char *path, enum key_purpose purpose, struct nojit_seckey *ret,
+			struct nojit_err *err)
 {
+	const struct key_kind *kind = &key_kinds[purpose];
 	char buf[KEY_FILE_MAX];
 	__u8 seed[crypto_sign_SEEDBYTES];
 	mode_t mode = 0;
@@ -160,9 +178,9 @@ int key_load_secret(const char *path, struct nojit_seckey *ret, struct nojit_err
 	r = read_key_file(path, &mode, buf, sizeof(buf), err);
 	if (r < 0)
 		goto out;
-	if (!strncmp(buf, NOJIT_PUBLIC_KEY_TAG, strlen(NOJIT_PUBLIC_KEY_TAG))) {
-		r = nojit_err_set(err, -EINVAL, "%s: this is a public key; signing needs the secret key ("
-				  NOJIT_KEY_FILE ")", path);
+	if (!strncmp(buf, kind->public_tag, strlen(kind->public_tag))) {
+		r = nojit_err_set(err, -EINVAL, "%s: this is a public key; signing needs the secret key (%s)",
+				  path, kind->secret_file);
 		goto out;
 	}
 	/* Like ssh: a secret others could read is refused, whatever it holds. */
@@ -173,9 +191,9 @@ int key_load_secret(const char *path, struct nojit_seckey *ret, struct nojit_err
 				  path, (unsigned int)(mode & 07777), path);
 		goto out;
 	}
-	if (parse_key_line(buf, (size_t)r, NOJIT_SECRET_KEY_TAG, seed)) {
-		r = nojit_err_set(err, -EINVAL, "%s: %s (expected '" NOJIT_SECRET_KEY_TAG " BASE64')", path,
-				  key_file_kind(buf));
+	if (parse_key_line(buf, (size_t)r, kind->secret_tag, seed)) {
+		r = nojit_err_set(err, -EINVAL, "%s: %s (expected '%s BASE64')", path,
+				  key_file_kind(buf, purpose), kind->secret_tag);
 		goto out;
 	}
 	crypto_sign_seed_keypair(ret->pub.pk, ret->sk, seed);
@@ -187,22 +205,29 @@ out:
 	return r;
 }
 
+int key_load_secret(const char *path, struct nojit_seckey *ret, struct nojit_err *err)
+{
+	return key_load_secret_for(path, KEY_PURPOSE_SIGNING, ret, err);
+}
+
 void key_secret_wipe(struct nojit_seckey *k)
 {
 	if (k)
 		sodium_memzero(k, sizeof(*k));
 }
 
-static int parse_public(const char *path, const char *buf, size_t len, struct nojit_pubkey *ret,
-			struct nojit_err *err)
+static int parse_public(const char *path, const char *buf, size_t len, enum key_purpose purpose,
+			struct nojit_pubkey *ret, struct nojit_err *err)
 {
-	if (parse_key_line(buf, len, NOJIT_PUBLIC_KEY_TAG, ret->pk)) {
-		if (!strncmp(buf, NOJIT_SECRET_KEY_TAG, strlen(NOJIT_SECRET_KEY_TAG)))
+	const struct key_kind *kind = &key_kinds[purpose];
+
+	if (parse_key_line(buf, len, kind->public_tag, ret->pk)) {
+		if (!strncmp(buf, kind->secret_tag, strlen(kind->secret_tag)))
 			return nojit_err_set(err, -EINVAL,
 					     "%s: this is a SECRET key, not a public key: never put it in a trust store",
 					     path);
-		return nojit_err_set(err, -EINVAL, "%s: %s (expected '" NOJIT_PUBLIC_KEY_TAG " BASE64')",
-				     path, key_file_kind(buf));
+		return nojit_err_set(err, -EINVAL, "%s: %s (expected '%s BASE64')", path,
+				     key_file_kind(buf, purpose), kind->public_tag);
 	}
 	key_id_of(ret->pk, ret->id);
 	return 0;
@@ -218,13 +243,15 @@ int key_load_public(const char *path, struct nojit_pubkey *ret, struct nojit_err
 		return nojit_err_set(err, r, "libsodium failed to initialise");
 	r = read_key_file(path, NULL, buf, sizeof(buf), err);
 	if (r >= 0)
-		r = parse_public(path, buf, (size_t)r, ret, err);
+		r = parse_public(path, buf, (size_t)r, KEY_PURPOSE_SIGNING, ret, err);
 	sodium_memzero(buf, sizeof(buf));	/* it may have been a secret key */
 	return r;
 }
 
-int key_generate(const char *dir, struct nojit_pubkey *ret_pub, struct nojit_err *err)
+int key_generate_for(const char *dir, enum key_purpose purpose, struct nojit_pubkey *ret_pub,
+		     struct nojit_err *err)
 {
+	const struct key_kind *kind = &key_kinds[purpose];
 	_cleanup_close_ int dfd = -1, kfd = -1, pfd = -1;
 	struct nojit_seckey k;
 	char line[128], b64[KEY_B64_LEN];
@@ -240,21 +267,21 @@ int key_generate(const char *dir, struct nojit_pubkey *ret_pub, struct nojit_err
 	if (dfd < 0)
 		return nojit_err_set(err, -errno, "%s: %s", dir, strerror(errno));
 	/* Refuse before writing anything if either file is there. */
-	if (!fstatat(dfd, NOJIT_KEY_FILE, &st, AT_SYMLINK_NOFOLLOW))
+	if (!fstatat(dfd, kind->secret_file, &st, AT_SYMLINK_NOFOLLOW))
 		return nojit_err_set(err, -EEXIST, "%s/%s already exists: refusing to overwrite a key",
-				     dir, NOJIT_KEY_FILE);
-	if (!fstatat(dfd, NOJIT_PUB_FILE, &st, AT_SYMLINK_NOFOLLOW))
+				     dir, kind->secret_file);
+	if (!fstatat(dfd, kind->public_file, &st, AT_SYMLINK_NOFOLLOW))
 		return nojit_err_set(err, -EEXIST, "%s/%s already exists: refusing to overwrite a key",
-				     dir, NOJIT_PUB_FILE);
+				     dir, kind->public_file);
 
-	kfd = openat(dfd, NOJIT_KEY_FILE, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	kfd = openat(dfd, kind->secret_file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (kfd < 0)
-		return nojit_err_set(err, -errno, "%s/%s: %s", dir, NOJIT_KEY_FILE, strerror(errno));
+		return nojit_err_set(err, -errno, "%s/%s: %s", dir, kind->secret_file, strerror(errno));
 	crypto_sign_keypair(k.pub.pk, k.sk);
 	key_id_of(k.pub.pk, k.pub.id);
 	/* The secret file holds the 32-byte seed; the public half is derived from it. */
 	sodium_bin2base64(b64, sizeof(b64), k.sk, crypto_sign_SEEDBYTES, sodium_base64_VARIANT_ORIGINAL);
-	n = snprintf(line, sizeof(line), "%s %s\n", NOJIT_SECRET_KEY_TAG, b64);
+	n = snprintf(line, sizeof(line), "%s %s\n", kind->secret_tag, b64);
 	r = fchmod(kfd, 0600) ? -errno : 0;
 	if (!r)
 		r = write_all(kfd, line, (size_t)n);
@@ -263,23 +290,23 @@ int key_generate(const char *dir, struct nojit_pubkey *ret_pub, struct nojit_err
 	sodium_memzero(line, sizeof(line));
 	sodium_memzero(b64, sizeof(b64));
 	if (r) {
-		nojit_err_set(err, r, "%s/%s: %s", dir, NOJIT_KEY_FILE, strerror(-r));
+		nojit_err_set(err, r, "%s/%s: %s", dir, kind->secret_file, strerror(-r));
 		goto fail;
 	}
 
-	pfd = openat(dfd, NOJIT_PUB_FILE, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	pfd = openat(dfd, kind->public_file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (pfd < 0) {
-		r = nojit_err_set(err, -errno, "%s/%s: %s", dir, NOJIT_PUB_FILE, strerror(errno));
+		r = nojit_err_set(err, -errno, "%s/%s: %s", dir, kind->public_file, strerror(errno));
 		goto fail;
 	}
 	sodium_bin2base64(b64, sizeof(b64), k.pub.pk, sizeof(k.pub.pk), sodium_base64_VARIANT_ORIGINAL);
-	n = snprintf(line, sizeof(line), "%s %s\n", NOJIT_PUBLIC_KEY_TAG, b64);
+	n = snprintf(line, sizeof(line), "%s %s\n", kind->public_tag, b64);
 	r = write_all(pfd, line, (size_t)n);
 	if (!r && fsync(pfd))
 		r = -errno;
 	if (r) {
-		nojit_err_set(err, r, "%s/%s: %s", dir, NOJIT_PUB_FILE, strerror(-r));
-		unlinkat(dfd, NOJIT_PUB_FILE, 0);
+		nojit_err_set(err, r, "%s/%s: %s", dir, kind->public_file, strerror(-r));
+		unlinkat(dfd, kind->public_file, 0);
 		goto fail;
 	}
 	(void)fsync(dfd);
@@ -287,9 +314,14 @@ int key_generate(const char *dir, struct nojit_pubkey *ret_pub, struct nojit_err
 	key_secret_wipe(&k);
 	return 0;
 fail:
-	unlinkat(dfd, NOJIT_KEY_FILE, 0);
+	unlinkat(dfd, kind->secret_file, 0);
 	key_secret_wipe(&k);
 	return r;
+}
+
+int key_generate(const char *dir, struct nojit_pubkey *ret_pub, struct nojit_err *err)
+{
+	return key_generate_for(dir, KEY_PURPOSE_SIGNING, ret_pub, err);
 }
 
 int key_sign(const struct nojit_seckey *k, const void *msg, size_t len, __u8 sig[NOJIT_SIG_LEN])
@@ -335,7 +367,8 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int trust_load_dir(const char *path, int dfd, struct nojit_trust *t, struct nojit_err *err)
+static int trust_load_dir(const char *path, int dfd, enum key_purpose purpose, struct nojit_trust *t,
+			  struct nojit_err *err)
 {
 	_cleanup_free_ char **names = NULL;
 	size_t n = 0, cap = 0;
@@ -402,7 +435,7 @@ static int trust_load_dir(const char *path, int dfd, struct nojit_trust *t, stru
 			break;
 		}
 		buf[len] = '\0';
-		r = parse_public(file, buf, (size_t)len, &k, err);
+		r = parse_public(file, buf, (size_t)len, purpose, &k, err);
 		sodium_memzero(buf, sizeof(buf));
 		if (!r)
 			r = trust_add(t, &k, file, err);
@@ -416,7 +449,8 @@ out:
 	return r;
 }
 
-int trust_load(const char *path, struct nojit_trust *ret, struct nojit_err *err)
+int trust_load_for(const char *path, enum key_purpose purpose, struct nojit_trust *ret,
+		   struct nojit_err *err)
 {
 	struct nojit_trust t = {};
 	struct nojit_pubkey k;
@@ -440,7 +474,7 @@ int trust_load(const char *path, struct nojit_trust *ret, struct nojit_err *err)
 				     path);
 	}
 	if (S_ISDIR(st.st_mode)) {
-		r = trust_load_dir(path, fd, &t, err);	/* takes FD */
+		r = trust_load_dir(path, fd, purpose, &t, err);	/* takes FD */
 	} else {
 		char buf[KEY_FILE_MAX];
 
@@ -448,7 +482,7 @@ int trust_load(const char *path, struct nojit_trust *ret, struct nojit_err *err)
 		r = read_key_fd(fd, path, NULL, buf, sizeof(buf), err);
 		close(fd);
 		if (r >= 0)
-			r = parse_public(path, buf, (size_t)r, &k, err);
+			r = parse_public(path, buf, (size_t)r, purpose, &k, err);
 		sodium_memzero(buf, sizeof(buf));	/* it may have been a secret key */
 		if (!r)
 			r = trust_add(&t, &k, path, err);
@@ -465,6 +499,11 @@ int trust_load(const char *path, struct nojit_trust *ret, struct nojit_err *err)
 	}
 	*ret = t;
 	return 0;
+}
+
+int trust_load(const char *path, struct nojit_trust *ret, struct nojit_err *err)
+{
+	return trust_load_for(path, KEY_PURPOSE_SIGNING, ret, err);
 }
 
 const struct nojit_pubkey *trust_find(const struct nojit_trust *t, const char *key_id)

@@ -26,6 +26,23 @@
 #define NOJIT_PUB_FILE		"nojit.pub"
 #define NOJIT_SIG_LEN		crypto_sign_BYTES	/* 64 */
 
+/*
+ * What a key is for. An attestation key signs statements about a node
+ * (nojit attest), never manifests, and a manifest-signing key never signs
+ * a statement: each purpose has its own file tags, so one cannot be loaded
+ * as the other by mistake.
+ *   attest.key "nojit-ed25519-attest-secret-v1 <base64 seed>"  mode 0600
+ *   attest.pub "nojit-ed25519-attest-public-v1 <base64 public key>"
+ */
+enum key_purpose {
+	KEY_PURPOSE_SIGNING	= 0,	/* manifests, audit seals, megabinaries */
+	KEY_PURPOSE_ATTEST	= 1,	/* DSSE statements (docs/attestation.md) */
+};
+#define NOJIT_ATTEST_SECRET_KEY_TAG	"nojit-ed25519-attest-secret-v1"
+#define NOJIT_ATTEST_PUBLIC_KEY_TAG	"nojit-ed25519-attest-public-v1"
+#define NOJIT_ATTEST_KEY_FILE		"attest.key"
+#define NOJIT_ATTEST_PUB_FILE		"attest.pub"
+
 struct nojit_pubkey {
 	__u8 pk[crypto_sign_PUBLICKEYBYTES];
 	char id[NOJIT_KEY_ID_LEN + 1];
@@ -54,12 +71,18 @@ void key_id_of(const __u8 pk[crypto_sign_PUBLICKEYBYTES], char id[NOJIT_KEY_ID_L
  * public key file is never overwritten (-EEXIST).
  */
 int key_generate(const char *dir, struct nojit_pubkey *ret_pub, struct nojit_err *err);
+/* key_generate() for PURPOSE: DIR/attest.{key,pub} for KEY_PURPOSE_ATTEST. */
+int key_generate_for(const char *dir, enum key_purpose purpose, struct nojit_pubkey *ret_pub,
+		     struct nojit_err *err);
 
 /*
  * Load a secret key file. Refuses (-EPERM) a file that group or others
  * may access, like ssh does. Wipe the result with key_secret_wipe().
  */
 int key_load_secret(const char *path, struct nojit_seckey *ret, struct nojit_err *err);
+/* key_load_secret() of a key made for PURPOSE; another purpose's key: -EINVAL. */
+int key_load_secret_for(const char *path, enum key_purpose purpose, struct nojit_seckey *ret,
+			struct nojit_err *err);
 void key_secret_wipe(struct nojit_seckey *k);
 #define _cleanup_seckey_ __attribute__((cleanup(key_secret_wipe)))
 
@@ -72,6 +95,9 @@ int key_load_public(const char *path, struct nojit_pubkey *ret, struct nojit_err
  * empty directory or one writable by others.
  */
 int trust_load(const char *path, struct nojit_trust *ret, struct nojit_err *err);
+/* trust_load() of PURPOSE's public keys: a *.pub of another purpose fails the load. */
+int trust_load_for(const char *path, enum key_purpose purpose, struct nojit_trust *ret,
+		   struct nojit_err *err);
 const struct nojit_pubkey *trust_find(const struct nojit_trust *t, const char *key_id);
 void trust_free(struct nojit_trust *t);
 

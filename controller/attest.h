@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Attestation (docs/attestation.md): signed, fresh statements of what a
+ * node enforces (nojit attest) and of what a vkernel run starts (nojit vk
+ * run --attest-key). A statement is an in-toto Statement v1
+ *   {"_type": ATTEST_STATEMENT_TYPE, "subject": [...],
+ *    "predicateType": ATTEST_PREDICATE_*, "predicate": {...}}
+ * carried in a DSSE envelope (dsse.h, payloadType
+ * application/vnd.in-toto+json) signed by an attestation key
+ * (KEY_PURPOSE_ATTEST). Where the node has a TPM, the envelope also has a
+ * "tpmQuote" member (an extension DSSE verifiers ignore): the statement's
+ * digest extended into a PCR and a TPM 2.0 quote over it, the verifier's
+ * nonce as qualifying data (tpm_quote.h). Nothing here prints.
+ */
+#ifndef NOJIT_ATTEST_H
+#define NOJIT_ATTEST_H
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "keys.h"
+#include "util.h"
+
+#define ATTEST_STATEMENT_TYPE	"https://in-toto.io/Statement/v1"
+#define ATTEST_PREDICATE_NODE	"https://nojit.dev/attestation/node/v1"
+#define ATTEST_PREDICATE_VK_RUN	"https://nojit.dev/attestation/vk-run/v1"
+#define ATTEST_NONCE_MIN	8	/* bytes: 16 hex digits */
+#define ATTEST_NONCE_MAX	64	/* bytes: what a TPM quote's qualifying data holds */
+#define ATTEST_MAX_AGE_DEFAULT	300	/* seconds, attest verify --max-age */
+#define ATTEST_CLOCK_SKEW	60	/* seconds a statement may come from the future */
+#define ATTEST_TPM_DEVICE	"/dev/tpmrm0"
+#define ATTEST_TPM_PCR_DEFAULT	23	/* the application PCR (TCG PC Client spec) */
+
+/* Subject names: "<kind>:<name>" so a verifier can select by kind. */
+#define ATTEST_SUBJECT_MANIFEST		"manifest:"
+#define ATTEST_SUBJECT_BPF_OBJECT	"bpf-object:"
+#define ATTEST_SUBJECT_BPF_PROGRAM	"bpf-program:"
+#define ATTEST_SUBJECT_NOJIT		"nojit:"
+#define ATTEST_SUBJECT_MEGABINARY	"megabinary:"
+#define ATTEST_SUBJECT_MODULE		"module:"
+
+struct attest_nonce {
+	__u8 bytes[ATTEST_NONCE_MAX];
+	size_t len;
+	char hex[2 * ATTEST_NONCE_MAX + 1];	/* lowercase, as in the statement */
+};
+
+/* HEX (upper or lower case) of ATTEST_NONCE_MIN..MAX bytes; -EINVAL with why. */
+int attest_nonce_parse(const char *hex, struct attest_nonce *ret, struct nojit_err *err);
+
+/*
+ * Append the in-toto ResourceDescriptor {"name": KIND NAME, "digest":
+ * {ALG: HEX}} to the array SUBJECTS. ALG is "sha256", or "bpfTag" for a
+ * BPF program's kernel tag.
+ */
+int attest_subject_add(struct json_object *subjects, const char *kind, const char *name,
+		       const char *alg, const char *hex);
+
+/* The same, for a SHA-256 digest. */
+int attest_subject_add_sha256(struct json_object *subjects, const char *kind, const char *name,
+			      const __u8 digest[32]);
+
+/*
+ * The predicate's "host" member: hostname, machineId, bootId,
+ * kernelRelease, lsm (the active list), bpfLsm (usable: bool) and
+ * bpfLsmDetail (why not, or null). Fields this host cannot tell are null.
+ */
+struct json_object *attest_host_json(void);
+
+/*
+ * The Statement: takes ownership of SUBJECTS and PREDICATE (also on
+ * error). NULL on ENOMEM.
+ */
+struct json_object *attest_statement_new(const char *predicate_type, struct json_object *subjects,
+					 struct json_object *predicate);
+
+struct attest_emit_opts {
+	const char *out;		/* NULL or "-": stdout; else written atomically, mode 0644 */
+	const struct attest_nonce *nonce;
+	const char *tpm_device;		/* NULL: no TPM binding */
+	unsigned int tpm_pcr;
+};
+
+/*
+ * Serialize STATEMENT (compact JSON), sign it into a DSSE envelope with K
+ * (an attestation key), bind it to the TPM when O->tpm_device is set, and
+ * write the envelope (one line and a newline). *RET_DIGEST, if not NULL,
+ * is the SHA-256 of the payload.
+ */
+int attest_emit(const struct nojit_seckey *k, struct json_object *statement,
+		const struct attest_emit_opts *o, __u8 ret_digest[32], struct nojit_err *err);
+
+/* ---- verification (attest_verify.c) ----------------------------------- */
+
+struct attest_expect {
+	const struct attest_nonce *nonce;	/* required */
+	__s64 max_age_s;			/* 0: ATTEST_MAX_AGE_DEFAULT */
+	__s64 now_ns;				/* 0: CLOCK_REALTIME (tests set it) */
+	const __u8 (*manifests)[32];		/* each must be a subject and in force */
+	size_t n_manifests;
+	bool has_bpf_object;
+	__u8 bpf_object[32];			/* the BPF object subject must have this digest */
+	const char *predicate_type;		/* NULL: either of ours */
+	/* The TPM's attestation key (PEM public key): the quote must verify. */
+	const char *tpm_ak_pem;
+	size_t tpm_ak_pem_len;
+};
+
+struct attest_verified {
+	char signer[NOJIT_KEY_ID_LEN + 1];
+	char predicate_type[64];
+	__s64 time_ns;
+	bool tpm_checked;
+	unsigned int tpm_pcr;
+	struct json_object *statement;		/* the verified payload; put by attest_verified_free() */
+};
+
+/*
+ * Check ENVELOPE (the file's bytes) in this order: a well-formed envelope;
+ * a signature by a key of TRUST over DSSE's PAE; an in-toto Statement v1
+ * with one of our predicate types; the nonce; freshness; each expectation;
+ * the TPM quote when X->tpm_ak_pem is set. 0, or -errno with the first
+ * failed check named in ERR (never a later one).
+ */
+int attest_verify(const char *envelope, size_t len, const struct nojit_trust *trust,
+		  const struct attest_expect *x, struct attest_verified *ret, struct nojit_err *err);
+
+void attest_verified_free(struct attest_verified *v);
+
+#endif /* NOJIT_ATTEST_H */
