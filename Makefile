@@ -40,7 +40,8 @@ DEB_PACKAGES := gcc make clang llvm lld libbpf-dev bpftool libelf-dev \
 	python3 python3-cryptography python3-jsonschema python3-yaml yamllint \
 	runc luajit nodejs \
 	wabt wasi-libc libclang-rt-14-dev-wasm32 strace \
-	libmicrohttpd-dev prometheus libsystemd-dev systemd runc crun
+	libmicrohttpd-dev prometheus libsystemd-dev systemd runc crun \
+	python3-nacl openssl libssl-dev libtss2-dev tpm2-tools swtpm swtpm-tools
 
 WARN		:= -Wall -Wextra -Werror
 CFLAGS		?= -O2 -g
