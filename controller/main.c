@@ -25,6 +25,7 @@ static const struct cli_cmd commands[] = {
 	{ "audit", do_audit, "verify the signed, hash-chained audit log" },
 	{ "run", do_run, "run a command confined by every layer available (BPF LSM, seccomp, MDWE, Landlock)" },
 	{ "node", do_node, "install the OCI hook and the policy onto the host (Kubernetes agent)" },
+	{ "attest", do_attest, "signed, fresh statements of what this node enforces, and their check" },
 	{ "vk", do_vk, "build, verify and run signed WASM megabinaries (the vkernel)" },
 	{ "help", do_help, "show this help" },
 	{}

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The node statement (attest_node.h). */
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+
+#include "attest_node.h"
+#include "audit_log.h"
+#include "bpf_loader.h"
+#include "cli.h"
+#include "enroll.h"
+#include "manifest.h"
+#include "policy_set.h"
+#include "sha256.h"
+
+/* What the kernel holds, read once: the statement is built from this. */
+struct node_facts {
+	bool loaded;
+	struct nojit_err not_loaded;
+	struct nojit_prog_info *progs;
+	size_t nprogs;
+	struct nojit_enrolled *cgroups;
+	struct nojit_response *responses;
+	size_t *allow_counts;
+	size_t ncgroups;
+	__u64 stats[NOJIT_STAT_MAX];
+};
+
+static void node_facts_free(struct node_facts *f)
+{
+	free(f->progs);
+	free(f->cgroups);
+	free(f->responses);
+	free(f->allow_counts);
+}
+
+static int node_facts_read(struct node_facts *f, struct nojit_err *err)
+{
+	struct nojit_maps maps = NOJIT_MAPS_INIT;
+	int r;
+
+	if (bpffs_check(&f->not_loaded))
+		return 0;
+	r = policy_open_pinned(&maps, &f->not_loaded);
+	/* Only "nothing pinned" means not loaded: a pinned set this process cannot read is a failure, never reported as absent. */
+	if (r == -ENOENT)
+		return 0;
+	if (r)
+		return nojit_err_set(err, r, "%s", f->not_loaded.msg);
+	f->loaded = true;
+	r = policy_programs(&f->progs, &f->nprogs);
+	if (r) {
+		nojit_err_set(err, r, "listing the attached BPF programs: %s", strerror(-r));
+		goto out;
+	}
+	r = enroll_list(&maps, &f->cgroups, &f->ncgroups);
+	if (r) {
+		nojit_err_set(err, r, "listing the enrollments: %s", strerror(-r));
+		goto out;
+	}
+	f->responses = calloc(f->ncgroups + 1, sizeof(*f->responses));
+	f->allow_counts = calloc(f->ncgroups + 1, sizeof(*f->allow_counts));
+	if (!f->responses || !f->allow_counts) {
+		r = nojit_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < f->ncgroups; i++) {
+		enroll_get_response(&maps, f->cgroups[i].id, &f->responses[i]);
+		r = policy_set_count(&maps, f->cgroups[i].id, &f->allow_counts[i]);
+		if (r) {
+			nojit_err_set(err, r, "counting the manifest entries of cgroup %llu (%s): %s",
+				      (unsigned long long)f->cgroups[i].id, f->cgroups[i].rec.path,
+				      strerror(-r));
+			goto out;
+		}
+	}
+	r = policy_stats(maps.stats, f->stats);
+	if (r)
+		nojit_err_set(err, r, "reading the kernel's counters: %s", strerror(-r));
+out:
+	nojit_maps_close(&maps);
+	return r;
+}
+
+static const char *origin_name(__u32 origin)
+{
+	switch (origin) {
+	case NOJIT_ORIGIN_MANUAL: return "manual";
+	case NOJIT_ORIGIN_POLICY: return "policy";
+	case NOJIT_ORIGIN_CONTAINER: return "container";
+	}
+	return "unknown";
+}
+
+static struct json_object *json_hex(const __u8 *bytes, size_t n)
+{
+	char hex[2 * 32 + 1];
+
+	if (n > 32)
+		return NULL;
+	hex_encode(bytes, n, hex);
+	return json_object_new_string(hex);
+}
+
+static struct json_object *json_time_ns(__u64 ns)
+{
+	char t[AUDIT_TIME_LEN + 1];
+
+	audit_time_format(ns, t);
+	return json_object_new_string(t);
+}
+
+static struct json_object *manifest_json(const struct nojit_enrollment *rec, size_t entries)
+{
+	struct json_object *m = json_object_new_object();
+	char expires[32];
+
+	if (!m)
+		return NULL;
+	manifest_time_format(rec->expires, expires);
+	json_object_object_add(m, "name", json_object_new_string(rec->manifest_name));
+	json_object_object_add(m, "serial", json_object_new_uint64(rec->serial));
+	json_object_object_add(m, "sha256", json_hex(rec->manifest_sha256, 32));
+	json_object_object_add(m, "expires", json_object_new_string(expires));
+	json_object_object_add(m, "signer", json_object_new_string(rec->key_id));
+	json_object_object_add(m, "entries", json_object_new_uint64(entries));
+	return m;
+}
+
+static struct json_object *enrollment_json(const struct nojit_enrolled *e,
+					   const struct nojit_response *resp, size_t entries)
+{
+	struct json_object *c = json_object_new_object();
+
+	if (!c)
+		return NULL;
+	json_object_object_add(c, "cgroupPath", json_object_new_string(e->rec.path));
+	json_object_object_add(c, "cgroupId", json_object_new_uint64(e->id));
+	json_object_object_add(c, "exists", e->exists < 0 ? NULL :
+			       json_object_new_boolean(e->exists));
+	json_object_object_add(c, "governedCgroups", json_object_new_uint64(e->governed));
+	json_object_object_add(c, "enrolledAt", json_time_ns(e->rec.enrolled_at_ns));
+	json_object_object_add(c, "origin", json_object_new_string(origin_name(e->rec.origin)));
+	json_object_object_add(c, "policy", e->rec.policy[0] ?
+			       json_object_new_string(e->rec.policy) : NULL);
+	json_object_object_add(c, "policySha256", e->rec.policy[0] ?
+			       json_hex(e->rec.policy_sha256, 32) : NULL);
+	json_object_object_add(c, "containerId", e->rec.container_id[0] ?
+			       json_object_new_string(e->rec.container_id) : NULL);
+	json_object_object_add(c, "mode", json_object_new_string(manifest_mode_name(resp->mode)));
+	json_object_object_add(c, "onViolation",
+			       json_object_new_string(on_violation_name(resp->on_violation)));
+	json_object_object_add(c, "manifest", e->rec.key_id[0] ? manifest_json(&e->rec, entries) : NULL);
+	return c;
+}
+
+static struct json_object *counters_json(const __u64 *stats)
+{
+	struct json_object *c = json_object_new_object(), *routes = json_object_new_array();
+
+	if (!c || !routes) {
+		json_object_put(c);
+		json_object_put(routes);
+		return NULL;
+	}
+	for (unsigned int r = 1; r < NOJIT_ROUTE_MAX; r++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "route", json_object_new_uint64(r));
+		json_object_object_add(o, "name", json_object_new_string(route_name(r)));
+		json_object_object_add(o, "denials", json_object_new_uint64(stats[NOJIT_STAT_ROUTE(r)]));
+		json_object_array_add(routes, o);
+	}
+	json_object_object_add(c, "denialsByRoute", routes);
+	for (size_t i = 0; i < policy_stat_names_n; i++)
+		json_object_object_add(c, policy_stat_names[i].key,
+				       json_object_new_uint64(stats[policy_stat_names[i].idx]));
+	return c;
+}
+
+/* One subject per distinct manifest in force, however many cgroups share it. */
+static int manifest_subjects(struct json_object *subjects, const struct node_facts *f)
+{
+	for (size_t i = 0; i < f->ncgroups; i++) {
+		const struct nojit_enrollment *rec = &f->cgroups[i].rec;
+		bool seen = false;
+		int r;
+
+		if (!rec->key_id[0])
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = f->cgroups[j].rec.key_id[0] &&
+			       !memcmp(f->cgroups[j].rec.manifest_sha256, rec->manifest_sha256, 32) &&
+			       !strcmp(f->cgroups[j].rec.manifest_name, rec->manifest_name);
+		if (seen)
+			continue;
+		r = attest_subject_add_sha256(subjects, ATTEST_SUBJECT_MANIFEST, rec->manifest_name,
+					      rec->manifest_sha256);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int program_subjects(struct json_object *subjects, struct json_object *programs,
+			    const struct node_facts *f)
+{
+	for (size_t i = 0; i < f->nprogs; i++) {
+		const struct nojit_prog_info *p = &f->progs[i];
+		struct json_object *o = json_object_new_object();
+		int r;
+
+		if (!o)
+			return -ENOMEM;
+		json_object_object_add(o, "name", json_object_new_string(p->name));
+		json_object_object_add(o, "id", json_object_new_uint64(p->prog_id));
+		json_object_object_add(o, "tag", json_object_new_string(p->tag));
+		json_object_object_add(o, "linkId", json_object_new_uint64(p->link_id));
+		json_object_array_add(programs, o);
+		r = attest_subject_add(subjects, ATTEST_SUBJECT_BPF_PROGRAM, p->name, "bpfTag", p->tag);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* The running nojit binary, hashed through /proc/self/exe (not by path: it may have been replaced). */
+static int self_subject(struct json_object *subjects, struct json_object *nojit, struct nojit_err *err)
+{
+	_cleanup_close_ int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	__u8 buf[64 << 10], digest[32];
+	int r;
+
+	if (fd < 0)
+		return nojit_err_set(err, -errno, "opening /proc/self/exe: %m");
+	r = sha256_fd(fd, digest, buf, sizeof(buf), NULL, NULL);
+	if (r)
+		return nojit_err_set(err, r, "hashing /proc/self/exe: %s", strerror(-r));
+	json_object_object_add(nojit, "version", json_object_new_string(NOJIT_VERSION));
+	json_object_object_add(nojit, "sha256", json_hex(digest, 32));
+	r = attest_subject_add_sha256(subjects, ATTEST_SUBJECT_NOJIT, "nojit", digest);
+	return r ? nojit_err_set(err, r, "out of memory") : 0;
+}
+
+int attest_node_statement(const struct attest_node_opts *o, struct json_object **ret,
+			  struct nojit_err *err)
+{
+	struct json_object *subjects = json_object_new_array(), *pred = json_object_new_object();
+	struct json_object *bpf = json_object_new_object(), *programs = json_object_new_array();
+	struct json_object *enrollments = json_object_new_array(), *nojit = json_object_new_object();
+	struct node_facts f = {};
+	struct timespec now;
+	int r;
+
+	if (!subjects || !pred || !bpf || !programs || !enrollments || !nojit) {
+		r = nojit_err_set(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	r = node_facts_read(&f, err);
+	if (r)
+		goto fail;
+	r = self_subject(subjects, nojit, err);
+	if (r)
+		goto fail;
+	r = manifest_subjects(subjects, &f);
+	if (!r)
+		r = program_subjects(subjects, programs, &f);
+	for (size_t i = 0; !r && i < f.ncgroups; i++) {
+		struct json_object *c = enrollment_json(&f.cgroups[i], &f.responses[i],
+							f.allow_counts[i]);
+
+		r = c ? json_object_array_add(enrollments, c) : -ENOMEM;
+	}
+	if (r) {
+		nojit_err_set(err, r, "building the node statement: %s", strerror(-r));
+		goto fail;
+	}
+	json_object_object_add(pred, "host", attest_host_json());
+	json_object_object_add(pred, "time", json_time_ns((__u64)now.tv_sec * 1000000000ull +
+							  (__u64)now.tv_nsec));
+	json_object_object_add(pred, "nonce", json_object_new_string(o->nonce->hex));
+	json_object_object_add(pred, "nojit", nojit);
+	nojit = NULL;
+	json_object_object_add(bpf, "loaded", json_object_new_boolean(f.loaded));
+	json_object_object_add(bpf, "notLoadedReason", f.loaded ? NULL :
+			       json_object_new_string(f.not_loaded.msg));
+	json_object_object_add(bpf, "programs", programs);
+	programs = NULL;
+	json_object_object_add(pred, "bpf", bpf);
+	bpf = NULL;
+	json_object_object_add(pred, "enrollments", enrollments);
+	enrollments = NULL;
+	json_object_object_add(pred, "counters", f.loaded ? counters_json(f.stats) : NULL);
+	node_facts_free(&f);
+	*ret = attest_statement_new(ATTEST_PREDICATE_NODE, subjects, pred);
+	return *ret ? 0 : nojit_err_set(err, -ENOMEM, "out of memory");
+fail:
+	node_facts_free(&f);
+	json_object_put(subjects);
+	json_object_put(pred);
+	json_object_put(bpf);
+	json_object_put(programs);
+	json_object_put(enrollments);
+	json_object_put(nojit);
+	return r;
+}
