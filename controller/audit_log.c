@@ -106,6 +106,7 @@ bool audit_time_parse(const char *s, __u64 *ret)
 	static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	unsigned int y, mo, d, h, mi, sec, frac;
 	__s64 days;
+	__u64 secs;
 
 	if (s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
 	    s[19] != '.' || s[29] != 'Z')
@@ -119,7 +120,11 @@ bool audit_time_parse(const char *s, __u64 *ret)
 	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return false;
 	days = days_from_civil((int)y, mo, d);
-	*ret = ((__u64)days * 86400 + h * 3600u + mi * 60u + sec) * 1000000000u + frac;
+	secs = (__u64)days * 86400 + h * 3600u + mi * 60u + sec;
+	/* Past 2554 the nanoseconds wrap around to a time that could look current: refuse. */
+	if (secs > (UINT64_MAX - frac) / 1000000000u)
+		return false;
+	*ret = secs * 1000000000u + frac;
 	return true;
 }
 

@@ -33,7 +33,10 @@
 
 /* RFC 3339, UTC, always nine fractional digits: exactly AUDIT_TIME_LEN characters. */
 void audit_time_format(__u64 ns, char buf[AUDIT_TIME_LEN + 1]);
-/* Exactly what audit_time_format() writes (at least AUDIT_TIME_LEN characters at S). */
+/*
+ * Exactly what audit_time_format() writes (at least AUDIT_TIME_LEN
+ * characters at S), for a time a __u64 of nanoseconds holds (up to 2554).
+ */
 bool audit_time_parse(const char *s, __u64 *ret);
 
 /* ---- records ---------------------------------------------------------- */

@@ -1372,3 +1372,18 @@ Test(audit, big_log_100000_records, .timeout = 300)
 		"(%.0f records/s)\n", (double)st.st_size / 1e6, tw, (double)res.records / tw, tv,
 		(double)res.records / tv);
 }
+
+Test(audit, time_parse_refuses_what_a_u64_of_nanoseconds_cannot_hold)
+{
+	char t[AUDIT_TIME_LEN + 1];
+	__u64 ns = 0;
+
+	audit_time_format(UINT64_MAX, t);
+	cr_assert_str_eq(t, "2554-07-21T23:34:33.709551615Z");
+	cr_assert(audit_time_parse(t, &ns));
+	cr_assert_eq(ns, UINT64_MAX);
+	/* One nanosecond, one second, or millennia later would wrap to a time near 1970. */
+	cr_assert_not(audit_time_parse("2554-07-21T23:34:33.709551616Z", &ns));
+	cr_assert_not(audit_time_parse("2554-07-21T23:34:34.000000000Z", &ns));
+	cr_assert_not(audit_time_parse("9999-12-31T23:59:59.999999999Z", &ns));
+}
