@@ -92,23 +92,51 @@ int attest_emit(const struct nojit_seckey *k, struct json_object *statement,
 
 /* ---- verification (attest_verify.c) ----------------------------------- */
 
+#define ATTEST_MAX_AGE_MAX	(10 * 366 * 86400)	/* seconds: --max-age at most ten years */
+
 struct attest_expect {
 	const struct attest_nonce *nonce;	/* required */
-	__s64 max_age_s;			/* 0: ATTEST_MAX_AGE_DEFAULT */
+	__s64 max_age_s;			/* 0: ATTEST_MAX_AGE_DEFAULT; at most ATTEST_MAX_AGE_MAX */
 	__s64 now_ns;				/* 0: CLOCK_REALTIME (tests set it) */
-	const __u8 (*manifests)[32];		/* each must be a subject and in force */
+	/*
+	 * Each must be a subject "manifest:NAME" with this SHA-256 (of the
+	 * signed manifest file's exact bytes) and in force: some element of
+	 * the predicate's "enrollments" has "manifest": {"sha256": it}.
+	 */
+	const __u8 (*manifests)[32];
 	size_t n_manifests;
+	/* Every "bpf-object:" subject (at least one) must have this SHA-256. */
 	bool has_bpf_object;
-	__u8 bpf_object[32];			/* the BPF object subject must have this digest */
+	__u8 bpf_object[32];
 	const char *predicate_type;		/* NULL: either of ours */
 	/* The TPM's attestation key (PEM public key): the quote must verify. */
 	const char *tpm_ak_pem;
 	size_t tpm_ak_pem_len;
 };
 
+/*
+ * The checks of attest_verify(), in the order they run: a refusal names
+ * the first one that failed.
+ */
+enum attest_check {
+	ATTEST_CHECK_CALL	= 0,	/* the caller's expectations are invalid (no nonce, max age) */
+	ATTEST_CHECK_ENVELOPE	= 1,	/* DSSE envelope well-formed, in-toto payloadType */
+	ATTEST_CHECK_SIGNATURE	= 2,	/* by a trusted attestation key, over PAE */
+	ATTEST_CHECK_STATEMENT	= 3,	/* strict JSON, in-toto Statement v1, our predicate */
+	ATTEST_CHECK_NONCE	= 4,	/* the verifier's nonce */
+	ATTEST_CHECK_FRESHNESS	= 5,	/* not older than max_age, not from the future */
+	ATTEST_CHECK_MANIFEST	= 6,	/* each expected manifest a subject and in force */
+	ATTEST_CHECK_BPF_OBJECT	= 7,	/* the expected BPF object */
+	ATTEST_CHECK_TPM	= 8,	/* the TPM quote */
+};
+
+/* "envelope", "signature", ...: the check's name in messages and JSON. */
+const char *attest_check_name(enum attest_check c);
+
 struct attest_verified {
 	char signer[NOJIT_KEY_ID_LEN + 1];
-	char predicate_type[64];
+	const char *predicate_type;		/* points into STATEMENT */
+	__u8 digest[32];			/* SHA-256 of the payload (the statement's bytes) */
 	__s64 time_ns;
 	bool tpm_checked;
 	unsigned int tpm_pcr;
@@ -119,11 +147,15 @@ struct attest_verified {
  * Check ENVELOPE (the file's bytes) in this order: a well-formed envelope;
  * a signature by a key of TRUST over DSSE's PAE; an in-toto Statement v1
  * with one of our predicate types; the nonce; freshness; each expectation;
- * the TPM quote when X->tpm_ak_pem is set. 0, or -errno with the first
- * failed check named in ERR (never a later one).
+ * the TPM quote when X->tpm_ak_pem is set. 0 and *RET, or -errno with the
+ * first failed check in *FAILED (if not NULL) and named in ERR ("nonce:
+ * ..."), never a later one. The signature is checked before the payload is
+ * parsed: nothing an untrusted party wrote is interpreted beyond the
+ * envelope.
  */
 int attest_verify(const char *envelope, size_t len, const struct nojit_trust *trust,
-		  const struct attest_expect *x, struct attest_verified *ret, struct nojit_err *err);
+		  const struct attest_expect *x, struct attest_verified *ret,
+		  enum attest_check *failed, struct nojit_err *err);
 
 void attest_verified_free(struct attest_verified *v);
 
