@@ -87,9 +87,9 @@ static bool is_lower_hex(const char *s, size_t len)
 
 /*
  * in-toto ResourceDescriptors as we write them: a name, and a digest set
- * of lowercase hex values (a SHA-256 exactly 64 digits). Names are unique:
- * two "bpf-object:x" subjects with different digests would let either be
- * the one an expectation matches.
+ * of lowercase hex values (a SHA-256 exactly 64 digits). A name may repeat
+ * (two versions of manifest "web" in force in two cgroups): expectations
+ * match digests, and a BPF object's must hold for every such subject.
  */
 static int check_subjects(struct verify_ctx *c, struct json_object *subjects)
 {
@@ -118,13 +118,6 @@ static int check_subjects(struct verify_ctx *c, struct json_object *subjects)
 			    (!strcmp(alg, "sha256") && len != 64))
 				return refuse(c, -EBADMSG, "subject '%.100s': digest \"%.40s\" is not %s", nm, alg,
 					      !strcmp(alg, "sha256") ? "64 lowercase hex digits" : "lowercase hex");
-		}
-		for (size_t j = 0; j < i; j++) {
-			struct json_object *o = member(json_object_array_get_idx(subjects, j), "name",
-						       json_type_string);
-
-			if (!strcmp(json_object_get_string(o), nm))
-				return refuse(c, -EBADMSG, "subject '%.100s' is listed twice", nm);
 		}
 	}
 	return 0;
