@@ -13,6 +13,7 @@
 #include <time.h>
 #include <sodium.h>
 
+#include "attest_vk.h"
 #include "audit_log.h"
 #include "cli.h"
 #include "cmd.h"
@@ -24,7 +25,9 @@
 static const char vk_run_usage[] =
 	"Usage: nojit vk run --trust PUB|DIR [--layers LIST] [--allow-missing]\n"
 	"                    [--cgroup-parent DIR] [--dir HOST[:GUEST]]... [--env K=V]...\n"
-	"                    [--audit-log FILE --audit-key KEY] APP -- MODULE [ARGS...]\n"
+	"                    [--audit-log FILE --audit-key KEY]\n"
+	"                    [--attest-key KEY --nonce HEX --attest-out FILE]\n"
+	"                    APP -- MODULE [ARGS...]\n"
 	"\n"
 	"Check APP's signed trailer against the trust store, then run MODULE of\n"
 	"it confined: bpf-lsm with a hash gate that lists APP alone, and the\n"
@@ -39,7 +42,20 @@ static const char vk_run_usage[] =
 	"  -a, --audit-log FILE    append the vkernel's audit events to this signed\n"
 	"                          log (docs/audit-log.md); default: JSON on stderr\n"
 	"  -k, --audit-key KEY     secret key that seals the log\n"
+	"      --attest-key KEY    before the guest starts, write a signed statement of\n"
+	"                          this run (docs/attestation.md) with this attestation\n"
+	"                          key; if it cannot be written, the guest does not start\n"
+	"      --nonce HEX         the verifier's nonce, put into the statement\n"
+	"      --attest-out FILE   where the statement goes (\"-\": stdout)\n"
 	"  -h, --help              show this help\n";
+
+/* What a run's statement needs beyond what vk run verified (attest_vk.h). */
+struct vk_attest {
+	struct attest_vk_run run;
+	struct attest_nonce nonce;
+	const struct nojit_seckey *key;
+	const char *out;
+};
 
 struct pump {
 	int app_fd;		/* its read lease is let go once the app runs */
@@ -49,6 +65,7 @@ struct pump {
 	__u64 cgroup_id;
 	__u64 records, failed;
 	struct run_layers layers;
+	struct vk_attest *attest;	/* NULL: no statement */
 };
 
 static void pump_line(struct pump *p, char *line)
@@ -103,6 +120,36 @@ static void *pump_events(void *arg)
 	}
 	close(p->fd);
 	return NULL;
+}
+
+/*
+ * The gate has admitted the megabinary (the cgroup is enrolled with its
+ * digest, under bpf-lsm) and nothing of the guest exists yet: the
+ * statement is written now, so it speaks of what is about to run, and a
+ * failure to write it means the guest never starts (fail closed).
+ */
+static int attest_before_start(void *ctx, const struct run_state *st, struct nojit_err *err)
+{
+	struct pump *p = ctx;
+	struct vk_attest *a = p->attest;
+	const struct attest_emit_opts eo = { .out = a->out, .nonce = &a->nonce };
+	struct json_object *statement;
+	struct nojit_err why;
+	int r;
+
+	a->run.cgroup = st->cgroup;
+	a->run.cgroup_id = st->cgroup_id;
+	a->run.now_ns = clock_ns(CLOCK_REALTIME);
+	statement = attest_vk_statement(&a->run);
+	if (!statement)
+		return nojit_err_set(err, -errno, "attestation: %s: %s not started",
+				     strerror(errno), a->run.started->name);
+	r = attest_emit(a->key, statement, &eo, NULL, &why);
+	json_object_put(statement);
+	if (r)
+		return nojit_err_set(err, r, "attestation: %s: %s not started", why.msg,
+				     a->run.started->name);
+	return 0;
 }
 
 static void on_started(void *ctx, const struct run_state *st)
@@ -193,19 +240,30 @@ int do_vk_run(int argc, char **argv)
 		{ "env", required_argument, NULL, 'e' },
 		{ "audit-log", required_argument, NULL, 'a' },
 		{ "audit-key", required_argument, NULL, 'k' },
+		{ "attest-key", required_argument, NULL, 'A' },
+		{ "nonce", required_argument, NULL, 'N' },
+		{ "attest-out", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	const char *trust_path = NULL, *audit_path = NULL, *audit_key = NULL;
+	const char *attest_key = NULL, *nonce = NULL, *attest_out = NULL;
 	unsigned int layers = CONFINE_ALL;
 	struct run_opts o = { .hash_source = NOJIT_HASH_SOURCE_IMA };
 	_cleanup_free_ char **cmd = calloc(2 * argc + 6, sizeof(*cmd));
 	_cleanup_free_ char **guest_opts = calloc(2 * argc, sizeof(*guest_opts));
+	/* The guest's environment and preopens as given, for the statement. */
+	_cleanup_free_ char **envs = calloc(argc, sizeof(*envs));
+	_cleanup_free_ char **dirs = calloc(argc, sizeof(*dirs));
+	_cleanup_seckey_ struct nojit_seckey akey = {};
+	static struct vk_attest attest;
+	size_t n_envs = 0, n_dirs = 0;
 	_cleanup_free_ char *app = NULL;
 	_cleanup_seckey_ struct nojit_seckey key = {};
 	struct nojit_manifest *man = NULL;
 	struct pump pump = { .fd = -1, .app_fd = -1 };
-	struct nojit_trust trust = {};
+	/* Kept until the end: the statement lists the keys a trailer was checked against. */
+	__attribute__((cleanup(trust_free))) struct nojit_trust trust = {};
 	bool explicit = false, allow_missing = false;
 	_cleanup_close_ int fd = -1;
 	static struct vk_trailer t;
@@ -218,12 +276,12 @@ int do_vk_run(int argc, char **argv)
 	pthread_t thread;
 	bool pumping = false;
 
-	if (!cmd || !guest_opts) {
+	if (!cmd || !guest_opts || !envs || !dirs) {
 		cli_error("out of memory");
 		return EXIT_FAILED;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+t:l:mc:d:e:a:k:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+t:l:mc:d:e:a:k:A:N:O:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			trust_path = optarg;
@@ -242,16 +300,27 @@ int do_vk_run(int argc, char **argv)
 		case 'd':
 			guest_opts[n_guest_opts++] = "--dir";
 			guest_opts[n_guest_opts++] = optarg;
+			dirs[n_dirs++] = optarg;
 			break;
 		case 'e':
 			guest_opts[n_guest_opts++] = "--env";
 			guest_opts[n_guest_opts++] = optarg;
+			envs[n_envs++] = optarg;
 			break;
 		case 'a':
 			audit_path = optarg;
 			break;
 		case 'k':
 			audit_key = optarg;
+			break;
+		case 'A':
+			attest_key = optarg;
+			break;
+		case 'N':
+			nonce = optarg;
+			break;
+		case 'O':
+			attest_out = optarg;
 			break;
 		case 'h':
 			printf("%s", vk_run_usage);
@@ -265,6 +334,13 @@ int do_vk_run(int argc, char **argv)
 		return cli_usage_error(vk_run_usage, "--trust PUB|DIR is required");
 	if (!!audit_path != !!audit_key)
 		return cli_usage_error(vk_run_usage, "--audit-log and --audit-key go together");
+	if ((attest_key || nonce || attest_out) && !(attest_key && nonce && attest_out))
+		return cli_usage_error(vk_run_usage,
+				       "--attest-key, --nonce and --attest-out go together (missing: %s%s%s)",
+				       attest_key ? "" : " --attest-key", nonce ? "" : " --nonce",
+				       attest_out ? "" : " --attest-out");
+	if (nonce && attest_nonce_parse(nonce, &attest.nonce, &err))
+		return cli_usage_error(vk_run_usage, "--nonce: %s", err.msg);
 	if (optind >= argc)
 		return cli_usage_error(vk_run_usage, "no APP given");
 	first = optind + 1;
@@ -272,6 +348,11 @@ int do_vk_run(int argc, char **argv)
 		first++;
 	if (first >= argc)
 		return cli_usage_error(vk_run_usage, "no MODULE given (APP -- MODULE [ARGS...])");
+	/* A key that cannot sign the statement stops the run before anything is opened. */
+	if (attest_key && key_load_secret_for(attest_key, KEY_PURPOSE_ATTEST, &akey, &err)) {
+		cli_error("attestation key %s", err.msg);
+		return EXIT_FAILED;
+	}
 
 	/*
 	 * Verify before anything else happens, and hold on to what was
@@ -287,9 +368,16 @@ int do_vk_run(int argc, char **argv)
 		r = trust_load(trust_path, &trust, &err);
 	if (!r)
 		r = vk_verify_fd(fd, argv[optind], &trust, NULL, 0, &t, app_sha256, &err);
-	trust_free(&trust);
 	if (!r)
 		r = vk_check_segments(fd, argv[optind], &err);
+	/*
+	 * The statement names the module started, so it must be one the
+	 * verified trailer lists (without a statement the megabinary's own
+	 * check refuses it, and audits that).
+	 */
+	if (!r && attest_key && !(attest.run.started = attest_vk_module_find(&t, argv[first])))
+		r = nojit_err_set(&err, -ENOENT, "module '%s' is not listed in its signed trailer",
+				  argv[first]);
 	if (r) {
 		cli_error("refusing to run %s: %s", argv[optind], err.msg);
 		return EXIT_FAILED;
@@ -351,6 +439,21 @@ int do_vk_run(int argc, char **argv)
 	o.on_started = on_started;
 	o.ctx = &pump;
 	pump.app = app;
+	if (attest_key) {
+		attest.run = (struct attest_vk_run){
+			.app_path = app, .app_sha256 = app_sha256, .trailer = &t,
+			.started = attest.run.started,
+			.argv = argv + first, .argc = (size_t)(argc - first),
+			.env = envs, .n_env = n_envs, .dirs = dirs, .n_dirs = n_dirs,
+			.trust_path = trust_path, .trust = &trust,
+			.layers = o.layers, .gate = man, .hash_source = o.hash_source,
+			.nonce = &attest.nonce, .attest_key = &akey.pub,
+		};
+		attest.key = &akey;
+		attest.out = attest_out;
+		pump.attest = &attest;
+		o.before_start = attest_before_start;
+	}
 	if (audit_path) {
 		pump.fd = pipefd[0];
 		if (pthread_create(&thread, NULL, pump_events, &pump)) {

@@ -365,6 +365,11 @@ int run_confined(const struct run_opts *o, struct run_state *st, struct nojit_er
 			return ret;
 		}
 	}
+	if (o->before_start) {
+		ret = o->before_start(o->ctx, st, err);
+		if (ret)
+			goto out_cgroup;
+	}
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		ret = nojit_err_set(err, -errno, "pipe: %s", strerror(errno));
 		goto out_cgroup;

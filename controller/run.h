@@ -55,6 +55,13 @@ struct run_opts {
 	 * or truncated it since, and it is not run.
 	 */
 	bool exec_fd_leased;
+	/*
+	 * Called once the hash gate is in force (bpf-lsm: ST names the
+	 * enrolled cgroup) and before anything of CMD exists: what must hold
+	 * before it starts (vk run's statement). Non-zero (-errno, with ERR)
+	 * cancels the run, which run_confined() then returns.
+	 */
+	int (*before_start)(void *ctx, const struct run_state *st, struct nojit_err *err);
 	/* Called once CMD runs or failed to start, before waiting for it. */
 	void (*on_started)(void *ctx, const struct run_state *st);
 	void *ctx;
