@@ -142,13 +142,13 @@ static int attest_before_start(void *ctx, const struct run_state *st, struct noj
 	a->run.now_ns = clock_ns(CLOCK_REALTIME);
 	statement = attest_vk_statement(&a->run);
 	if (!statement)
-		return nojit_err_set(err, -errno, "attestation: %s: %s not started",
-				     strerror(errno), a->run.started->name);
+		return nojit_err_set(err, -errno, "attestation to %s failed, %s not started: %s",
+				     a->out, a->run.started->name, strerror(errno));
 	r = attest_emit(a->key, statement, &eo, NULL, &why);
 	json_object_put(statement);
 	if (r)
-		return nojit_err_set(err, r, "attestation: %s: %s not started", why.msg,
-				     a->run.started->name);
+		return nojit_err_set(err, r, "attestation to %s failed, %s not started: %s",
+				     a->out, a->run.started->name, why.msg);
 	return 0;
 }
 
@@ -336,7 +336,7 @@ int do_vk_run(int argc, char **argv)
 		return cli_usage_error(vk_run_usage, "--audit-log and --audit-key go together");
 	if ((attest_key || nonce || attest_out) && !(attest_key && nonce && attest_out))
 		return cli_usage_error(vk_run_usage,
-				       "--attest-key, --nonce and --attest-out go together (missing: %s%s%s)",
+				       "--attest-key, --nonce and --attest-out go together (missing:%s%s%s)",
 				       attest_key ? "" : " --attest-key", nonce ? "" : " --nonce",
 				       attest_out ? "" : " --attest-out");
 	if (nonce && attest_nonce_parse(nonce, &attest.nonce, &err))
