@@ -55,6 +55,49 @@ else
 	tap_not_ok "vk run with BPF LSM: 4 vkernel records in a signed log that verifies" "exit $rc, $n records" "$out"
 fi
 
+# A run's statement (issue 13), made once the hash gate admitted the
+# megabinary and before the guest starts: it lists the megabinary's
+# modules and the module started, by digests computed independently, and
+# reports the gate active on the transient cgroup the guest then ran in.
+"$NOJIT" keygen --attest --out "$VK_SCRATCH/attest" >/dev/null
+mkdir -p "$VK_SCRATCH/att"
+nonce=00112233445566778899aabbccddeeff
+out=$("$NOJIT" vk run --trust "$VK_PUB" --dir "$VK_SCRATCH/att:/att" --attest-key "$VK_SCRATCH/attest/attest.key" \
+	--nonce "$nonce" --attest-out "$VK_SCRATCH/att/st.json" "$VK_APP" -- sha256sum /att/st.json 2>&1)
+rc=$?
+seen=$(printf '%s\n' "$out" | awk '$2 == "/att/st.json" { print $1 }')
+wasm_args=()
+for g in hello wc sha256sum grep cpuhash toolrunner agent probe; do
+	wasm_args+=(--wasm "$BUILD/vkernel/guests/$g.wasm")
+done
+stmt=$("$HERE/lib/dsse-check" "$VK_SCRATCH/attest/attest.pub" "$nonce" "$VK_SCRATCH/att/st.json" 2>&1)
+src=$?
+chk=$(printf '%s' "$stmt" | "$HERE/vk/statement-check" --app "$VK_APP" --signer "$VK_PUB" \
+	--attest-pub "$VK_SCRATCH/attest/attest.pub" "${wasm_args[@]}" --gate active -- sha256sum /att/st.json 2>&1)
+crc=$?
+cg=$(printf '%s' "$stmt" | python3 -c 'import json, sys; print(json.load(sys.stdin)["predicate"]["gate"]["hashGate"].get("cgroup", ""))' 2>&1)
+if [ $rc -eq 0 ] && [ $src -eq 0 ] && [ $crc -eq 0 ] && [ "$seen" = "$(sha256sum <"$VK_SCRATCH/att/st.json" | cut -d' ' -f1)" ] &&
+	[[ $cg == */nojit-run/* ]] && grep -q 'layer bpf-lsm: active' <<<"$out" && [ ! -e "$cg" ]; then
+	tap_ok "vk run --attest-key with BPF LSM: the statement lists every module, the one started, the hash gate active"
+else
+	tap_not_ok "vk run --attest-key with BPF LSM: the statement lists every module, the one started, the hash gate active" \
+		"exit $rc, cgroup '$cg'" "$out" "$chk" "$stmt"
+fi
+# Fail closed with the gate in place: no statement, no guest, and the
+# transient cgroup that was already enrolled is gone again.
+before=$(ls "$CG/nojit-run" 2>/dev/null | wc -l)
+out=$("$NOJIT" vk run --trust "$VK_PUB" --attest-key "$VK_SCRATCH/attest/attest.key" --nonce "$nonce" \
+	--attest-out "$VK_SCRATCH/no/such/dir/st.json" "$VK_APP" -- hello x 2>&1)
+rc=$?
+after=$(ls "$CG/nojit-run" 2>/dev/null | wc -l)
+if [ $rc -eq 1 ] && [[ $out == *"failed, hello not started"* && $out != *"hello from hello"* ]] &&
+	[ "$before" = "$after" ]; then
+	tap_ok "vk run --attest-key with BPF LSM: a statement it cannot write stops the run and removes its cgroup"
+else
+	tap_not_ok "vk run --attest-key with BPF LSM: a statement it cannot write stops the run and removes its cgroup" \
+		"exit $rc, transient cgroups before $before after $after" "$out"
+fi
+
 cp "$VK_APP" "$VK_SCRATCH/app-modified"
 printf 'x' >>"$VK_SCRATCH/app-modified"
 out=$("$NOJIT" vk run --trust "$VK_PUB" "$VK_SCRATCH/app-modified" -- hello 2>&1)
