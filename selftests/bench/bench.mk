@@ -48,6 +48,10 @@ endif
 BENCH_OUT := $(BUILD)/bench
 BENCH_CFLAGS := -O2 -g $(WARN)
 BENCH_BINS := $(BENCH_OUT)/loader $(BENCH_OUT)/loops $(BENCH_OUT)/empty.bpf.o $(BENCH_OUT)/startup
+# attest_vk links the controller's objects: built only under the top Makefile.
+ifneq ($(BENCH_STANDALONE),1)
+BENCH_BINS += $(BENCH_OUT)/attest_vk
+endif
 
 .DELETE_ON_ERROR:
 .PHONY: bench-bins clean-bench
@@ -76,6 +80,15 @@ $(BENCH_OUT)/loops: $(BENCH_DIR)/loops.c $(BENCH_MK) | $(BENCH_OUT)
 $(BENCH_OUT)/startup: $(BENCH_DIR)/startup.c $(BENCH_MK) | $(BENCH_OUT)
 	$(BENCH_MSG) CC $@
 	$(BENCH_Q)$(CC) $(BENCH_CFLAGS) -static $< -o $@
+
+# The controller's own statement code, timed in-process: links its
+# library objects, so only when the top Makefile includes us.
+ifneq ($(BENCH_STANDALONE),1)
+$(BENCH_OUT)/attest_vk: $(BENCH_DIR)/attest_vk.c $(patsubst %.c,$(BUILD)/controller/%.o,$(notdir $(CTL_LIB_SRCS))) \
+		$(CTL_HDRS) $(BENCH_MK) | $(BENCH_OUT)
+	$(BENCH_MSG) CC $@
+	$(BENCH_Q)$(CC) $(CPPFLAGS) $(BENCH_CFLAGS) $< $(filter %.o,$^) $(LDLIBS) -o $@
+endif
 
 $(BENCH_OUT):
 	$(BENCH_Q)mkdir -p $@
