@@ -75,13 +75,15 @@ src=$?
 chk=$(printf '%s' "$stmt" | "$HERE/vk/statement-check" --app "$VK_APP" --signer "$VK_PUB" \
 	--attest-pub "$VK_SCRATCH/attest/attest.pub" "${wasm_args[@]}" --gate active -- sha256sum /att/st.json 2>&1)
 crc=$?
+vout=$("$NOJIT" attest verify --trust "$VK_SCRATCH/attest/attest.pub" --nonce "$nonce" "$VK_SCRATCH/att/st.json" 2>&1)
+vrc=$?
 cg=$(printf '%s' "$stmt" | python3 -c 'import json, sys; print(json.load(sys.stdin)["predicate"]["gate"]["hashGate"].get("cgroup", ""))' 2>&1)
-if [ $rc -eq 0 ] && [ $src -eq 0 ] && [ $crc -eq 0 ] && [ "$seen" = "$(sha256sum <"$VK_SCRATCH/att/st.json" | cut -d' ' -f1)" ] &&
+if [ $rc -eq 0 ] && [ $src -eq 0 ] && [ $crc -eq 0 ] && [ $vrc -eq 0 ] && [ "$seen" = "$(sha256sum <"$VK_SCRATCH/att/st.json" | cut -d' ' -f1)" ] &&
 	[[ $cg == */nojit-run/* ]] && grep -q 'layer bpf-lsm: active' <<<"$out" && [ ! -e "$cg" ]; then
-	tap_ok "vk run --attest-key with BPF LSM: the statement lists every module, the one started, the hash gate active"
+	tap_ok "vk run --attest-key with BPF LSM: the statement verifies (nojit attest verify, PyNaCl), lists every module, the one started, the hash gate active"
 else
 	tap_not_ok "vk run --attest-key with BPF LSM: the statement lists every module, the one started, the hash gate active" \
-		"exit $rc, cgroup '$cg'" "$out" "$chk" "$stmt"
+		"exit $rc, cgroup '$cg'" "$out" "$chk" "attest verify: exit $vrc: $vout" "$stmt"
 fi
 # Fail closed with the gate in place: no statement, no guest, and the
 # transient cgroup that was already enrolled is gone again.
