@@ -70,7 +70,7 @@ wasm_args=()
 for g in hello wc sha256sum grep cpuhash toolrunner agent probe; do
 	wasm_args+=(--wasm "$BUILD/vkernel/guests/$g.wasm")
 done
-stmt=$("$HERE/lib/dsse-check" "$VK_SCRATCH/attest/attest.pub" "$nonce" "$VK_SCRATCH/att/st.json" 2>&1)
+stmt=$("$HERE/lib/dsse-nacl" check "$VK_SCRATCH/attest/attest.pub" "$nonce" "$VK_SCRATCH/att/st.json" 2>&1)
 src=$?
 chk=$(printf '%s' "$stmt" | "$HERE/vk/statement-check" --app "$VK_APP" --signer "$VK_PUB" \
 	--attest-pub "$VK_SCRATCH/attest/attest.pub" "${wasm_args[@]}" --gate active -- sha256sum /att/st.json 2>&1)
