@@ -47,6 +47,12 @@ WARN		:= -Wall -Wextra -Werror
 CFLAGS		?= -O2 -g
 CPPFLAGS	+= -I$(BUILD) -Ibpf -Icontroller -iquote vkernel -D_GNU_SOURCE
 LDLIBS		+= -lbpf -lelf -lz -ljson-c -lsodium -lmicrohttpd
+# TPM quotes (controller/tpm_quote.c): tpm2-tss talks to the TPM, libcrypto
+# checks the quotes' ECDSA signatures. The TCTI for /dev/tpmrm0
+# (libtss2-tcti-device) is loaded at run time by libtss2-tctildr.
+TSS2_PKGS	:= tss2-esys tss2-mu tss2-rc tss2-tctildr libcrypto
+LDLIBS		+= $(or $(shell pkg-config --libs $(TSS2_PKGS) 2>/dev/null),\
+		   -ltss2-esys -ltss2-mu -ltss2-rc -ltss2-tctildr -lcrypto)
 
 # Readiness for systemd (sd_notify) comes from libsystemd. NOJIT_NO_SYSTEMD=1
 # builds controller/notify.c as no-ops and links no libsystemd, for a
@@ -148,9 +154,12 @@ IMAGE_DIR	:= $(BUILD)/image
 # (libp11-kit-dev has only the .so): with -lmicrohttpd in LDLIBS a fully
 # static link is impossible, and the image falls back to the dynamic nojit
 # with exactly the shared libraries ldd names (deploy/image/oci-image).
+# tpm2-tss has no static libraries in Debian either (libtss2-dev ships
+# only the .so files; libcrypto.a is there): with TPM quotes compiled in,
+# the image is dynamic for that reason too.
 # Force either with IMAGE_LINK=static|dynamic.
 IMAGE_STATIC_LDLIBS ?= $(filter-out -lsystemd -lmicrohttpd,$(LDLIBS))
-ifneq ($(filter -lmicrohttpd,$(LDLIBS)),)
+ifneq ($(filter -lmicrohttpd -ltss2-esys,$(LDLIBS)),)
 IMAGE_LINK	?= dynamic
 else
 IMAGE_LINK	?= static
