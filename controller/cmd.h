@@ -21,6 +21,7 @@ int do_vk_run(int argc, char **argv);
 int do_oci_hook(int argc, char **argv);
 int do_node(int argc, char **argv);
 int do_attest(int argc, char **argv);
+int do_attest_tpm_ak(int argc, char **argv);
 int do_attest_verify(int argc, char **argv);
 
 #endif /* NOJIT_CMD_H */

@@ -139,6 +139,7 @@ static int attest_node(int argc, char **argv)
 int do_attest(int argc, char **argv)
 {
 	static const struct cli_cmd verbs[] = {
+		{ "tpm-ak", do_attest_tpm_ak, "the TPM attestation key a verifier needs" },
 		{ "verify", do_attest_verify, "check a statement: signature, nonce, freshness, expectations" },
 		{}
 	};
