@@ -6,6 +6,7 @@
 #include "attest.h"
 #include "dsse.h"
 #include "lsm_probe.h"
+#include "tpm_quote.h"
 
 int attest_nonce_parse(const char *hex, struct attest_nonce *ret, struct nojit_err *err)
 {
@@ -147,6 +148,28 @@ int attest_emit(const struct nojit_seckey *k, struct json_object *statement,
 	r = dsse_sign(k, DSSE_PAYLOAD_TYPE_INTOTO, payload, payload_len, &env, err);
 	if (r)
 		return r;
+	/*
+	 * The DSSE signature covers the payload only, and the quote binds
+	 * that payload's digest: the tpmQuote member needs no signature of
+	 * its own, a verifier checks it against the payload it verified.
+	 */
+	if (o->tpm_device) {
+		struct json_object *quote = NULL;
+
+		if (!o->nonce)
+			r = nojit_err_set(err, -EINVAL, "a TPM quote needs the verifier's nonce");
+		else
+			r = tpm_quote_bind(o->tpm_device, o->tpm_pcr, digest, o->nonce->bytes,
+					   o->nonce->len, &quote, err);
+		if (!r && json_object_object_add(env, TPM_QUOTE_MEMBER, quote)) {
+			json_object_put(quote);
+			r = nojit_err_set(err, -ENOMEM, "out of memory");
+		}
+		if (r) {
+			json_object_put(env);
+			return r;
+		}
+	}
 	text = json_object_to_json_string_length(env, flags, &len);
 	line = text ? malloc(len + 2) : NULL;
 	if (!line) {
