@@ -75,6 +75,17 @@ static void bio_freep(BIO **p)
 #define _cleanup_pkey_ __attribute__((cleanup(evp_pkey_freep)))
 #define _cleanup_bio_ __attribute__((cleanup(bio_freep)))
 
+/*
+ * tpm2-tss logs its errors (and tss2-mu every malformed structure it is
+ * given) on stderr itself; here the caller prints each error once, named.
+ * An operator's own TSS2_LOG still wins. Before the library's first log
+ * call, which reads it once.
+ */
+static void tss_quiet(void)
+{
+	setenv("TSS2_LOG", "all+NONE", 0);
+}
+
 /* ---- keys ---------------------------------------------------------------- */
 
 /* The P-256 public key with affine coordinates X, Y (at most 32 bytes each, big-endian). */
@@ -227,11 +238,7 @@ static int tpm_open(struct tpm *t, struct nojit_err *err)
 		return nojit_err_set(err, -ENODEV, "TPM %s: not a character device", t->device);
 	if ((size_t)snprintf(conf, sizeof(conf), "device:%s", t->device) >= sizeof(conf))
 		return nojit_err_set(err, -ENAMETOOLONG, "TPM %s: path too long", t->device);
-	/*
-	 * tpm2-tss logs its errors on stderr itself; here the caller prints
-	 * each error once. An operator's own TSS2_LOG still wins.
-	 */
-	setenv("TSS2_LOG", "all+NONE", 0);
+	tss_quiet();
 	rc = Tss2_TctiLdr_Initialize(conf, &t->tcti);
 	if (rc != TSS2_RC_SUCCESS)
 		return tss_error(err, t, "opening the device TCTI", rc);
@@ -465,6 +472,7 @@ int tpm_quote_check(struct json_object *q, const __u8 digest[32], const __u8 *no
 	__s64 pcr;
 	int r;
 
+	tss_quiet();
 	if (!nonce_len || nonce_len > TPM_QUOTE_NONCE_MAX)
 		return nojit_err_set(err, -EINVAL, "nonce of %zu bytes: a quote holds 1 to %d", nonce_len,
 				     TPM_QUOTE_NONCE_MAX);
