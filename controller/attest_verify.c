@@ -11,6 +11,7 @@
 #include "audit_log.h"
 #include "dsse.h"
 #include "json_check.h"
+#include "tpm_quote.h"
 
 /*
  * Nesting a statement may have: statement, predicate, enrollments, an
@@ -258,6 +259,8 @@ int attest_verify(const char *envelope, size_t len, const struct nojit_trust *tr
 	struct verify_ctx c = { .check = ATTEST_CHECK_CALL, .err = err ? err : &ignored };
 	struct dsse_envelope e = {};
 	struct json_object *st = NULL, *v;
+	unsigned int tpm_pcr = 0;
+	__u8 digest[32];
 	const struct nojit_pubkey *signer;
 	__u64 t, now, max_age, skew = (__u64)ATTEST_CLOCK_SKEW * 1000000000u;
 	char why[256], when[AUDIT_TIME_LEN + 1];
@@ -337,17 +340,36 @@ int attest_verify(const char *envelope, size_t len, const struct nojit_trust *tr
 			goto out;
 	}
 
+	/*
+	 * The quote is outside the DSSE signature: it binds the digest of
+	 * the payload verified above, which is what it is checked against.
+	 * A verifier that pinned the node's AK requires a quote; one that
+	 * did not learns that the TPM was not checked (tpm_checked false).
+	 */
+	crypto_hash_sha256(digest, e.payload, e.payload_len);
 	if (x->tpm_ak_pem) {
-		/* Asked to check a quote this build cannot check: never pass it unchecked. */
+		struct json_object *quote;
+		struct nojit_err qerr;
+
 		c.check = ATTEST_CHECK_TPM;
-		r = refuse(&c, -EOPNOTSUPP, "checking a TPM quote is not supported by this nojit yet: "
-			   "refusing rather than passing the statement unchecked");
-		goto out;
+		if (!json_object_object_get_ex(e.root, TPM_QUOTE_MEMBER, &quote)) {
+			r = refuse(&c, -ENOENT, "the envelope has no " TPM_QUOTE_MEMBER " member: the statement "
+				   "is not bound to a TPM, and a TPM quote was required (--tpm-ak)");
+			goto out;
+		}
+		r = tpm_quote_check(quote, digest, x->nonce->bytes, x->nonce->len, x->tpm_ak_pem,
+				    x->tpm_ak_pem_len, &tpm_pcr, &qerr);
+		if (r) {
+			r = refuse(&c, r, "%s", qerr.msg);
+			goto out;
+		}
 	}
 
 	memset(ret, 0, sizeof(*ret));
 	snprintf(ret->signer, sizeof(ret->signer), "%s", signer->id);
-	crypto_hash_sha256(ret->digest, e.payload, e.payload_len);
+	memcpy(ret->digest, digest, sizeof(digest));
+	ret->tpm_checked = x->tpm_ak_pem != NULL;
+	ret->tpm_pcr = tpm_pcr;
 	ret->time_ns = (__s64)(t > (__u64)INT64_MAX ? (__u64)INT64_MAX : t);
 	ret->predicate_type = json_object_get_string(member(st, "predicateType", json_type_string));
 	ret->statement = TAKE_PTR(st);

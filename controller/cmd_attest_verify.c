@@ -13,10 +13,10 @@
 #include "dsse.h"
 #include "manifest.h"
 #include "sha256.h"
+#include "tpm_quote.h"
 
 #define EXPECT_MANIFESTS_MAX	256
 #define BPF_OBJECT_MAX_BYTES	(256u << 20)
-#define TPM_AK_PEM_MAX		(64u << 10)
 
 static const char verify_usage[] =
 	"Usage: nojit attest verify --trust PUB|DIR --nonce HEX [OPTIONS] FILE\n"
@@ -42,8 +42,11 @@ static const char verify_usage[] =
 	"  -m, --expect-manifest FILE     the signed manifest FILE (its exact bytes)\n"
 	"                                 must be in force; repeatable\n"
 	"  -b, --expect-bpf-object FILE   the BPF object FILE must be the one loaded\n"
-	"      --tpm-ak PEM               the node TPM's attestation key: the quote\n"
-	"                                 must verify (not supported yet: refused)\n"
+	"      --tpm-ak PEM               the node TPM's attestation key (nojit attest\n"
+	"                                 tpm-ak on the node): the envelope's TPM quote\n"
+	"                                 must verify with it, with the nonce, over the\n"
+	"                                 statement's digest; without it the TPM is\n"
+	"                                 not checked\n"
 	"  -j, --json                     one JSON document on stdout\n"
 	"  -h, --help                     show this help\n"
 	"\n"
@@ -184,6 +187,8 @@ static void print_verified(const char *file, const char *trust, const struct att
 			json_object_array_add(checks, json_object_new_string(attest_check_name(ATTEST_CHECK_MANIFEST)));
 		if (x->has_bpf_object)
 			json_object_array_add(checks, json_object_new_string(attest_check_name(ATTEST_CHECK_BPF_OBJECT)));
+		if (v->tpm_checked)
+			json_object_array_add(checks, json_object_new_string(attest_check_name(ATTEST_CHECK_TPM)));
 		json_object_object_add(o, "checks", checks);
 		json_object_object_add(o, "manifests", json_object_new_uint64(x->n_manifests));
 		json_object_object_add(o, "tpm", json_object_new_boolean(v->tpm_checked));
@@ -200,7 +205,11 @@ static void print_verified(const char *file, const char *trust, const struct att
 	printf("  manifests   %zu expected, %s\n", x->n_manifests,
 	       x->n_manifests ? "each attested and in force" : "none checked");
 	printf("  bpf object  %s\n", x->has_bpf_object ? "the expected one" : "not checked");
-	printf("  tpm quote   %s\n", v->tpm_checked ? "verified" : "not checked");
+	if (v->tpm_checked)
+		printf("  tpm quote   verified: PCR %u holds the statement's digest, quoted with the nonce\n",
+		       v->tpm_pcr);
+	else
+		printf("  tpm quote   not checked (no --tpm-ak)\n");
 	printf("  digest      sha256 %s\n", digest);
 }
 

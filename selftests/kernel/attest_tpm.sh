@@ -116,4 +116,87 @@ else
 	else
 		tap_not_ok "attest-tpm: a quote by another TPM key (tpm2-tools)" "$(cat "$TW/other.err")"
 	fi
+
+	# --- nojit attest verify --tpm-ak ---------------------------------------
+	APUB=$TW/keys/attest.pub
+	# verify ENVELOPE NONCE [ARGS...]: nojit attest verify against the AK; its output in $TW/v.out.
+	verify() {
+		local env=$1 n=$2
+		shift 2
+		"$NOJIT" attest verify --trust "$APUB" --nonce "$n" "$@" "$env" >"$TW/v.out" 2>&1
+	}
+	# refused DESC ENVELOPE NONCE WHY: verify with the AK exits 1, the tpm check saying WHY.
+	refused() {
+		local desc=$1 env=$2 n=$3 why=$4 rc
+		verify "$env" "$n" --tpm-ak "$TW/ak.pem"
+		rc=$?
+		if [ $rc -eq 1 ] && grep -qF "tpm: $why" "$TW/v.out"; then
+			tap_ok "attest-tpm: verify refuses $desc"
+		else
+			tap_not_ok "attest-tpm: verify refuses $desc" "exit $rc, want 1 and 'tpm: $why'" "$(cat "$TW/v.out")"
+		fi
+	}
+
+	t0=$EPOCHREALTIME
+	verify "$TW/s1.json" "$N1" --tpm-ak "$TW/ak.pem"
+	rc=$?
+	echo "# attest verify --tpm-ak: $(ms_since "$t0") ms"
+	if [ $rc -eq 0 ] && grep -q "tpm quote   verified: PCR 23" "$TW/v.out"; then
+		tap_ok "attest-tpm: verify --tpm-ak accepts the bound statement"
+	else
+		tap_not_ok "attest-tpm: verify --tpm-ak accepts the bound statement" "exit $rc" "$(cat "$TW/v.out")"
+	fi
+	verify "$TW/s1.json" "$N1"
+	rc=$?
+	if [ $rc -eq 0 ] && grep -q "tpm quote   not checked" "$TW/v.out"; then
+		tap_ok "attest-tpm: verify without --tpm-ak says the TPM was not checked"
+	else
+		tap_not_ok "attest-tpm: verify without --tpm-ak says the TPM was not checked" "exit $rc" "$(cat "$TW/v.out")"
+	fi
+	refused "a statement with no quote when --tpm-ak is given" "$TW/plain.json" "$N1" "the envelope has no tpmQuote"
+
+	# The attacker holds the node's attestation key (root on the node) but
+	# not its TPM: a new statement for the verifier's nonce, signed
+	# properly, with a quote taken from another statement.
+	"$NOJIT" attest --nonce "$N2" --key "$AKEY" --tpm -o "$TW/s2.json" 2>"$TW/s2.err" ||
+		die "attest for nonce N2: $(cat "$TW/s2.err")"
+	"$NOJIT" attest --nonce "$N2" --key "$AKEY" --no-tpm -o "$TW/plain2.json" 2>>"$TW/s2.err" ||
+		die "attest --no-tpm for nonce N2: $(cat "$TW/s2.err")"
+	"$TQ" splice "$TW/s1.json" "$TW/plain2.json" "$TW/replay.json"
+	refused "a quote made for another nonce" "$TW/replay.json" "$N2" \
+		"tpmQuote: the quote's qualifying data is not the nonce"
+	"$NOJIT" attest --nonce "$N1" --key "$AKEY" --no-tpm -o "$TW/changed.json" 2>>"$TW/s2.err" ||
+		die "attest --no-tpm for nonce N1: $(cat "$TW/s2.err")"
+	"$TQ" splice "$TW/s1.json" "$TW/changed.json" "$TW/changed-q.json"
+	if cmp -s <(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["payload"])' "$TW/s1.json") \
+		  <(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["payload"])' "$TW/changed.json"); then
+		tap_not_ok "attest-tpm: verify refuses a changed statement with the old quote" "the two statements are identical"
+	else
+		refused "a changed statement with the old quote" "$TW/changed-q.json" "$N1" \
+			"tpmQuote: pcrAfter is not pcrBefore extended with the statement's digest"
+	fi
+	# pcrBefore swapped for another value (here: what the PCR held after s1,
+	# a value the verifier might have seen).
+	"$TQ" set "$TW/s2.json" pcrBefore "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tpmQuote"]["pcrAfter"])' "$TW/s2.json")" "$TW/swapped.json"
+	refused "a swapped pcrBefore" "$TW/swapped.json" "$N2" \
+		"tpmQuote: pcrAfter is not pcrBefore extended with the statement's digest"
+	# The other TPM key's quote over PCR 23 with the right nonce, in place of the AK's.
+	if [ -s "$TW/other/attest.bin" ]; then
+		"$TQ" set "$TW/s1.json" attest "@$TW/other/attest.bin" "$TW/o1.json" &&
+			"$TQ" set "$TW/o1.json" signature "@$TW/other/signature.bin" "$TW/o2.json" &&
+			python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); del e["tpmQuote"]["akPublicSha256"]; open(sys.argv[2],"w").write(json.dumps(e))' \
+				"$TW/o2.json" "$TW/other-ak.json"
+		refused "a quote signed by another TPM key" "$TW/other-ak.json" "$N1" \
+			"tpmQuote: the signature does not verify with the given AK"
+	else
+		tap_not_ok "attest-tpm: verify refuses a quote signed by another TPM key" "no quote by another key (see above)"
+	fi
+	verify "$TW/s1.json" "$N1" --tpm-ak "$TW/other/key.pem"
+	rc=$?
+	if [ $rc -eq 1 ] && grep -qF "tpm: tpmQuote: made with the AK sha256:" "$TW/v.out"; then
+		tap_ok "attest-tpm: verify refuses the statement checked against another TPM key as the AK"
+	else
+		tap_not_ok "attest-tpm: verify refuses the statement checked against another TPM key as the AK" \
+			"exit $rc" "$(cat "$TW/v.out")"
+	fi
 fi

@@ -644,15 +644,27 @@ Test(attest, expected_bpf_object)
 	}
 }
 
-Test(attest, a_tpm_quote_asked_for_is_never_passed_unchecked)
+Test(attest, a_tpm_quote_asked_for_must_be_there_and_check)
 {
 	struct attest_expect x = expect();
 	size_t len;
 	char *env = emit(&key_a, &(struct stmt){}, &len, NULL);
+	struct json_object *root;
+	const char *text;
+	char *forged;
 
 	x.tpm_ak_pem = "-----BEGIN PUBLIC KEY-----\n";
 	x.tpm_ak_pem_len = strlen(x.tpm_ak_pem);
-	refused(env, len, &trust_a, &x, -EOPNOTSUPP, ATTEST_CHECK_TPM, "refusing");
+	refused(env, len, &trust_a, &x, -ENOENT, ATTEST_CHECK_TPM, "no tpmQuote member");
+	/* The member is outside the DSSE signature: anyone can add one, the check must refuse it. */
+	root = json_tokener_parse(env);
+	cr_assert_not_null(root);
+	json_object_object_add(root, "tpmQuote", json_object_new_string("trust me"));
+	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
+	forged = strdup(text);
+	refused(forged, strlen(forged), &trust_a, &x, -EBADMSG, ATTEST_CHECK_TPM, "tpmQuote: not a JSON object");
+	free(forged);
+	json_object_put(root);
 	free(env);
 }
 
