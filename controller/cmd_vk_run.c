@@ -26,7 +26,7 @@ static const char vk_run_usage[] =
 	"Usage: nojit vk run --trust PUB|DIR [--layers LIST] [--allow-missing]\n"
 	"                    [--cgroup-parent DIR] [--dir HOST[:GUEST]]... [--env K=V]...\n"
 	"                    [--audit-log FILE --audit-key KEY]\n"
-	"                    [--attest-key KEY --nonce HEX --attest-out FILE]\n"
+	"                    [--attest-key KEY --nonce HEX --attest-out FILE [--attest-tpm[=DEV]]]\n"
 	"                    APP -- MODULE [ARGS...]\n"
 	"\n"
 	"Check APP's signed trailer against the trust store, then run MODULE of\n"
@@ -47,6 +47,8 @@ static const char vk_run_usage[] =
 	"                          key; if it cannot be written, the guest does not start\n"
 	"      --nonce HEX         the verifier's nonce, put into the statement\n"
 	"      --attest-out FILE   where the statement goes (\"-\": stdout)\n"
+	"      --attest-tpm[=DEV]  also bind it to the TPM at DEV (default " ATTEST_TPM_DEVICE "),\n"
+	"                          PCR 23: opt-in here, a quote costs a guest's start-up\n"
 	"  -h, --help              show this help\n";
 
 /* What a run's statement needs beyond what vk run verified (attest_vk.h). */
@@ -55,6 +57,7 @@ struct vk_attest {
 	struct attest_nonce nonce;
 	const struct nojit_seckey *key;
 	const char *out;
+	const char *tpm_device;		/* NULL: no TPM quote */
 };
 
 struct pump {
@@ -132,7 +135,9 @@ static int attest_before_start(void *ctx, const struct run_state *st, struct noj
 {
 	struct pump *p = ctx;
 	struct vk_attest *a = p->attest;
-	const struct attest_emit_opts eo = { .out = a->out, .nonce = &a->nonce };
+	const struct attest_emit_opts eo = { .out = a->out, .nonce = &a->nonce,
+					     .tpm_device = a->tpm_device,
+					     .tpm_pcr = ATTEST_TPM_PCR_DEFAULT };
 	struct json_object *statement;
 	struct nojit_err why;
 	int r;
@@ -243,11 +248,12 @@ int do_vk_run(int argc, char **argv)
 		{ "attest-key", required_argument, NULL, 'A' },
 		{ "nonce", required_argument, NULL, 'N' },
 		{ "attest-out", required_argument, NULL, 'O' },
+		{ "attest-tpm", optional_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	const char *trust_path = NULL, *audit_path = NULL, *audit_key = NULL;
-	const char *attest_key = NULL, *nonce = NULL, *attest_out = NULL;
+	const char *attest_key = NULL, *nonce = NULL, *attest_out = NULL, *attest_tpm = NULL;
 	unsigned int layers = CONFINE_ALL;
 	struct run_opts o = { .hash_source = NOJIT_HASH_SOURCE_IMA };
 	_cleanup_free_ char **cmd = calloc(2 * argc + 6, sizeof(*cmd));
@@ -322,6 +328,9 @@ int do_vk_run(int argc, char **argv)
 		case 'O':
 			attest_out = optarg;
 			break;
+		case 'T':
+			attest_tpm = optarg ? optarg : ATTEST_TPM_DEVICE;
+			break;
 		case 'h':
 			printf("%s", vk_run_usage);
 			return EXIT_OK;
@@ -339,6 +348,8 @@ int do_vk_run(int argc, char **argv)
 				       "--attest-key, --nonce and --attest-out go together (missing:%s%s%s)",
 				       attest_key ? "" : " --attest-key", nonce ? "" : " --nonce",
 				       attest_out ? "" : " --attest-out");
+	if (attest_tpm && !attest_key)
+		return cli_usage_error(vk_run_usage, "--attest-tpm binds a statement: it needs --attest-key");
 	if (nonce && attest_nonce_parse(nonce, &attest.nonce, &err))
 		return cli_usage_error(vk_run_usage, "--nonce: %s", err.msg);
 	if (optind >= argc)
@@ -451,6 +462,7 @@ int do_vk_run(int argc, char **argv)
 		};
 		attest.key = &akey;
 		attest.out = attest_out;
+		attest.tpm_device = attest_tpm;
 		pump.attest = &attest;
 		o.before_start = attest_before_start;
 	}

@@ -3,6 +3,8 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <sodium.h>
@@ -608,9 +610,9 @@ static int quote_json(unsigned int pcr, const __u8 before[32], const __u8 after[
 	return 0;
 }
 
-int tpm_quote_bind(const char *device, unsigned int pcr, const __u8 digest[32],
-		   const __u8 *nonce, size_t nonce_len, struct json_object **ret,
-		   struct nojit_err *err)
+static int quote_once(const char *device, unsigned int pcr, const __u8 digest[32],
+		      const __u8 *nonce, size_t nonce_len, struct json_object **ret,
+		      struct nojit_err *err)
 {
 	_cleanup_tpm_ struct tpm t = TPM_INIT(device);
 	_cleanup_pkey_ EVP_PKEY *ak = NULL;
@@ -693,4 +695,30 @@ int tpm_quote_bind(const char *device, unsigned int pcr, const __u8 digest[32],
 	}
 	*ret = q;
 	return 0;
+}
+
+/*
+ * Two statements made at once (an orchestrator asking twice, a vk run
+ * next to a node statement) would extend the same PCR between each
+ * other's reads and both fail: nojit's own binders take turns on a lock
+ * file. Anyone else extending the PCR meanwhile is caught by
+ * quote_once()'s own check and retried a few times.
+ */
+int tpm_quote_bind(const char *device, unsigned int pcr, const __u8 digest[32],
+		   const __u8 *nonce, size_t nonce_len, struct json_object **ret,
+		   struct nojit_err *err)
+{
+	_cleanup_close_ int lock = -1;
+	int r = -EAGAIN;
+
+	if (mkdir(TPM_QUOTE_LOCK_DIR, 0755) && errno != EEXIST)
+		return nojit_err_set(err, -errno, "creating %s for the TPM lock: %m", TPM_QUOTE_LOCK_DIR);
+	lock = open(TPM_QUOTE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock < 0)
+		return nojit_err_set(err, -errno, "opening the TPM lock %s: %m", TPM_QUOTE_LOCK);
+	while (flock(lock, LOCK_EX) && errno == EINTR)
+		;
+	for (int attempt = 0; attempt < 3 && r == -EAGAIN; attempt++)
+		r = quote_once(device, pcr, digest, nonce, nonce_len, ret, err);
+	return r;
 }

@@ -35,6 +35,9 @@
 #define TPM_QUOTE_MEMBER	"tpmQuote"
 /* Qualifying data is a TPM2B_DATA: the size of a TPMT_HA, 2 + 64 bytes. */
 #define TPM_QUOTE_NONCE_MAX	64
+/* nojit processes binding statements take turns on this lock (flock). */
+#define TPM_QUOTE_LOCK_DIR	"/run/nojit"
+#define TPM_QUOTE_LOCK		TPM_QUOTE_LOCK_DIR "/tpm-quote.lock"
 /* A PEM public key larger than this is refused unread (the verifier's input). */
 #define TPM_AK_PEM_MAX		4096
 
@@ -49,9 +52,10 @@ int tpm_ak_public_pem(const char *device, char **ret_pem, size_t *ret_len, struc
  * (16, debug, or 23, application: the others hold boot measurements or
  * need a locality above 0), extend DIGEST into it, quote it with NONCE as
  * qualifying data, read it again. The result, checked with
- * tpm_quote_check() against the AK before it is returned (another
- * extender of the same PCR in between is refused with -EAGAIN), is the
- * tpmQuote object in *RET.
+ * tpm_quote_check() against the AK before it is returned, is the
+ * tpmQuote object in *RET. Serialized with other nojit binders
+ * (TPM_QUOTE_LOCK); -EAGAIN when someone else kept extending the PCR in
+ * between, three times running.
  */
 int tpm_quote_bind(const char *device, unsigned int pcr, const __u8 digest[32],
 		   const __u8 *nonce, size_t nonce_len, struct json_object **ret,
