@@ -19,5 +19,6 @@
 #include "fill.bpf.h"
 #include "bpfload.bpf.h"
 #include "cgroup.bpf.h"
+#include "meta.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -200,6 +200,28 @@ struct nojit_daemon_state {
 	__u64 kernel_drops_logged;	/* NOJIT_STAT_EVENTS_DROPPED accounted for */
 };
 
+#define NOJIT_META_VERSION_LEN	32
+#define NOJIT_META_MAX_PROGS	64
+
+/*
+ * Which BPF object is in the kernel (map nojit_meta, one element), for
+ * attestation: the attached programs' tags are all the kernel itself
+ * tells, and the nojit that loaded them may be older than the one asked.
+ * The loader that attaches the programs writes a fresh map, freezes it and
+ * pins it over the previous one; no BPF program may write it
+ * (BPF_F_RDONLY_PROG). prog_ids are the programs that loader attached, so
+ * a reader can tell a record that no longer describes the attached
+ * programs (another loader replaced them since) from a current one.
+ */
+struct nojit_meta {
+	__u8 object_sha256[32];	/* of the exact ELF bytes given to libbpf */
+	__u64 loaded_at_ns;	/* CLOCK_REALTIME */
+	char version[NOJIT_META_VERSION_LEN];	/* the loader's NOJIT_VERSION, NUL-terminated */
+	__u32 n_progs;
+	__u32 prog_ids[NOJIT_META_MAX_PROGS];
+	__u32 pad;		/* 0 */
+};
+
 /* Per-CPU counters; index into the stats array map. */
 enum nojit_stat {
 	/* 1..12: retired (denials per route before routes 13+ existed) */

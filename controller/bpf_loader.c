@@ -16,6 +16,12 @@
 #include "nojit.skel.h"
 
 #define LINK_PREFIX "link_"
+#define META_MAP "nojit_meta"
+
+_Static_assert(sizeof(struct nojit_meta) == 336, "struct nojit_meta is ABI: its pinned map outlives the loader");
+_Static_assert(offsetof(struct nojit_meta, loaded_at_ns) == 32, "struct nojit_meta layout");
+_Static_assert(offsetof(struct nojit_meta, n_progs) == 72, "struct nojit_meta layout");
+_Static_assert(offsetof(struct nojit_meta, prog_ids) == 76, "struct nojit_meta layout");
 
 static const struct {
 	const char *name;
@@ -138,6 +144,55 @@ static int attach_and_pin(struct nojit_bpf *skel, struct nojit_err *err)
 	return 0;
 }
 
+/*
+ * Record which object was just attached: fill the new nojit_meta, freeze
+ * it (from now on not even the loader can change it) and pin it over the
+ * previous one in one rename, so a reader finds the old record or the new
+ * one, never none. Until the rename the old record names program ids that
+ * are no longer attached, which bpf_meta_read() reports as stale.
+ */
+static int meta_publish(struct nojit_bpf *skel, struct nojit_err *err)
+{
+	int fd = bpf_map__fd(skel->maps.nojit_meta);
+	struct nojit_meta meta = {};
+	struct bpf_program *prog;
+	char tmp[256], path[256];
+	__u32 zero = 0;
+
+	crypto_hash_sha256(meta.object_sha256, skel->skeleton->data, skel->skeleton->data_sz);
+	meta.loaded_at_ns = (__u64)clock_ns(CLOCK_REALTIME);
+	snprintf(meta.version, sizeof(meta.version), "%s", NOJIT_VERSION);
+	bpf_object__for_each_program(prog, skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (meta.n_progs == NOJIT_META_MAX_PROGS)
+			return nojit_err_set(err, -E2BIG, "%s: more than %d programs to record",
+					     META_MAP, NOJIT_META_MAX_PROGS);
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			return nojit_err_set(err, -errno, "program %s: reading its id: %s",
+					     bpf_program__name(prog), strerror(errno));
+		meta.prog_ids[meta.n_progs++] = info.id;
+	}
+	if (bpf_map_update_elem(fd, &zero, &meta, BPF_ANY))
+		return nojit_err_set(err, -errno, "%s: writing it: %s", META_MAP, strerror(errno));
+	if (bpf_map_freeze(fd))
+		return nojit_err_set(err, -errno, "%s: freezing it: %s", META_MAP, strerror(errno));
+	/* bpffs refuses names with a dot. */
+	pin_path(tmp, sizeof(tmp), "", META_MAP "_new");
+	pin_path(path, sizeof(path), "", META_MAP);
+	unlink(tmp);
+	if (bpf_obj_pin(fd, tmp))
+		return nojit_err_set(err, -errno, "pinning %s: %s", tmp, strerror(errno));
+	if (rename(tmp, path)) {
+		int e = errno;
+
+		unlink(tmp);
+		return nojit_err_set(err, -e, "%s -> %s: %s", tmp, path, strerror(e));
+	}
+	return 0;
+}
+
 static int load_and_pin(struct nojit_bpf *skel, struct nojit_err *err)
 {
 	struct bpf_map *map;
@@ -150,7 +205,8 @@ static int load_and_pin(struct nojit_bpf *skel, struct nojit_err *err)
 	if (mkdir(NOJIT_PIN_DIR, 0700) && errno != EEXIST)
 		return nojit_err_set(err, -errno, "%s: %s", NOJIT_PIN_DIR, strerror(errno));
 	bpf_object__for_each_map(map, skel->obj) {
-		if (bpf_map__is_internal(map))
+		/* nojit_meta is made anew by every load: meta_publish() pins it. */
+		if (bpf_map__is_internal(map) || map == skel->maps.nojit_meta)
 			continue;
 		pin_path(path, sizeof(path), "", bpf_map__name(map));
 		ret = bpf_map__set_pin_path(map, path);
@@ -162,7 +218,10 @@ static int load_and_pin(struct nojit_bpf *skel, struct nojit_err *err)
 		return nojit_err_set(err, ret,
 				     "loading the BPF programs failed: %s (run with LIBBPF_DEBUG=1 for the verifier log)",
 				     strerror(-ret));
-	return attach_and_pin(skel, err);
+	ret = attach_and_pin(skel, err);
+	if (ret)
+		return ret;
+	return meta_publish(skel, err);
 }
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -395,6 +454,84 @@ int policy_program_names(char (**ret)[64], size_t *ret_n)
 void policy_link_path(const char *name, char *buf, size_t size)
 {
 	pin_path(buf, size, LINK_PREFIX, name);
+}
+
+/* Whether anything of nojit is attached: a pinned link. */
+static bool any_link_pinned(void)
+{
+	struct dirent *de;
+	bool found = false;
+	DIR *dir = opendir(NOJIT_PIN_DIR);
+
+	if (!dir)
+		return false;
+	while (!found && (de = readdir(dir)))
+		found = !strncmp(de->d_name, LINK_PREFIX, strlen(LINK_PREFIX));
+	closedir(dir);
+	return found;
+}
+
+static bool meta_has_prog(const struct nojit_meta *m, __u32 id)
+{
+	for (__u32 i = 0; i < m->n_progs; i++)
+		if (m->prog_ids[i] == id)
+			return true;
+	return false;
+}
+
+int bpf_meta_read(struct nojit_meta *ret, struct nojit_err *err)
+{
+	_cleanup_free_ struct nojit_prog_info *progs = NULL;
+	_cleanup_close_ int fd = -1;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), zero = 0;
+	struct nojit_meta m;
+	char path[256];
+	size_t n = 0;
+	int r;
+
+	pin_path(path, sizeof(path), "", META_MAP);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
+		if (!any_link_pinned())
+			return nojit_err_set(err, -ENOENT, "nojit is not loaded (no pinned links in %s)",
+					     NOJIT_PIN_DIR);
+		return nojit_err_set(err, -ENODATA,
+				     "the programs were attached by a nojit that records no %s (older than %s?): "
+				     "which object was loaded is unknown", path, NOJIT_VERSION);
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (info.type != BPF_MAP_TYPE_ARRAY || info.key_size != sizeof(__u32) ||
+	    info.value_size != sizeof(m) || info.max_entries != 1)
+		return nojit_err_set(err, -EPROTO,
+				     "%s: not the record this nojit knows (type %u, value %u bytes, expected %zu)",
+				     path, info.type, info.value_size, sizeof(m));
+	if (bpf_map_lookup_elem(fd, &zero, &m))
+		return nojit_err_set(err, -errno, "%s: reading it: %s", path, strerror(errno));
+	if (m.n_progs > NOJIT_META_MAX_PROGS || m.version[sizeof(m.version) - 1])
+		return nojit_err_set(err, -EPROTO, "%s: malformed (%u programs)", path, m.n_progs);
+	r = policy_programs(&progs, &n);
+	if (r)
+		return nojit_err_set(err, r, "%s: listing the attached programs: %s", NOJIT_PIN_DIR,
+				     strerror(-r));
+	if (!n)
+		return nojit_err_set(err, -ENOENT, "nojit is not loaded (no pinned links in %s)",
+				     NOJIT_PIN_DIR);
+	for (size_t i = 0; i < n; i++)
+		if (!meta_has_prog(&m, progs[i].prog_id))
+			return nojit_err_set(err, -ESTALE,
+					     "%s does not describe the attached programs: %s (id %u) was not attached "
+					     "by the load it records (another nojit attached it since?)",
+					     path, progs[i].name, progs[i].prog_id);
+	if (n != m.n_progs)
+		return nojit_err_set(err, -ESTALE,
+				     "%s records %u programs, %zu are attached: the set changed since that load",
+				     path, m.n_progs, n);
+	*ret = m;
+	return 0;
 }
 
 void policy_object_sha256(__u8 out[32])

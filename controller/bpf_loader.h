@@ -70,6 +70,22 @@ void policy_link_path(const char *name, char *buf, size_t size);
 /* SHA-256 of the BPF object embedded in this binary. */
 void policy_object_sha256(__u8 out[32]);
 
+/*
+ * The record of the load whose programs are attached (struct nojit_meta):
+ * 0; -ENOENT when nothing is loaded; -ENODATA when the programs were
+ * attached by a nojit that wrote no record; -ESTALE when the record does
+ * not name exactly the attached programs; -EPROTO for a record of another
+ * layout. ERR says which. The pinned maps open without it either way
+ * (policy_open_pinned() does not need it).
+ *
+ * Who can change it: root (CAP_BPF/CAP_SYS_ADMIN on the pin directory)
+ * can pin another map in its place, as it can replace the programs; that
+ * is inside the trust model of docs/attestation.md (without a TPM a root
+ * attacker can forge any statement). No BPF program can write it, nor,
+ * once frozen, anyone through the map itself.
+ */
+int bpf_meta_read(struct nojit_meta *ret, struct nojit_err *err);
+
 /* Counters summed over CPUs; VALUES has NOJIT_STAT_MAX slots. */
 int policy_stats(int stats_fd, __u64 *values);
 
