@@ -21,7 +21,7 @@
 #include "cli.h"	/* route_name() */
 
 #define TIME_LEN	AUDIT_TIME_LEN
-#define SIG_B64_LEN	88	/* base64 of 64 bytes, padded */
+#define SIG_B64_LEN	AUDIT_SIG_B64_LEN
 #define SIG_SUFFIX	",\"sig\":\""
 /* ,"sig":"<88>"} : what is cut off a seal line to get the signed part */
 #define SIG_TAIL_LEN	(sizeof(SIG_SUFFIX) - 1 + SIG_B64_LEN + 2)
@@ -1373,6 +1373,206 @@ static int tail_scan(int fd, off_t size, struct tail *t)
 out:
 	free(buf);
 	json_tokener_free(tok);
+	return r;
+}
+
+/* ---- the head of a log --------------------------------------------------------------- */
+
+#define HEAD_CHUNK	(64u * 1024)
+
+/*
+ * Complete lines of a file, last first. BUF[0..LEN) holds the file's
+ * bytes at [START, START + LEN), which end with the newline of the next
+ * line to return; at most one partial line plus one chunk is held.
+ */
+struct rlines {
+	int fd;
+	char *buf;
+	off_t start;
+	size_t len;
+};
+
+/*
+ * Position R at the last newline of the file's first SIZE bytes; the
+ * bytes after it are *RET_PARTIAL. -ENOENT when there is none.
+ */
+static int rlines_init(struct rlines *r, off_t size, __u64 *ret_partial)
+{
+	for (off_t end = size; end > 0;) {
+		size_t n = end > (off_t)HEAD_CHUNK ? HEAD_CHUNK : (size_t)end;
+		int e = pread_full(r->fd, r->buf, n, end - (off_t)n);
+		char *nl;
+
+		if (e)
+			return e;
+		nl = memrchr(r->buf, '\n', n);
+		if (nl) {
+			r->start = end - (off_t)n;
+			r->len = (size_t)(nl - r->buf) + 1;
+			*ret_partial = (__u64)(size - (r->start + (off_t)r->len));
+			return 0;
+		}
+		end -= (off_t)n;
+	}
+	*ret_partial = (__u64)size;
+	return -ENOENT;
+}
+
+/* The line before the ones returned so far, without its newline: 1; 0 at the file's start. */
+static int rlines_prev(struct rlines *r, const char **ret, size_t *ret_len)
+{
+	for (;;) {
+		char *nl = r->len > 1 ? memrchr(r->buf, '\n', r->len - 1) : NULL;
+		size_t add;
+		int e;
+
+		if (!r->len)
+			return 0;
+		if (nl || r->start == 0) {
+			size_t from = nl ? (size_t)(nl - r->buf) + 1 : 0;
+
+			*ret = r->buf + from;
+			*ret_len = r->len - 1 - from;
+			r->len = from;
+			return 1;
+		}
+		if (r->len - 1 > AUDIT_LINE_MAX)
+			return -E2BIG;
+		add = r->start > (off_t)HEAD_CHUNK ? HEAD_CHUNK : (size_t)r->start;
+		memmove(r->buf + add, r->buf, r->len);
+		e = pread_full(r->fd, r->buf, add, r->start - (off_t)add);
+		if (e)
+			return e;
+		r->start -= (off_t)add;
+		r->len += add;
+	}
+}
+
+/* The fields of a seal (or, for a segment record, only the log id) into H. */
+static const char *head_fields(struct json_tokener *tok, const char *line, size_t len, bool seal,
+			       struct audit_log_head *h)
+{
+	struct json_object *o = json_parse_line(tok, line, len);
+	const char *id = o ? jstr(o, "log") : NULL, *key = o ? jstr(o, "key_id") : NULL;
+	const char *sig = o ? jstr(o, "sig") : NULL, *why = NULL;
+	struct json_object *close = NULL;
+
+	if (!o)
+		why = "not a JSON object";
+	else if (!id || strlen(id) != AUDIT_LOG_ID_LEN || !is_hex(id, AUDIT_LOG_ID_LEN))
+		why = "its log id is not 32 hex digits";
+	else if (seal && (!key || strlen(key) != NOJIT_KEY_ID_LEN || !is_hex(key, NOJIT_KEY_ID_LEN)))
+		why = "its key_id is not 16 hex digits";
+	else if (seal && (!sig || strlen(sig) != SIG_B64_LEN))
+		why = "its sig is not 88 base64 characters";
+	if (!why) {
+		memcpy(h->log_id, id, AUDIT_LOG_ID_LEN + 1);
+		if (seal) {
+			memcpy(h->seal_key_id, key, NOJIT_KEY_ID_LEN + 1);
+			memcpy(h->seal_sig, sig, SIG_B64_LEN + 1);
+			h->seal_close = json_object_object_get_ex(o, "close", &close) && close;
+		}
+	}
+	json_object_put(o);
+	return why;
+}
+
+int audit_log_head(const char *path, struct audit_log_head *ret, struct nojit_err *err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct rlines rl = { .fd = fd };
+	struct audit_log_head h = {};
+	struct json_tokener *tok = NULL;
+	__u8 want_prev[32];
+	__u64 want_seq = 0;
+	const char *line = NULL;
+	struct stat st;
+	size_t len = 0;
+	int r;
+
+	if (fd < 0)
+		return nojit_err_set(err, -errno, "audit log %s: %s", path, strerror(errno));
+	if (fstat(fd, &st))
+		return nojit_err_set(err, -errno, "audit log %s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return nojit_err_set(err, -EINVAL, "audit log %s: not a regular file", path);
+	if (st.st_size == 0)
+		return nojit_err_set(err, -ENOENT, "audit log %s: empty, no record written yet", path);
+	rl.buf = malloc(HEAD_CHUNK + AUDIT_LINE_MAX + 1);
+	tok = json_tokener_new();
+	if (!rl.buf || !tok) {
+		r = nojit_err_set(err, -ENOMEM, "audit log %s: out of memory", path);
+		goto out;
+	}
+	/* Bytes past the last newline are a record still being written: not part of the head. */
+	r = rlines_init(&rl, st.st_size, &h.partial_bytes);
+	if (r == -ENOENT) {
+		r = nojit_err_set(err, -ENOENT, "audit log %s: no complete record (%llu bytes of a partial line)",
+				  path, (unsigned long long)h.partial_bytes);
+		goto out;
+	}
+	if (r) {
+		r = nojit_err_set(err, r, "audit log %s: reading it: %s", path, strerror(-r));
+		goto out;
+	}
+	while ((r = rlines_prev(&rl, &line, &len)) > 0) {
+		off_t at = rl.start + (off_t)rl.len;
+		struct rec_prefix pr;
+		const char *why = prefix_parse(line, len, &pr);
+		__u8 hash[32];
+
+		if (why) {
+			r = nojit_err_set(err, -EBADMSG, "audit log %s: the line at byte %lld: %s", path,
+					  (long long)at, why);
+			goto out;
+		}
+		sha256(line, len, hash);
+		if (!want_seq) {
+			h.last_seq = pr.seq;
+			memcpy(h.last_sha256, hash, 32);
+			memcpy(h.last_type, pr.type, sizeof(h.last_type));
+			h.last_time_ns = pr.time_ns;
+		} else if (pr.seq != want_seq || memcmp(hash, want_prev, 32)) {
+			r = nojit_err_set(err, -EBADMSG,
+					  "audit log %s: seq %llu does not link to the record after it (seq %llu): "
+					  "nojit audit verify tells what is wrong", path,
+					  (unsigned long long)pr.seq, (unsigned long long)want_seq + 1);
+			goto out;
+		}
+		want_seq = pr.seq - 1;
+		memcpy(want_prev, pr.prev, 32);
+		if (!strcmp(pr.type, "seal") || !strcmp(pr.type, "segment")) {
+			bool seal = !strcmp(pr.type, "seal");
+
+			why = head_fields(tok, line, len, seal, &h);
+			if (why) {
+				r = nojit_err_set(err, -EBADMSG, "audit log %s: the %s at seq %llu: %s", path,
+						  pr.type, (unsigned long long)pr.seq, why);
+				goto out;
+			}
+			if (seal) {
+				h.has_seal = true;
+				h.seal_seq = pr.seq;
+				h.seal_time_ns = pr.time_ns;
+				break;
+			}
+		}
+		h.unsealed++;
+		/* Seq 1 ends the chain: nothing can come before it. */
+		if (!want_seq)
+			break;
+	}
+	if (r < 0) {
+		r = nojit_err_set(err, r, "audit log %s: reading it backwards: %s%s", path, strerror(-r),
+				  r == -E2BIG ? " (a line longer than the format allows)" : "");
+		goto out;
+	}
+	*ret = h;
+	r = 0;
+out:
+	free(rl.buf);
+	if (tok)
+		json_tokener_free(tok);
 	return r;
 }
 

@@ -270,6 +270,42 @@ struct audit_log_counters {
 };
 void audit_log_counters(const struct audit_log *log, struct audit_log_counters *ret);
 
+/* ---- the head of a log (for attestation) ------------------------------- */
+
+#define AUDIT_SIG_B64_LEN	88	/* a seal's "sig": base64 of 64 bytes, padded */
+
+/*
+ * Where the log file stands now: what a statement binds itself to. Every
+ * field can be recomputed from the file by a verifier: last_sha256 is the
+ * hash the format already chains (SHA-256 of the line without its
+ * newline, the next record's "prev").
+ */
+struct audit_log_head {
+	char log_id[AUDIT_LOG_ID_LEN + 1];	/* "": neither a seal nor the segment record names it */
+	__u64 last_seq;
+	__u8 last_sha256[32];
+	char last_type[16];
+	__u64 last_time_ns;
+	bool has_seal;		/* the file has a seal; the seal_ fields are its last one */
+	__u64 seal_seq;
+	__u64 seal_time_ns;
+	char seal_key_id[NOJIT_KEY_ID_LEN + 1];
+	char seal_sig[AUDIT_SIG_B64_LEN + 1];	/* base64, as in the log */
+	bool seal_close;	/* the seal closed the file ("shutdown" or "rotate") */
+	__u64 unsealed;		/* complete records after the last seal (all, without one) */
+	__u64 partial_bytes;	/* an incomplete last line (a writer mid-append), left out */
+};
+
+/*
+ * The head of the log file PATH, read backwards from its end in bounded
+ * chunks as far as its last seal (the whole file only when it has none),
+ * checking that the records after the seal link to it. It verifies no
+ * signature: nojit audit verify does. 0; -ENOENT when PATH is missing or
+ * holds no complete record; -EBADMSG when the tail is malformed or not
+ * linked; -E2BIG for a line longer than AUDIT_LINE_MAX; ERR says which.
+ */
+int audit_log_head(const char *path, struct audit_log_head *ret, struct nojit_err *err);
+
 /* ---- verifier --------------------------------------------------------- */
 
 enum audit_reason {

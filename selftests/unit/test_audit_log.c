@@ -1387,3 +1387,293 @@ Test(audit, time_parse_refuses_what_a_u64_of_nanoseconds_cannot_hold)
 	cr_assert_not(audit_time_parse("2554-07-21T23:34:34.000000000Z", &ns));
 	cr_assert_not(audit_time_parse("9999-12-31T23:59:59.999999999Z", &ns));
 }
+
+/* ---- the head of a log ---------------------------------------------------- */
+
+static struct audit_log_head head_of(const char *path)
+{
+	struct audit_log_head h;
+	struct nojit_err err;
+
+	cr_assert_eq(audit_log_head(path, &h, &err), 0, "%s", err.msg);
+	return h;
+}
+
+static void assert_head_eq(const struct audit_log_head *a, const struct audit_log_head *b)
+{
+	cr_assert_str_eq(a->log_id, b->log_id);
+	cr_assert_eq(a->last_seq, b->last_seq);
+	cr_assert_arr_eq(a->last_sha256, b->last_sha256, 32);
+	cr_assert_str_eq(a->last_type, b->last_type);
+	cr_assert_eq(a->last_time_ns, b->last_time_ns);
+	cr_assert_eq(a->has_seal, b->has_seal);
+	cr_assert_eq(a->seal_seq, b->seal_seq);
+	cr_assert_eq(a->seal_time_ns, b->seal_time_ns);
+	cr_assert_str_eq(a->seal_key_id, b->seal_key_id);
+	cr_assert_str_eq(a->seal_sig, b->seal_sig);
+	cr_assert_eq(a->seal_close, b->seal_close);
+	cr_assert_eq(a->unsealed, b->unsealed);
+	cr_assert_eq(a->partial_bytes, b->partial_bytes);
+}
+
+/* The head must agree with what the verifier, which reads every byte, says. */
+static void assert_head_is_verified_tail(const char *path, const struct audit_log_head *h)
+{
+	struct audit_verify_result res = verify1(path);
+
+	assert_reason(res, AUDIT_OK, 0);
+	cr_assert_eq(h->last_seq, res.last_seq);
+	cr_assert_arr_eq(h->last_sha256, res.head, 32);
+	cr_assert_eq(h->has_seal, res.last_seal_seq != 0);
+	cr_assert_eq(h->seal_seq, res.last_seal_seq);
+	cr_assert_eq(h->unsealed, res.unsealed);
+	cr_assert_eq(h->partial_bytes, res.partial_bytes);
+	cr_assert_str_eq(h->log_id, res.log_id);
+}
+
+/* The seal fields against the seal line itself, parsed as JSON. */
+static void assert_seal_is_line(const struct audit_log_head *h, const char *line)
+{
+	struct json_object *o = json_tokener_parse(line), *v;
+
+	cr_assert_not_null(o, "%s", line);
+	cr_assert_eq(h->seal_seq, seq_of(line));
+	cr_assert(json_object_object_get_ex(o, "sig", &v));
+	cr_assert_str_eq(h->seal_sig, json_object_get_string(v));
+	cr_assert(json_object_object_get_ex(o, "key_id", &v));
+	cr_assert_str_eq(h->seal_key_id, json_object_get_string(v));
+	cr_assert_str_eq(h->seal_key_id, key_a.pub.id);
+	cr_assert(json_object_object_get_ex(o, "time", &v));
+	cr_assert_eq(audit_time_parse(json_object_get_string(v), &(__u64){ 0 }), true);
+	json_object_put(o);
+}
+
+Test(audit, head_of_a_fresh_log_is_its_segment_record)
+{
+	struct audit_log_config cfg = config(NULL, 100, 60000);
+	struct audit_log *log = open_log(scratch_path("fresh.log"), &key_a, &cfg, NULL);
+	struct audit_log_state st;
+	struct audit_log_head h;
+
+	audit_log_state(log, &st);
+	h = head_of(scratch_path("fresh.log"));
+	cr_assert_eq(h.last_seq, 1);
+	cr_assert_str_eq(h.last_type, "segment");
+	cr_assert_arr_eq(h.last_sha256, st.head, 32);
+	cr_assert_str_eq(h.log_id, st.log_id);
+	cr_assert_not(h.has_seal);
+	cr_assert_eq(h.unsealed, 1);
+	cr_assert_eq(h.partial_bytes, 0);
+	assert_head_is_verified_tail(scratch_path("fresh.log"), &h);
+	audit_log_free(log);
+}
+
+Test(audit, head_after_records_and_after_a_seal)
+{
+	struct clk c = { T0, 1000000 };
+	struct audit_log_config cfg = config(&c, 1000, 600000);
+	const char *path = scratch_path("head.log");
+	struct audit_log *log = open_log(path, &key_a, &cfg, NULL);
+	struct audit_log_state st;
+	struct audit_log_head h;
+	struct nojit_err err;
+	struct lines L;
+
+	add_events(log, 0, 7);
+	h = head_of(path);
+	cr_assert_eq(h.last_seq, 8);
+	cr_assert_str_eq(h.last_type, "event");
+	cr_assert_not(h.has_seal);
+	cr_assert_eq(h.unsealed, 8, "segment + 7 events, got %llu", (unsigned long long)h.unsealed);
+	assert_head_is_verified_tail(path, &h);
+
+	/* The seal is the last record: nothing unsealed. */
+	cr_assert_eq(audit_log_seal(log, &err), 0, "%s", err.msg);
+	audit_log_state(log, &st);
+	h = head_of(path);
+	cr_assert_eq(h.last_seq, 9);
+	cr_assert_str_eq(h.last_type, "seal");
+	cr_assert(h.has_seal);
+	cr_assert_not(h.seal_close, "a periodic seal closes nothing");
+	cr_assert_eq(h.seal_seq, 9);
+	cr_assert_eq(h.unsealed, 0);
+	cr_assert_arr_eq(h.last_sha256, st.head, 32);
+	cr_assert_eq(h.seal_time_ns, h.last_time_ns);
+	L = read_lines(path);
+	assert_seal_is_line(&h, L.l[L.n - 1]);
+	free_lines(&L);
+	assert_head_is_verified_tail(path, &h);
+
+	/* Records after the seal are counted, and the seal is still found. */
+	add_events(log, 7, 3);
+	h = head_of(path);
+	cr_assert_eq(h.last_seq, 12);
+	cr_assert_eq(h.seal_seq, 9);
+	cr_assert_eq(h.unsealed, 3);
+	L = read_lines(path);
+	assert_seal_is_line(&h, L.l[nth(&L, "seal", 0)]);
+	free_lines(&L);
+	assert_head_is_verified_tail(path, &h);
+
+	/* The shutdown seal closes the file. */
+	close_log(log);
+	h = head_of(path);
+	cr_assert_eq(h.last_seq, 13);
+	cr_assert(h.seal_close);
+	cr_assert_eq(h.unsealed, 0);
+	assert_head_is_verified_tail(path, &h);
+}
+
+Test(audit, head_leaves_out_a_line_being_written)
+{
+	struct clk c = { T0, 1000000 };
+	struct audit_log_config cfg = config(&c, 1000, 600000);
+	const char *path = scratch_path("partial.log");
+	const char *tail = "{\"seq\":6,\"prev\":\"0123";
+	struct audit_log *log = open_log(path, &key_a, &cfg, NULL);
+	struct audit_log_head before, h;
+	FILE *f;
+
+	add_events(log, 0, 4);
+	before = head_of(path);
+	audit_log_free(log);	/* the writer is mid-append: simulate its half line */
+	f = fopen(path, "a");
+	cr_assert_not_null(f);
+	fputs(tail, f);
+	cr_assert_eq(fclose(f), 0);
+	h = head_of(path);
+	cr_assert_eq(h.partial_bytes, strlen(tail));
+	cr_assert_eq(h.last_seq, before.last_seq);
+	cr_assert_arr_eq(h.last_sha256, before.last_sha256, 32);
+	cr_assert_eq(h.unsealed, before.unsealed);
+	assert_head_is_verified_tail(path, &h);
+}
+
+Test(audit, head_of_no_log_is_enoent_and_says_why)
+{
+	struct audit_log_head h;
+	struct nojit_err err;
+	FILE *f;
+
+	cr_assert_eq(audit_log_head(scratch_path("missing.log"), &h, &err), -ENOENT);
+	cr_assert(strstr(err.msg, "missing.log"), "%s", err.msg);
+	f = fopen(scratch_path("empty.log"), "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(audit_log_head(scratch_path("empty.log"), &h, &err), -ENOENT);
+	cr_assert(strstr(err.msg, "empty"), "%s", err.msg);
+	f = fopen(scratch_path("half.log"), "w");
+	cr_assert_not_null(f);
+	fputs("{\"seq\":1,\"prev\":\"00", f);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(audit_log_head(scratch_path("half.log"), &h, &err), -ENOENT);
+	cr_assert(strstr(err.msg, "partial"), "%s", err.msg);
+}
+
+Test(audit, head_refuses_a_tail_that_does_not_link_to_its_seal)
+{
+	struct clk c = { T0, 1000000 };
+	struct audit_log_config cfg = config(&c, 1000, 600000);
+	const char *path = scratch_path("t.log");
+	struct audit_log *log = open_log(path, &key_a, &cfg, NULL);
+	struct audit_log_head h;
+	struct nojit_err err;
+	size_t seal;
+	struct lines L;
+
+	add_events(log, 0, 3);
+	cr_assert_eq(audit_log_seal(log, &err), 0, "%s", err.msg);
+	add_events(log, 3, 3);
+	audit_log_free(log);
+	L = read_lines(path);
+	seal = nth(&L, "seal", 0);
+	cr_assert_eq(seal, L.n - 4);
+	/* A record before the last seal changed: the head never reads that far. */
+	patch(&L, seal - 1, "\"pid\":10", "\"pid\":20");
+	write_lines(path, &L);
+	cr_assert_eq(audit_log_head(path, &h, &err), 0, "%s", err.msg);
+	cr_assert_eq(h.unsealed, 3);
+	/* One after it changed: the next record no longer links to it. */
+	patch(&L, seal + 1, "\"pid\":10", "\"pid\":20");
+	write_lines(path, &L);
+	cr_assert_eq(audit_log_head(path, &h, &err), -EBADMSG);
+	cr_assert(strstr(err.msg, "does not link"), "%s", err.msg);
+	cr_log_info("%s", err.msg);
+	free_lines(&L);
+}
+
+/* Events of about 12 KiB: three strings at the format's 4096-byte cut. */
+static void add_big_events(struct audit_log *log, unsigned int first, unsigned int n)
+{
+	static char longstr[AUDIT_STRING_MAX + 1];
+	struct audit_event ev;
+	struct nojit_err err;
+
+	memset(longstr, 'p', AUDIT_STRING_MAX);
+	longstr[0] = '/';
+	for (unsigned int i = first; i < first + n; i++) {
+		sample_event(&ev, i);
+		ev.exe = ev.path = ev.cgroup_path = longstr;
+		ev.ino = 1;
+		cr_assert_eq(audit_log_append_event(log, &ev, NULL, &err), 0, "%s", err.msg);
+	}
+}
+
+Test(audit, head_of_a_50_mb_log_reads_back_only_to_its_last_seal)
+{
+	struct clk c = { T0, 1000000 };
+	struct audit_log_config cfg = config(&c, 1000, 86400000);
+	const char *path = scratch_path("big.log");
+	struct audit_log *log = open_log(path, &key_a, &cfg, NULL);
+	struct audit_log_head h, again;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	char *junk;
+
+	/* 4 periodic seals, then about 150 records (1.8 MB, many read chunks) after the last. */
+	add_big_events(log, 0, 4150);
+	audit_log_free(log);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_gt(st.st_size, 50 << 20, "only %lld bytes", (long long)st.st_size);
+	h = head_of(path);
+	cr_assert_eq(h.last_seq, 4155, "%llu", (unsigned long long)h.last_seq);
+	cr_assert(h.has_seal);
+	cr_assert_eq(h.unsealed, h.last_seq - h.seal_seq);
+	cr_assert_gt(h.unsealed, 140, "%llu", (unsigned long long)h.unsealed);
+	assert_head_is_verified_tail(path, &h);
+
+	/*
+	 * Bounded: the first 45 MB overwritten with garbage (no newline, no
+	 * record) gives the same head, so it was never read.
+	 */
+	junk = malloc(45 << 20);
+	cr_assert_not_null(junk);
+	memset(junk, '#', 45 << 20);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(pwrite(fd, junk, 45 << 20, 0), 45 << 20);
+	free(junk);
+	again = head_of(path);
+	assert_head_eq(&again, &h);
+}
+
+Test(audit, head_of_a_log_without_a_seal_counts_every_record)
+{
+	struct clk c = { T0, 1000000 };
+	struct audit_log_config cfg = config(&c, 1000, 86400000);
+	const char *path = scratch_path("noseal.log");
+	struct audit_log *log = open_log(path, &key_a, &cfg, NULL);
+	struct audit_log_state st;
+	struct audit_log_head h;
+
+	/* About 2.4 MB: lines cross many read chunks back to the segment record. */
+	add_big_events(log, 0, 200);
+	audit_log_state(log, &st);
+	audit_log_free(log);
+	h = head_of(path);
+	cr_assert_not(h.has_seal);
+	cr_assert_eq(h.unsealed, 201);
+	cr_assert_eq(h.last_seq, 201);
+	cr_assert_str_eq(h.log_id, st.log_id, "the log id comes from the segment record");
+	assert_head_is_verified_tail(path, &h);
+}
