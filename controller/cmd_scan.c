@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "scan.h"
+#include "scan_last.h"
 
 static const char scan_usage[] =
 	"Usage: nojit scan [--cgroup DIR | --pid PID] [--json]\n"
@@ -31,12 +32,16 @@ static const char scan_usage[] =
 	"  -j, --json         one JSON document on stdout\n"
 	"  -h, --help         show this help\n"
 	"\n"
-	"Exit status: 0 nothing found, 1 findings (or a task could not be read),\n"
-	"2 usage error.\n";
+	"A scan of every governed task is kept in $NOJIT_STATE_DIR/" SCAN_LAST_FILE " (default\n"
+	"/var/lib/nojit) for nojit attest; a --pid or --cgroup scan is not.\n"
+	"\n"
+	"Exit status: 0 nothing found, 1 findings (or a task could not be read, or\n"
+	"the result could not be kept), 2 usage error.\n";
 
 struct scan_out {
 	struct json_object *findings, *errors;
 	size_t n_findings, n_errors;
+	struct scan_last *last;	/* NULL: not a scan of every governed task, not kept */
 };
 
 static struct json_object *hex_addr(__u64 v)
@@ -58,6 +63,8 @@ static void on_finding(void *ctx, const struct scan_finding *f)
 	char hex[65];
 
 	o->n_findings++;
+	if (o->last)
+		scan_last_add(o->last, f);
 	if (f->has_sha256)
 		hex_encode(f->sha256, 32, hex);
 	if (arg_json) {
@@ -126,6 +133,8 @@ int do_scan(int argc, char **argv)
 	struct nojit_maps maps = NOJIT_MAPS_INIT;
 	struct scan_target target = { .kind = SCAN_TARGET_GOVERNED, .cgroup_fd = -1 };
 	struct scan_out out = {};
+	struct scan_last last = {};
+	bool failed_keep = false;
 	struct scan_stats stats = {};
 	struct scan_policy policy;
 	struct scan_ctx *s = NULL;
@@ -201,10 +210,22 @@ int do_scan(int argc, char **argv)
 	}
 	out.findings = json_object_new_array();
 	out.errors = json_object_new_array();
+	if (target.kind == SCAN_TARGET_GOVERNED) {
+		if (scan_last_begin(&last)) {
+			cli_error("scan: out of memory");
+			goto out;
+		}
+		out.last = &last;
+	}
 	r = scan_run(s, &policy, &target, on_finding, on_error, &out, &stats, &err);
 	if (r) {
 		cli_error("scan: %s", err.msg);
 		goto out;
+	}
+	/* Kept for nojit attest; a result that could not be kept fails the command. */
+	if (out.last && scan_last_commit(out.last, "scan", &stats, out.n_errors, &err)) {
+		cli_error("scan: keeping the result: %s", err.msg);
+		failed_keep = true;
 	}
 	if (target.kind == SCAN_TARGET_PID && stats.vanished) {
 		cli_error("scan: pid %d: exited before it could be scanned", target.pid);
@@ -239,8 +260,9 @@ int do_scan(int argc, char **argv)
 		if (note[0])
 			printf("%s\n", note);
 	}
-	ret = out.n_findings || out.n_errors ? EXIT_FAILED : EXIT_OK;
+	ret = out.n_findings || out.n_errors || failed_keep ? EXIT_FAILED : EXIT_OK;
 out:
+	scan_last_clear(&last);
 	json_object_put(out.findings);
 	json_object_put(out.errors);
 	scan_ctx_free(s);

@@ -7,6 +7,7 @@
 
 #include "daemon_policy.h"
 #include "rollback.h"
+#include "scan_last.h"
 
 /* A burst of changes (an editor's temp file and rename, a ConfigMap swap) settles first. */
 #define SETTLE_MS 300
@@ -229,7 +230,9 @@ int daemon_policy_tick(struct daemon_policy *dp, struct audit_log *log)
 			const struct inotify_event *ev = (const struct inotify_event *)p;
 
 			if (ev->wd == dp->state_wd) {
-				state_changed = true;
+				/* The scan summary lives there too and changes every scan: not rollback state. */
+				state_changed |= !ev->len || strncmp(ev->name, SCAN_LAST_FILE,
+								      strlen(SCAN_LAST_FILE));
 			} else {
 				changed = true;
 				if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))

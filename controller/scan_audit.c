@@ -8,6 +8,7 @@
 #include "responses.h"
 #include "scan.h"
 #include "scan_audit.h"
+#include "scan_last.h"
 
 /* What makes a finding the same one again: the process (pid reuse told apart) and the range. */
 struct finding_key {
@@ -40,6 +41,7 @@ struct scan_audit {
 	struct pending *pending;
 	size_t n_pending, cap_pending;
 	struct scan_audit_result res;
+	struct scan_last last;
 	int error;
 	struct nojit_err log_err;
 };
@@ -68,6 +70,7 @@ void scan_audit_free(struct scan_audit *a)
 	if (!a)
 		return;
 	scan_ctx_free(a->scan);
+	scan_last_clear(&a->last);
 	free(a->prev.v);
 	free(a->cur.v);
 	free(a->pending);
@@ -137,6 +140,7 @@ static void on_finding(void *ctx, const struct scan_finding *f)
 	__u64 seq;
 
 	a->res.findings++;
+	scan_last_add(&a->last, f);
 	/* A task gone by now has no start time; 0 still keys it for this round. */
 	scan_task_starttime(f->tgid, &k.starttime);
 	if (key_set_add(&a->cur, &k)) {
@@ -220,9 +224,14 @@ int scan_audit_run(struct scan_audit *a, struct scan_audit_result *ret, struct n
 	a->cur.n = 0;
 	a->n_pending = 0;
 	a->error = 0;
-	r = scan_run(a->scan, &a->policy, &target, on_finding, on_error, a, &stats, err);
+	r = scan_last_begin(&a->last);
 	if (r)
+		return nojit_err_set(err, r, "scan: %s", strerror(-r));
+	r = scan_run(a->scan, &a->policy, &target, on_finding, on_error, a, &stats, err);
+	if (r) {
+		scan_last_clear(&a->last);
 		return r;
+	}
 	for (size_t i = 0; i < a->n_pending && !a->error; i++)
 		if (respond(a, &a->pending[i]))
 			a->error = -EIO;
@@ -231,9 +240,12 @@ int scan_audit_run(struct scan_audit *a, struct scan_audit_result *ret, struct n
 	a->prev = a->cur;
 	a->cur = swap;
 	*ret = a->res;
-	if (a->error == -EIO)
-		return nojit_err_set(err, -EIO, "%s", a->log_err.msg);
-	if (a->error)
+	if (a->error) {
+		scan_last_clear(&a->last);
+		if (a->error == -EIO)
+			return nojit_err_set(err, -EIO, "%s", a->log_err.msg);
 		return nojit_err_set(err, a->error, "scan: %s", strerror(-a->error));
-	return 0;
+	}
+	/* What a node statement reports as the last scan (scan_last.h). */
+	return scan_last_commit(&a->last, "daemon", &stats, a->res.unreadable, err);
 }

@@ -27,8 +27,10 @@ struct scan_audit_result {
 
 /*
  * One scan. A finding the previous scan already logged (same process, same
- * range, same reason) is not logged again while it persists. 0, or -errno
- * with ERR when the tasks could not be listed or the log not written.
+ * range, same reason) is not logged again while it persists. Its summary
+ * replaces STATE_DIR/scan-last.json (scan_last.h). 0, or -errno with ERR
+ * when the tasks could not be listed, the log not written (-EIO) or the
+ * summary not kept.
  */
 int scan_audit_run(struct scan_audit *a, struct scan_audit_result *ret, struct nojit_err *err);
 

@@ -69,11 +69,26 @@ assert len(mine) == 1 and mine[0]["reason"] == "anonymous" and mine[0]["cgroup"]
 assert not [f for f in d["findings"] if f["pid"] in (clean, outside)], d["findings"]
 assert d["scanned"]["tasks"] >= 2 and d["errors"] == [], d
 PY
+tap_check "that scan is kept for nojit attest: its counts and the offender's identity" \
+	python3 - "$SW/all.json" "$NOJIT_STATE_DIR/scan-last.json" "$S_JIT" "${SCG#$CG}" <<'PY'
+import json, sys
+d, k = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+jit, cg = int(sys.argv[3]), sys.argv[4]
+assert k["source"] == "scan" and k["format"] == 1, k
+assert k["tasks"] == d["scanned"]["tasks"] and k["findingCount"] == len(d["findings"]), (k, d)
+assert k["findingsOmitted"] == 0 and len(k["findings"]) == len(d["findings"]), k
+mine = [f for f in k["findings"] if f["pid"] == jit]
+assert len(mine) == 1 and mine[0]["reason"] == "anonymous" and mine[0]["cgroup"] == cg, k
+assert mine[0]["enrolledId"] == mine[0]["cgroupId"] and mine[0]["file"] is None, mine
+PY
+cp "$NOJIT_STATE_DIR/scan-last.json" "$SW/kept-by-scan.json"
 "$NOJIT" --json scan --pid "$S_OUTSIDE" >"$SW/outside.json"
 rc=$?
 tap_check "nojit scan --pid still scans a task outside every enrolled subtree" \
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert sys.argv[2] == "1" and [f["reason"] for f in d["findings"]] == ["anonymous"], d' \
 	"$SW/outside.json" "$rc"
+tap_check "a --pid scan leaves the kept scan of every governed task as it was" \
+	cmp "$SW/kept-by-scan.json" "$NOJIT_STATE_DIR/scan-last.json"
 
 # --- the daemon logs it, once, as a signed "scan" record -----------------------------
 scan_daemon "$SW/scan.log" 3
@@ -92,6 +107,13 @@ assert not [r for r in recs if r["type"] == "response" and r["pid"] == int(sys.a
     "a response under --on-violation deny"
 PY
 tap_check "the offender still runs under --on-violation deny" kill -0 "$S_JIT"
+tap_check "the daemon's scan replaces the kept one and lists the offender" \
+	python3 - "$SW/kept-by-scan.json" "$NOJIT_STATE_DIR/scan-last.json" "$S_JIT" <<'PY'
+import json, sys
+old, k = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert k["source"] == "daemon" and k["time"] > old["time"], (old, k)
+assert [f["reason"] for f in k["findings"] if f["pid"] == int(sys.argv[3])] == ["anonymous"], k
+PY
 out=$("$NOJIT" --json audit verify --key "$SPUB" "$SW/scan.log" 2>&1)
 tap_check "nojit audit verify verifies the log and counts its scan records" \
 	python3 - "$SW/scan.log" "$out" <<'PY'

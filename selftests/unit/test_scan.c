@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/* nojit scan's pure parsers: maps lines, pagemap entries, ELF zones, page compare. */
+/*
+ * nojit scan's pure parsers: maps lines, pagemap entries, ELF zones, page
+ * compare; and the summary of the last scan kept for attestation.
+ */
 #include <criterion/criterion.h>
 #include <elf.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "audit_log.h"
 #include "scan.h"
+#include "scan_last.h"
+#include "scratch.h"
 
 static struct scan_map parse_ok(const char *line)
 {
@@ -303,4 +310,139 @@ Test(compare, loader_zero_fill_zone)
 	fill();
 	memset(mem + 0x100, 0, 16);
 	cr_assert_eq(scan_page_compare(mem, file, PG, PG, 0x5000, &z, &first), 16);
+}
+
+/* ---- the last scan's summary (scan_last.h) --------------------------------- */
+
+static void last_setup(void)
+{
+	scratch_make("scan-last");
+	cr_assert_eq(setenv("NOJIT_STATE_DIR", scratch_path("state"), 1), 0);
+}
+
+static void last_teardown(void)
+{
+	unsetenv("NOJIT_STATE_DIR");
+	scratch_remove();
+}
+
+TestSuite(scan_last, .init = last_setup, .fini = last_teardown);
+
+static struct scan_finding finding(unsigned int i, const char *file)
+{
+	return (struct scan_finding){
+		.pid = 100 + (pid_t)i, .tgid = 100, .comm = "jit", .cgroup = "/nojit-test-scan",
+		.cgroup_id = 4242, .enrolled_id = 4200, .start = 0x7f0000000000ull + 0x1000ull * i,
+		.end = 0x7f0000001000ull + 0x1000ull * i, .perms = "rwxp", .file = file,
+		.reason = file ? SCAN_REASON_MODIFIED : SCAN_REASON_ANONYMOUS, .has_sha256 = file != NULL,
+		.sha256 = { 0xab, 0xcd },
+	};
+}
+
+static struct json_object *member(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	cr_assert(json_object_object_get_ex(o, key, &v), "no %s in %s", key, json_object_to_json_string(o));
+	return v;
+}
+
+Test(scan_last, none_kept_is_enoent)
+{
+	struct json_object *o = NULL;
+	struct nojit_err err;
+
+	cr_assert_eq(scan_last_read(&o, &err), -ENOENT);
+	cr_assert(strstr(err.msg, SCAN_LAST_FILE), "%s", err.msg);
+}
+
+Test(scan_last, a_scan_is_kept_and_read_back)
+{
+	struct scan_stats st = { .tasks = 7, .mappings = 30, .vanished = 1 };
+	struct scan_finding anon = finding(0, NULL), mod = finding(1, "/usr/bin/app");
+	struct json_object *o = NULL, *f;
+	struct scan_last l;
+	struct nojit_err err;
+	__u64 t;
+
+	cr_assert_eq(scan_last_begin(&l), 0);
+	scan_last_add(&l, &anon);
+	scan_last_add(&l, &mod);
+	cr_assert_eq(scan_last_commit(&l, "daemon", &st, 2, &err), 0, "%s", err.msg);
+	cr_assert_null(l.findings, "commit releases the summary");
+	cr_assert_eq(scan_last_read(&o, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(json_object_get_string(member(o, "source")), "daemon");
+	cr_assert(audit_time_parse(json_object_get_string(member(o, "time")), &t));
+	cr_assert_eq(json_object_get_uint64(member(o, "tasks")), 7);
+	cr_assert_eq(json_object_get_uint64(member(o, "unreadable")), 2);
+	cr_assert_eq(json_object_get_uint64(member(o, "findingCount")), 2);
+	cr_assert_eq(json_object_get_uint64(member(o, "findingsOmitted")), 0);
+	f = json_object_array_get_idx(member(o, "findings"), 0);
+	cr_assert_eq(json_object_get_int(member(f, "pid")), 100);
+	cr_assert_str_eq(json_object_get_string(member(f, "reason")), "anonymous");
+	cr_assert_str_eq(json_object_get_string(member(f, "cgroup")), "/nojit-test-scan");
+	cr_assert_eq(json_object_get_uint64(member(f, "cgroupId")), 4242);
+	cr_assert_str_eq(json_object_get_string(member(f, "start")), "0x7f0000000000");
+	cr_assert_null(member(f, "file"));
+	cr_assert_null(member(f, "sha256"));
+	f = json_object_array_get_idx(member(o, "findings"), 1);
+	cr_assert_str_eq(json_object_get_string(member(f, "reason")), "modified");
+	cr_assert_str_eq(json_object_get_string(member(f, "file")), "/usr/bin/app");
+	cr_assert_str_eq(json_object_get_string(member(f, "sha256")),
+			 "abcd000000000000000000000000000000000000000000000000000000000000");
+	json_object_put(o);
+
+	/* The next scan replaces it: a clean one says so. */
+	cr_assert_eq(scan_last_begin(&l), 0);
+	cr_assert_eq(scan_last_commit(&l, "scan", &st, 0, &err), 0, "%s", err.msg);
+	cr_assert_eq(scan_last_read(&o, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(json_object_get_string(member(o, "source")), "scan");
+	cr_assert_eq(json_object_get_uint64(member(o, "findingCount")), 0);
+	cr_assert_eq(json_object_array_length(member(o, "findings")), 0);
+	json_object_put(o);
+}
+
+Test(scan_last, many_findings_are_counted_and_the_file_stays_small)
+{
+	struct scan_stats st = { .tasks = 1000 };
+	char longpath[4096];
+	struct json_object *o = NULL, *f;
+	struct scan_last l;
+	struct nojit_err err;
+	struct stat sb;
+
+	memset(longpath, 'x', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	cr_assert_eq(scan_last_begin(&l), 0);
+	for (unsigned int i = 0; i < 5000; i++) {
+		struct scan_finding fi = finding(i, longpath);
+
+		scan_last_add(&l, &fi);
+	}
+	cr_assert_eq(scan_last_commit(&l, "daemon", &st, 0, &err), 0, "%s", err.msg);
+	cr_assert_eq(stat(scratch_path("state/" SCAN_LAST_FILE), &sb), 0);
+	cr_assert_lt(sb.st_size, 32 << 10, "%lld bytes", (long long)sb.st_size);
+	cr_assert_eq(scan_last_read(&o, &err), 0, "%s", err.msg);
+	cr_assert_eq(json_object_get_uint64(member(o, "findingCount")), 5000);
+	cr_assert_eq(json_object_array_length(member(o, "findings")), SCAN_LAST_MAX_FINDINGS);
+	cr_assert_eq(json_object_get_uint64(member(o, "findingsOmitted")), 5000 - SCAN_LAST_MAX_FINDINGS);
+	f = json_object_array_get_idx(member(o, "findings"), 0);
+	cr_assert_eq(strlen(json_object_get_string(member(f, "file"))), SCAN_LAST_STRING_MAX);
+	json_object_put(o);
+}
+
+Test(scan_last, a_damaged_file_is_refused)
+{
+	struct json_object *o = NULL;
+	struct nojit_err err;
+	FILE *f;
+
+	cr_assert_eq(mkdir(scratch_path("state"), 0700), 0);
+	f = fopen(scratch_path("state/" SCAN_LAST_FILE), "w");
+	cr_assert_not_null(f);
+	fputs("{\"format\":1,\"time\":", f);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(scan_last_read(&o, &err), -EBADMSG);
+	cr_assert(strstr(err.msg, SCAN_LAST_FILE), "%s", err.msg);
 }
