@@ -520,17 +520,26 @@ int bpf_meta_read(struct nojit_meta *ret, struct nojit_err *err)
 	if (!n)
 		return nojit_err_set(err, -ENOENT, "nojit is not loaded (no pinned links in %s)",
 				     NOJIT_PIN_DIR);
-	for (size_t i = 0; i < n; i++)
-		if (!meta_has_prog(&m, progs[i].prog_id))
-			return nojit_err_set(err, -ESTALE,
-					     "%s does not describe the attached programs: %s (id %u) was not attached "
-					     "by the load it records (another nojit attached it since?)",
-					     path, progs[i].name, progs[i].prog_id);
-	if (n != m.n_progs)
-		return nojit_err_set(err, -ESTALE,
-				     "%s records %u programs, %zu are attached: the set changed since that load",
-				     path, m.n_progs, n);
+	r = bpf_meta_describes(&m, progs, n, err);
+	if (r)
+		return r;
 	*ret = m;
+	return 0;
+}
+
+int bpf_meta_describes(const struct nojit_meta *m, const struct nojit_prog_info *progs, size_t n,
+		       struct nojit_err *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!meta_has_prog(m, progs[i].prog_id))
+			return nojit_err_set(err, -ESTALE,
+					     "%s/%s does not describe the attached programs: %s (id %u) was not "
+					     "attached by the load it records (another nojit attached it since?)",
+					     NOJIT_PIN_DIR, META_MAP, progs[i].name, progs[i].prog_id);
+	if (n != m->n_progs)
+		return nojit_err_set(err, -ESTALE,
+				     "%s/%s records %u programs, %zu are attached: the set changed since that load",
+				     NOJIT_PIN_DIR, META_MAP, m->n_progs, n);
 	return 0;
 }
 

@@ -86,6 +86,15 @@ void policy_object_sha256(__u8 out[32]);
  */
 int bpf_meta_read(struct nojit_meta *ret, struct nojit_err *err);
 
+/*
+ * 0 when M's load attached exactly the programs PROGS (N of them, as
+ * policy_programs() lists them), else -ESTALE naming the first that
+ * differs: for a caller that lists the programs itself and must not
+ * describe them with a record read at another moment.
+ */
+int bpf_meta_describes(const struct nojit_meta *m, const struct nojit_prog_info *progs, size_t n,
+		       struct nojit_err *err);
+
 /* Counters summed over CPUs; VALUES has NOJIT_STAT_MAX slots. */
 int policy_stats(int stats_fd, __u64 *values);
 
