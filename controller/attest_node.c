@@ -11,6 +11,7 @@
 #include "enroll.h"
 #include "manifest.h"
 #include "policy_set.h"
+#include "scan_last.h"
 #include "sha256.h"
 
 /* What the kernel holds, read once: the statement is built from this. */
@@ -24,6 +25,9 @@ struct node_facts {
 	size_t *allow_counts;
 	size_t ncgroups;
 	__u64 stats[NOJIT_STAT_MAX];
+	bool has_meta;
+	struct nojit_meta meta;
+	struct nojit_err no_meta;	/* why the loaded object is unknown */
 };
 
 static void node_facts_free(struct node_facts *f)
@@ -53,6 +57,9 @@ static int node_facts_read(struct node_facts *f, struct nojit_err *err)
 		nojit_err_set(err, r, "listing the attached BPF programs: %s", strerror(-r));
 		goto out;
 	}
+	/* An object this node cannot name is reported as unknown, with why; never guessed. */
+	f->has_meta = !bpf_meta_read(&f->meta, &f->no_meta) &&
+		      !bpf_meta_describes(&f->meta, f->progs, f->nprogs, &f->no_meta);
 	r = enroll_list(&maps, &f->cgroups, &f->ncgroups);
 	if (r) {
 		nojit_err_set(err, r, "listing the enrollments: %s", strerror(-r));
@@ -224,6 +231,79 @@ static int program_subjects(struct json_object *subjects, struct json_object *pr
 	return 0;
 }
 
+/*
+ * The BPF object: the one loaded (from the loader's record) and the one
+ * this binary would load, which differ after an upgrade until a reload.
+ * The subject is the loaded one, or none when it is unknown.
+ */
+static int bpf_object_json(struct json_object *subjects, struct json_object *bpf,
+			   const struct node_facts *f)
+{
+	__u8 mine[32];
+
+	policy_object_sha256(mine);
+	json_object_object_add(bpf, "objectSha256", f->has_meta ? json_hex(f->meta.object_sha256, 32) : NULL);
+	json_object_object_add(bpf, "objectUnknownReason", f->has_meta ? NULL :
+			       json_object_new_string(f->loaded ? f->no_meta.msg : f->not_loaded.msg));
+	json_object_object_add(bpf, "loadedAt", f->has_meta ? json_time_ns(f->meta.loaded_at_ns) : NULL);
+	json_object_object_add(bpf, "loaderVersion", f->has_meta ?
+			       json_object_new_string(f->meta.version) : NULL);
+	json_object_object_add(bpf, "thisBinaryObjectSha256", json_hex(mine, 32));
+	if (!f->has_meta)
+		return 0;
+	return attest_subject_add_sha256(subjects, ATTEST_SUBJECT_BPF_OBJECT, "nojit.bpf.o",
+					 f->meta.object_sha256);
+}
+
+/*
+ * The audit log's head (audit_log_head()): every member always present,
+ * null with "unavailableReason" when the log cannot be read, so a
+ * verifier sees why a statement is not bound to a log.
+ */
+static struct json_object *audit_log_json(const char *path)
+{
+	struct json_object *o = json_object_new_object(), *seal = NULL;
+	struct audit_log_head h;
+	struct nojit_err why;
+	bool ok;
+
+	if (!o)
+		return NULL;
+	ok = !audit_log_head(path, &h, &why);
+	if (ok && h.has_seal) {
+		seal = json_object_new_object();
+		json_object_object_add(seal, "seq", json_object_new_uint64(h.seal_seq));
+		json_object_object_add(seal, "time", json_time_ns(h.seal_time_ns));
+		json_object_object_add(seal, "keyId", json_object_new_string(h.seal_key_id));
+		json_object_object_add(seal, "sig", json_object_new_string(h.seal_sig));
+		json_object_object_add(seal, "closed", json_object_new_boolean(h.seal_close));
+	}
+	json_object_object_add(o, "path", json_object_new_string(path));
+	json_object_object_add(o, "logId", ok && h.log_id[0] ? json_object_new_string(h.log_id) : NULL);
+	json_object_object_add(o, "lastSeq", ok ? json_object_new_uint64(h.last_seq) : NULL);
+	json_object_object_add(o, "lastRecordSha256", ok ? json_hex(h.last_sha256, 32) : NULL);
+	json_object_object_add(o, "lastSeal", seal);
+	json_object_object_add(o, "unsealed", ok ? json_object_new_uint64(h.unsealed) : NULL);
+	json_object_object_add(o, "partialBytes", ok ? json_object_new_uint64(h.partial_bytes) : NULL);
+	json_object_object_add(o, "unavailableReason", ok ? NULL : json_object_new_string(why.msg));
+	return o;
+}
+
+/* The runtime integrity scan's last result over every governed task, or null with why. */
+static void scan_json(struct json_object *pred)
+{
+	struct json_object *last = NULL;
+	struct nojit_err why;
+
+	if (scan_last_read(&last, &why)) {
+		json_object_object_add(pred, "scan", NULL);
+		json_object_object_add(pred, "scanUnavailableReason", json_object_new_string(why.msg));
+		return;
+	}
+	json_object_object_add(pred, "scan", last);
+	json_object_object_add(pred, "scanUnavailableReason", NULL);
+}
+
 /* The running nojit binary, hashed through /proc/self/exe (not by path: it may have been replaced). */
 static int self_subject(struct json_object *subjects, struct json_object *nojit, struct nojit_err *err)
 {
@@ -265,6 +345,8 @@ int attest_node_statement(const struct attest_node_opts *o, struct json_object *
 		goto fail;
 	r = manifest_subjects(subjects, &f);
 	if (!r)
+		r = bpf_object_json(subjects, bpf, &f);
+	if (!r)
 		r = program_subjects(subjects, programs, &f);
 	for (size_t i = 0; !r && i < f.ncgroups; i++) {
 		struct json_object *c = enrollment_json(&f.cgroups[i], &f.responses[i],
@@ -292,6 +374,8 @@ int attest_node_statement(const struct attest_node_opts *o, struct json_object *
 	json_object_object_add(pred, "enrollments", enrollments);
 	enrollments = NULL;
 	json_object_object_add(pred, "counters", f.loaded ? counters_json(f.stats) : NULL);
+	json_object_object_add(pred, "auditLog", audit_log_json(o->audit_log));
+	scan_json(pred);
 	node_facts_free(&f);
 	*ret = attest_statement_new(ATTEST_PREDICATE_NODE, subjects, pred);
 	return *ret ? 0 : nojit_err_set(err, -ENOMEM, "out of memory");

@@ -12,6 +12,7 @@
 
 struct attest_node_opts {
 	const struct attest_nonce *nonce;
+	const char *audit_log;	/* the daemon's log, whose head binds the statement */
 };
 
 /*

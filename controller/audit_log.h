@@ -20,6 +20,7 @@
 #include "util.h"
 
 #define AUDIT_FORMAT			1
+#define AUDIT_LOG_DEFAULT_PATH		"/var/log/nojit/audit.log"	/* nojit daemon --log */
 #define AUDIT_SEAL_CONTEXT		"nojit-audit-seal-v1\n"
 #define AUDIT_LOG_ID_LEN		32	/* hex digits: 16 random bytes */
 #define AUDIT_LINE_MAX			(1u << 20)	/* the verifier refuses longer lines */

@@ -6,20 +6,23 @@
 #include <unistd.h>
 
 #include "attest_node.h"
+#include "audit_log.h"
 #include "cli.h"
 #include "cmd.h"
 
 #define DEFAULT_ATTEST_KEY "/etc/nojit/" NOJIT_ATTEST_KEY_FILE
 
 static const char attest_usage[] =
-	"Usage: nojit attest --nonce HEX [--key KEY] [-o FILE] [--tpm[=DEV] | --no-tpm] [--tpm-pcr N]\n"
+	"Usage: nojit attest --nonce HEX [--key KEY] [-o FILE] [--audit-log FILE]\n"
+	"                    [--tpm[=DEV] | --no-tpm] [--tpm-pcr N]\n"
 	"\n"
 	"Write a statement of what this node enforces, for a verifier that sent\n"
 	"NONCE: an in-toto Statement in a DSSE envelope signed by the node's\n"
 	"attestation key (nojit keygen --attest). Subjects are every manifest in\n"
 	"force, the BPF programs attached and this nojit binary; the predicate\n"
 	"has the host, the time, the nonce, every enrollment with its manifest\n"
-	"and response, and the kernel's counters (docs/attestation.md).\n"
+	"and response, the kernel's counters, the BPF object loaded, the audit\n"
+	"log's head and the last scan of every governed task (docs/attestation.md).\n"
 	"\n"
 	"Where the node has a TPM (" ATTEST_TPM_DEVICE ", or --tpm), the statement's digest\n"
 	"is extended into a PCR and the envelope carries a TPM 2.0 quote over it\n"
@@ -28,6 +31,8 @@ static const char attest_usage[] =
 	"  -n, --nonce HEX    the verifier's nonce, 8 to 64 bytes in hex (required)\n"
 	"  -k, --key KEY      attestation secret key (default " DEFAULT_ATTEST_KEY ")\n"
 	"  -o, --out FILE     write the envelope to FILE (default: stdout)\n"
+	"  -a, --audit-log FILE  the daemon's audit log, whose head the statement names\n"
+	"                     (default " AUDIT_LOG_DEFAULT_PATH ")\n"
 	"      --tpm[=DEV]    bind to the TPM at DEV (default " ATTEST_TPM_DEVICE "); fail without one\n"
 	"      --no-tpm       do not use the TPM even if there is one\n"
 	"      --tpm-pcr N    the PCR to extend (default 23)\n"
@@ -55,6 +60,7 @@ static int attest_node(int argc, char **argv)
 		{ "nonce", required_argument, NULL, 'n' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "audit-log", required_argument, NULL, 'a' },
 		{ "tpm", optional_argument, NULL, 'T' },
 		{ "no-tpm", no_argument, NULL, 'N' },
 		{ "tpm-pcr", required_argument, NULL, 'P' },
@@ -66,13 +72,13 @@ static int attest_node(int argc, char **argv)
 	bool want_tpm = false, no_tpm = false;
 	_cleanup_seckey_ struct nojit_seckey key = {};
 	struct json_object *statement = NULL;
-	struct attest_node_opts no = {};
+	struct attest_node_opts no = { .audit_log = AUDIT_LOG_DEFAULT_PATH };
 	struct attest_nonce nonce;
 	struct nojit_err err = {};
 	int c, r;
 
 	optind = 0;	/* 0: full reset, so options may follow operands */
-	while ((c = getopt_long(argc, argv, "n:k:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:k:o:a:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			nonce_hex = optarg;
@@ -82,6 +88,9 @@ static int attest_node(int argc, char **argv)
 			break;
 		case 'o':
 			eo.out = optarg;
+			break;
+		case 'a':
+			no.audit_log = optarg;
 			break;
 		case 'T':
 			want_tpm = true;

@@ -32,7 +32,7 @@
 #include "scan_audit.h"
 #include "sha256.h"
 
-#define DEFAULT_LOG "/var/log/nojit/audit.log"
+#define DEFAULT_LOG AUDIT_LOG_DEFAULT_PATH
 #define DEFAULT_KEY "/etc/nojit/audit.key"
 #define POLL_MS 100
 /* Offenders' executables: hashing time per second, and the largest hashed. */
