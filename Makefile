@@ -238,14 +238,14 @@ check: all attacks legit unit-tests $(STORM) vm-kernel vk-guests matrix-bins sca
 
 demo: all attacks vm-kernel vk-guests
 	$(Q)selftests/vk/prepare $(BUILD)
-	$(Q)$(VM_RUN) --timeout 600 -- selftests/demo $(BUILD)
+	$(Q)$(VM_RUN) --tpm --timeout 600 -- selftests/demo $(BUILD)
 
 bench: all bench-bins scan-bins $(STORM) vm-kernel vk-guests
 	$(Q)selftests/bench/manifest-build $(BUILD)
 	$(Q)selftests/bench/confine $(BUILD)
 	$(Q)selftests/bench/vk $(BUILD)
 	$(Q)selftests/bench/scan $(BUILD)
-	$(Q)$(VM_RUN) --timeout 2400 -- sh -c \
+	$(Q)$(VM_RUN) --tpm --timeout 2400 -- sh -c \
 		'selftests/bench/run $(BUILD) && selftests/bench/hashgate $(BUILD) && selftests/bench/audit $(BUILD) && selftests/bench/apply $(BUILD) && selftests/bench/oci $(BUILD) && selftests/bench/attest $(BUILD)'
 
 # The bypass matrix: every attack under every configuration, host columns
