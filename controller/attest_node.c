@@ -89,16 +89,6 @@ out:
 	return r;
 }
 
-static const char *origin_name(__u32 origin)
-{
-	switch (origin) {
-	case NOJIT_ORIGIN_MANUAL: return "manual";
-	case NOJIT_ORIGIN_POLICY: return "policy";
-	case NOJIT_ORIGIN_CONTAINER: return "container";
-	}
-	return "unknown";
-}
-
 static struct json_object *json_hex(const __u8 *bytes, size_t n)
 {
 	char hex[2 * 32 + 1];
@@ -147,7 +137,7 @@ static struct json_object *enrollment_json(const struct nojit_enrolled *e,
 			       json_object_new_boolean(e->exists));
 	json_object_object_add(c, "governedCgroups", json_object_new_uint64(e->governed));
 	json_object_object_add(c, "enrolledAt", json_time_ns(e->rec.enrolled_at_ns));
-	json_object_object_add(c, "origin", json_object_new_string(origin_name(e->rec.origin)));
+	json_object_object_add(c, "origin", json_object_new_string(enroll_origin_name(e->rec.origin)));
 	json_object_object_add(c, "policy", e->rec.policy[0] ?
 			       json_object_new_string(e->rec.policy) : NULL);
 	json_object_object_add(c, "policySha256", e->rec.policy[0] ?

@@ -156,3 +156,13 @@ unsigned int on_violation_from_name(const char *s)
 			return v;
 	return 0;
 }
+
+const char *enroll_origin_name(__u32 origin)
+{
+	switch (origin) {
+	case NOJIT_ORIGIN_MANUAL: return "manual";
+	case NOJIT_ORIGIN_POLICY: return "policy";
+	case NOJIT_ORIGIN_CONTAINER: return "container";
+	}
+	return "unknown";
+}

@@ -51,5 +51,6 @@ void cli_json_print(struct json_object *obj);
 const char *route_name(unsigned int route);
 const char *on_violation_name(unsigned int v);
 unsigned int on_violation_from_name(const char *s);	/* 0 if unknown */
+const char *enroll_origin_name(__u32 origin);	/* enum nojit_enroll_origin */
 
 #endif /* NOJIT_CLI_H */

@@ -53,44 +53,6 @@ static const char verify_usage[] =
 	"Exit status: 0 verified, 1 refused (or an input could not be read),\n"
 	"2 usage error.\n";
 
-/* Whole of FD into *RET (NUL-terminated), refusing more than MAX bytes: a pipe works too. */
-static int read_fd_max(int fd, size_t max, char **ret, size_t *ret_len)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 64 << 10;
-			char *nb;
-
-			if (cap > max)
-				return -EFBIG;
-			nb = realloc(buf, ncap + 1);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-			cap = ncap;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > max)
-			return -EFBIG;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
-}
-
 static int read_envelope(const char *file, char **ret, size_t *ret_len, struct nojit_err *err)
 {
 	_cleanup_close_ int fd = -1;

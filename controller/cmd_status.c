@@ -48,16 +48,6 @@ static bool bpf_stats_enabled(void)
 	       v[0] != '0';
 }
 
-static const char *origin_name(__u32 origin)
-{
-	switch (origin) {
-	case NOJIT_ORIGIN_MANUAL: return "manual";
-	case NOJIT_ORIGIN_POLICY: return "policy";
-	case NOJIT_ORIGIN_CONTAINER: return "container";
-	}
-	return "unknown";
-}
-
 static struct json_object *status_json(const struct status *s)
 {
 	struct json_object *o = json_object_new_object();
@@ -108,7 +98,7 @@ static struct json_object *status_json(const struct status *s)
 		json_object_object_add(c, "exists", json_object_new_boolean(e->exists != 0));
 		json_object_object_add(c, "governed_cgroups", json_object_new_uint64(e->governed));
 		json_object_object_add(c, "enrolled_at_ns", json_object_new_uint64(e->rec.enrolled_at_ns));
-		json_object_object_add(c, "origin", json_object_new_string(origin_name(e->rec.origin)));
+		json_object_object_add(c, "origin", json_object_new_string(enroll_origin_name(e->rec.origin)));
 		if (e->rec.policy[0])
 			json_object_object_add(c, "policy", json_object_new_string(e->rec.policy));
 		if (e->rec.container_id[0])
@@ -199,7 +189,7 @@ static void status_text(const struct status *s)
 		       e->exists == 0 ? " [removed]" : "");
 		printf("             mode %s, on violation %s; %s%s%s%s%s\n",
 		       manifest_mode_name(s->responses[i].mode),
-		       on_violation_name(s->responses[i].on_violation), origin_name(e->rec.origin),
+		       on_violation_name(s->responses[i].on_violation), enroll_origin_name(e->rec.origin),
 		       e->rec.policy[0] ? " by policy " : "", e->rec.policy,
 		       e->rec.container_id[0] ? ", container " : "", e->rec.container_id);
 		if (e->rec.key_id[0]) {

@@ -168,57 +168,13 @@ int oci_state_parse(const char *buf, size_t len, struct oci_state *ret, struct n
 	return 0;
 }
 
-/* Read FD to its end, at most MAX bytes: -EFBIG beyond. *RET is malloc'd. */
-static int read_bounded(int fd, size_t max, char **ret, size_t *ret_len)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 4096;
-			char *nb;
-
-			if (cap > max)
-				return -EFBIG;
-			nb = realloc(buf, ncap + 1);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-			cap = ncap;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (!n)
-			break;
-		len += (size_t)n;
-		if (len > max)
-			return -EFBIG;
-	}
-	if (!buf) {
-		buf = malloc(1);
-		if (!buf)
-			return -ENOMEM;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
-}
-
 int oci_state_read(int fd, struct oci_state *ret, struct nojit_err *err)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
 	int r;
 
-	r = read_bounded(fd, OCI_STATE_MAX, &buf, &len);
+	r = read_fd_max(fd, OCI_STATE_MAX, &buf, &len);
 	if (r == -EFBIG)
 		return nojit_err_set(err, r, "container state on stdin: larger than %d bytes",
 				     OCI_STATE_MAX);
@@ -248,7 +204,7 @@ int oci_config_read(struct oci_state *s, struct json_object **ret_config,
 		return nojit_err_set(err, -errno, "bundle %s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return nojit_err_set(err, -EINVAL, "bundle %s: not a regular file", path);
-	r = read_bounded(fd, OCI_CONFIG_MAX, &buf, &len);
+	r = read_fd_max(fd, OCI_CONFIG_MAX, &buf, &len);
 	if (r == -EFBIG)
 		return nojit_err_set(err, r, "bundle %s: larger than %d bytes", path, OCI_CONFIG_MAX);
 	if (r)

@@ -80,6 +80,12 @@ int read_small_file(const char *path, char *buf, size_t size);
  */
 int read_file_max(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len);
 
+/*
+ * Read FD (a pipe too) to its end into *RET (malloc'd, NUL-terminated),
+ * at most MAX bytes: -EFBIG beyond, whatever the writer keeps sending.
+ */
+int read_fd_max(int fd, size_t max, char **ret, size_t *ret_len);
+
 /* Read LEN bytes at OFF, short only where the file ends: the count, or -errno. */
 ssize_t pread_upto(int fd, void *buf, size_t len, off_t off);
 
