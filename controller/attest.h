@@ -101,9 +101,14 @@ struct attest_expect {
 	/*
 	 * Each must be a subject "manifest:NAME" with this SHA-256 (of the
 	 * signed manifest file's exact bytes) and in force: some element of
-	 * the predicate's "enrollments" has "manifest": {"sha256": it}.
+	 * the predicate's "enrollments" has "manifest": {"sha256": it},
+	 * "exists": true and "mode": "enforce" (audit mode denies nothing),
+	 * and, where MANIFEST_CGROUPS[i] is not NULL, is that cgroup: its
+	 * "cgroupPath", or a path ending in "/" MANIFEST_CGROUPS[i] when that
+	 * is relative.
 	 */
 	const __u8 (*manifests)[32];
+	const char *const *manifest_cgroups;	/* NULL, or N_MANIFESTS entries (each may be NULL) */
 	size_t n_manifests;
 	/* Every "bpf-object:" subject (at least one) must have this SHA-256. */
 	bool has_bpf_object;

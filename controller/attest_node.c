@@ -175,7 +175,12 @@ static struct json_object *counters_json(const __u64 *stats)
 	return c;
 }
 
-/* One subject per distinct manifest in force, however many cgroups share it. */
+/*
+ * One subject per distinct manifest in force, however many cgroups share
+ * it. A manifest whose cgroup is gone governs nothing (its record waits for
+ * enroll_gc()): the enrollment is still reported, with "exists": false, but
+ * the manifest is no subject.
+ */
 static int manifest_subjects(struct json_object *subjects, const struct node_facts *f)
 {
 	for (size_t i = 0; i < f->ncgroups; i++) {
@@ -183,10 +188,10 @@ static int manifest_subjects(struct json_object *subjects, const struct node_fac
 		bool seen = false;
 		int r;
 
-		if (!rec->key_id[0])
+		if (!rec->key_id[0] || f->cgroups[i].exists != 1)
 			continue;
 		for (size_t j = 0; j < i && !seen; j++)
-			seen = f->cgroups[j].rec.key_id[0] &&
+			seen = f->cgroups[j].rec.key_id[0] && f->cgroups[j].exists == 1 &&
 			       !memcmp(f->cgroups[j].rec.manifest_sha256, rec->manifest_sha256, 32) &&
 			       !strcmp(f->cgroups[j].rec.manifest_name, rec->manifest_name);
 		if (seen)

@@ -186,21 +186,56 @@ static const char *subject_with(struct json_object *subjects, const char *kind, 
 	return NULL;
 }
 
-/* Is the manifest with HEX in force: some enrollment's "manifest" has this "sha256"? */
-static bool manifest_in_force(struct json_object *pred, const char *hex)
+/* Does the enrollment's cgroupPath PATH name CGROUP (absolute: equal; relative: its tail)? */
+static bool cgroup_matches(const char *path, const char *cgroup)
+{
+	size_t pl = strlen(path), cl = strlen(cgroup);
+
+	if (cgroup[0] == '/')
+		return !strcmp(path, cgroup);
+	return pl > cl && path[pl - cl - 1] == '/' && !strcmp(path + pl - cl, cgroup);
+}
+
+/*
+ * Is the manifest with HEX in force — in CGROUP, if not NULL? In force
+ * means denying: an enrollment whose cgroup exists, in enforce mode. A
+ * manifest that is only recorded (its cgroup gone) or only watched (audit
+ * mode) protects nothing. 0, or -ENOENT with the closest miss in WHY.
+ */
+static int manifest_in_force(struct json_object *pred, const char *hex, const char *cgroup,
+			     char *why, size_t why_size)
 {
 	struct json_object *enr = member(pred, "enrollments", json_type_array);
 	size_t n = enr ? json_object_array_length(enr) : 0;
 
+	snprintf(why, why_size, "no enrollment has it in force");
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *m = member(json_object_array_get_idx(enr, i), "manifest",
-					       json_type_object);
+		struct json_object *e = json_object_array_get_idx(enr, i);
+		struct json_object *m = member(e, "manifest", json_type_object);
 		struct json_object *d = m ? member(m, "sha256", json_type_string) : NULL;
+		struct json_object *ex = member(e, "exists", json_type_boolean);
+		struct json_object *mode = member(e, "mode", json_type_string);
+		struct json_object *path = member(e, "cgroupPath", json_type_string);
+		const char *p = path ? json_object_get_string(path) : "?";
 
-		if (d && !strcmp(json_object_get_string(d), hex))
-			return true;
+		if (!d || strcmp(json_object_get_string(d), hex))
+			continue;
+		if (cgroup && (!path || !cgroup_matches(p, cgroup))) {
+			snprintf(why, why_size, "it is in %.200s, not in cgroup %.200s", p, cgroup);
+			continue;
+		}
+		if (!ex || !json_object_get_boolean(ex)) {
+			snprintf(why, why_size, "its cgroup %.200s no longer exists", p);
+			continue;
+		}
+		if (!mode || strcmp(json_object_get_string(mode), "enforce")) {
+			snprintf(why, why_size, "%.200s runs it in %.20s mode, which denies nothing", p,
+				 mode ? json_object_get_string(mode) : "an unknown");
+			continue;
+		}
+		return 0;
 	}
-	return false;
+	return -ENOENT;
 }
 
 static int check_manifests(struct verify_ctx *c, struct json_object *st, const struct attest_expect *x)
@@ -217,9 +252,12 @@ static int check_manifests(struct verify_ctx *c, struct json_object *st, const s
 		if (!name)
 			return refuse(c, -ENOENT, "no subject " ATTEST_SUBJECT_MANIFEST "* has sha256 %s: "
 				      "the expected manifest is not attested", hex);
-		if (!manifest_in_force(pred, hex))
-			return refuse(c, -ENOENT, "subject %.100s (sha256 %s) is attested but no enrollment has it "
-				      "in force", name, hex);
+		const char *cgroup = x->manifest_cgroups ? x->manifest_cgroups[i] : NULL;
+		char why[512];
+
+		if (manifest_in_force(pred, hex, cgroup, why, sizeof(why)))
+			return refuse(c, -ENOENT, "subject %.100s (sha256 %s) is attested but not in force: %s",
+				      name, hex, why);
 	}
 	return 0;
 }

@@ -31,7 +31,8 @@ static const char verify_usage[] =
 	"  nonce       the statement answers HEX (not a replay)\n"
 	"  freshness   made at most --max-age seconds ago, and not in the future\n"
 	"              (60 s of clock skew allowed)\n"
-	"  manifest    each --expect-manifest is attested and in force\n"
+	"  manifest    each --expect-manifest is attested and in force: enrolled in\n"
+	"              enforce mode on a cgroup that exists (that cgroup, if named)\n"
 	"  bpf-object  the --expect-bpf-object is the BPF object attested\n"
 	"\n"
 	"  -t, --trust PUB|DIR            trusted attestation public key(s): an\n"
@@ -39,8 +40,14 @@ static const char verify_usage[] =
 	"  -n, --nonce HEX                the nonce sent to the node (8 to 64 bytes)\n"
 	"  -a, --max-age S                oldest acceptable statement, seconds\n"
 	"                                 (default 300)\n"
-	"  -m, --expect-manifest FILE     the signed manifest FILE (its exact bytes)\n"
-	"                                 must be in force; repeatable\n"
+	"  -m, --expect-manifest FILE[@CGROUP]\n"
+	"                                 the signed manifest FILE (its exact bytes)\n"
+	"                                 must be in force (in CGROUP: an enrolled\n"
+	"                                 cgroup's path, or its tail when relative);\n"
+	"                                 repeatable\n"
+	"      --type node|vk-run|any     the statement must be of this kind (default\n"
+	"                                 node: a vk run statement says nothing about\n"
+	"                                 the node's policy)\n"
 	"  -b, --expect-bpf-object FILE   the BPF object FILE must be the one loaded\n"
 	"      --tpm-ak PEM               the node TPM's attestation key (nojit attest\n"
 	"                                 tpm-ak on the node): the envelope's TPM quote\n"
@@ -184,12 +191,14 @@ int do_attest_verify(int argc, char **argv)
 		{ "expect-manifest", required_argument, NULL, 'm' },
 		{ "expect-bpf-object", required_argument, NULL, 'b' },
 		{ "tpm-ak", required_argument, NULL, 'T' },
+		{ "type", required_argument, NULL, 'y' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	const char *trust_path = NULL, *nonce_hex = NULL, *bpf_path = NULL, *ak_path = NULL, *file;
 	const char *manifest_paths[EXPECT_MANIFESTS_MAX];
+	const char *manifest_cgroups[EXPECT_MANIFESTS_MAX];
 	_cleanup_free_ __u8 (*manifests)[32] = NULL;
 	_cleanup_free_ char *env = NULL, *ak = NULL;
 	struct attest_expect x = {};
@@ -199,6 +208,7 @@ int do_attest_verify(int argc, char **argv)
 	enum attest_check failed = 0;
 	struct nojit_err err = {};
 	size_t n_manifests = 0, len = 0, ak_len = 0;
+	bool any_type = false;
 	int c, r, ret = EXIT_FAILED;
 
 	optind = 0;	/* 0: full reset, so options may follow operands */
@@ -229,6 +239,16 @@ int do_attest_verify(int argc, char **argv)
 		case 'T':
 			ak_path = optarg;
 			break;
+		case 'y':
+			if (!strcmp(optarg, "node"))
+				x.predicate_type = ATTEST_PREDICATE_NODE;
+			else if (!strcmp(optarg, "vk-run"))
+				x.predicate_type = ATTEST_PREDICATE_VK_RUN;
+			else if (!strcmp(optarg, "any"))
+				any_type = true;
+			else
+				return cli_usage_error(verify_usage, "--type '%s': not node, vk-run or any", optarg);
+			break;
 		case 'j':
 			arg_json = true;
 			break;
@@ -252,6 +272,23 @@ int do_attest_verify(int argc, char **argv)
 	if (attest_nonce_parse(nonce_hex, &nonce, &err))
 		return cli_usage_error(verify_usage, "--nonce: %s", err.msg);
 	x.nonce = &nonce;
+	if (!x.predicate_type && !any_type)
+		x.predicate_type = ATTEST_PREDICATE_NODE;
+	for (size_t i = 0; i < n_manifests; i++) {
+		char *spec = (char *)manifest_paths[i], *at;
+		struct stat st;
+
+		/* FILE@CGROUP, unless a file is named exactly so. */
+		manifest_cgroups[i] = NULL;
+		if (stat(spec, &st) && (at = strrchr(spec, '@'))) {
+			*at = '\0';
+			manifest_cgroups[i] = at + 1;
+			if (!at[1] || at == spec)
+				return cli_usage_error(verify_usage, "--expect-manifest '%s@%s': want FILE@CGROUP",
+						       spec, at + 1);
+		}
+	}
+	x.manifest_cgroups = manifest_cgroups;
 
 	if (trust_load_for(trust_path, KEY_PURPOSE_ATTEST, &trust, &err)) {
 		cli_error("attest verify: %s", err.msg);

@@ -146,6 +146,47 @@ rc=$?
 tap_check "after a swap, a verifier expecting the old manifest refuses the statement" \
 	bash -c '[ "$1" -eq 1 ] && grep -q manifest <<<"$2"' _ "$rc" "$out"
 
+# --- what "in force" means: that cgroup, existing, enforcing -------------------------
+# verify_refused DESC WHY ARGS...: a statement made now, verified with ARGS: exit 1, the manifest check saying WHY.
+verify_refused() {
+	local desc=$1 why=$2 nonce out rc
+	shift 2
+	nonce=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+	"$NOJIT" attest --nonce "$nonce" --key "$AK" --no-tpm -o "$AW/r.dsse" --audit-log "$AW/no-daemon.log" 2>/dev/null
+	out=$("$NOJIT" attest verify --trust "$APUB" --nonce "$nonce" "$@" "$AW/r.dsse" 2>&1)
+	rc=$?
+	if [ $rc -eq 1 ] && [[ $out == *"refused: manifest: "*"$why"* ]]; then
+		tap_ok "$desc"
+	else
+		tap_not_ok "$desc" "exit $rc, want 1 and 'manifest: ... $why'" "$out"
+	fi
+}
+attest in-cgroup --expect-manifest "$AW/m2.json@${ACG#$CG/}" --expect-manifest "$AW/m2.json@$ACG"
+verify_refused "a manifest expected in another cgroup is refused, naming where it is in force" \
+	"not in cgroup nojit-test-other" --expect-manifest "$AW/m2.json@nojit-test-other"
+"$NOJIT" enforce --cgroup "$ACG" --manifest "$AW/m2.json" --trust "$MPUB" --mode audit >/dev/null ||
+	die "enforce --mode audit on $ACG"
+verify_refused "a manifest enrolled in audit mode is not in force: it denies nothing" \
+	"runs it in audit mode, which denies nothing" --expect-manifest "$AW/m2.json"
+"$NOJIT" enforce --cgroup "$ACG" --manifest "$AW/m2.json" --trust "$MPUB" --on-violation kill \
+	>/dev/null || die "enforce again on $ACG"
+ACG2=$CG/nojit-test-attest-gone
+mkdir -p "$ACG2"
+amanifest 3
+"$NOJIT" enforce --cgroup "$ACG2" --manifest "$AW/m3.json" --trust "$MPUB" >/dev/null || die "enforce $ACG2"
+rmdir "$ACG2"
+verify_refused "a manifest whose only cgroup was removed is no subject: not attested" \
+	"the expected manifest is not attested" --expect-manifest "$AW/m3.json"
+attest gone --expect-manifest "$AW/m2.json@$ACG" &&
+check "a removed cgroup: its enrollment, if still listed, says exists false; its manifest is no subject" gone '
+import hashlib
+gone = [e for e in p["enrollments"] if e["cgroupPath"] == ARGV[0]]
+assert len(gone) in (0, 1) and all(e["exists"] is False for e in gone), p["enrollments"]
+m3 = hashlib.sha256(open(ARGV[1], "rb").read()).hexdigest()
+assert {"sha256": m3} not in subj.values(), subj
+' "$ACG2" "$AW/m3.json"
+"$NOJIT" status >/dev/null	# drops the removed cgroup's record (enroll_gc), as later checks expect one enrollment
+
 # --- bound to the daemon's audit log ------------------------------------------------
 ALOG=$AW/audit.log
 # No periodic seal while the test reads: the new log's records stay unsealed.

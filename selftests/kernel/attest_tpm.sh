@@ -205,8 +205,8 @@ else
 	out=$("$NOJIT" vk run --trust "$VKB/keys/nojit.pub" --attest-key "$AKEY" --nonce "$N2" \
 		--attest-out "$TW/vk.json" --attest-tpm "$VKB/bin/app" -- hello tpm 2>&1)
 	rc=$?
-	if [ $rc -eq 0 ] && [[ $out == *"hello from hello"* ]] && verify "$TW/vk.json" "$N2" --tpm-ak "$TW/ak.pem" &&
-	   grep -q 'tpm quote' "$TW/v.out" && ! verify "$TW/vk.json" "$N1" --tpm-ak "$TW/ak.pem"; then
+	if [ $rc -eq 0 ] && [[ $out == *"hello from hello"* ]] && verify "$TW/vk.json" "$N2" --type vk-run --tpm-ak "$TW/ak.pem" &&
+	   grep -q 'tpm quote' "$TW/v.out" && ! verify "$TW/vk.json" "$N1" --type vk-run --tpm-ak "$TW/ak.pem"; then
 		tap_ok "attest-tpm: vk run --attest-tpm binds the run's statement; it verifies with the AK for its nonce only"
 	else
 		tap_not_ok "attest-tpm: vk run --attest-tpm binds the run's statement; it verifies with the AK for its nonce only" \

@@ -75,7 +75,7 @@ src=$?
 chk=$(printf '%s' "$stmt" | "$HERE/vk/statement-check" --app "$VK_APP" --signer "$VK_PUB" \
 	--attest-pub "$VK_SCRATCH/attest/attest.pub" "${wasm_args[@]}" --gate active -- sha256sum /att/st.json 2>&1)
 crc=$?
-vout=$("$NOJIT" attest verify --trust "$VK_SCRATCH/attest/attest.pub" --nonce "$nonce" "$VK_SCRATCH/att/st.json" 2>&1)
+vout=$("$NOJIT" attest verify --type vk-run --trust "$VK_SCRATCH/attest/attest.pub" --nonce "$nonce" "$VK_SCRATCH/att/st.json" 2>&1)
 vrc=$?
 cg=$(printf '%s' "$stmt" | python3 -c 'import json, sys; print(json.load(sys.stdin)["predicate"]["gate"]["hashGate"].get("cgroup", ""))' 2>&1)
 if [ $rc -eq 0 ] && [ $src -eq 0 ] && [ $crc -eq 0 ] && [ $vrc -eq 0 ] && [ "$seen" = "$(sha256sum <"$VK_SCRATCH/att/st.json" | cut -d' ' -f1)" ] &&

@@ -96,6 +96,8 @@ struct stmt {
 	const char *nonce;		/* NULL: NONCE */
 	__s64 time_ns;			/* 0: NOW - 10 s */
 	bool no_manifest_subject, not_in_force, no_bpf_object;
+	bool cgroup_gone;		/* the manifest's enrollment: "exists": false */
+	const char *mode;		/* NULL: "enforce" */
 	const __u8 *bpf;		/* NULL: bpf_sha */
 };
 
@@ -121,12 +123,16 @@ static struct json_object *statement(const struct stmt *s)
 	json_object_object_add(m, "name", json_object_new_string("web"));
 	json_object_object_add(m, "serial", json_object_new_int(7));
 	json_object_object_add(m, "sha256", json_object_new_string(hex));
-	json_object_object_add(e, "cgroup", json_object_new_string("/sys/fs/cgroup/web"));
+	json_object_object_add(e, "cgroupPath", json_object_new_string("/sys/fs/cgroup/pods/web"));
+	json_object_object_add(e, "exists", json_object_new_boolean(!s->cgroup_gone));
+	json_object_object_add(e, "mode", json_object_new_string(s->mode ? s->mode : "enforce"));
 	json_object_object_add(e, "manifest", m);
 	json_object_array_add(enr, e);
 	/* An enrollment without a manifest (audit mode, no hash gate). */
 	e = json_object_new_object();
-	json_object_object_add(e, "cgroup", json_object_new_string("/sys/fs/cgroup/batch"));
+	json_object_object_add(e, "cgroupPath", json_object_new_string("/sys/fs/cgroup/batch"));
+	json_object_object_add(e, "exists", json_object_new_boolean(true));
+	json_object_object_add(e, "mode", json_object_new_string("audit"));
 	json_object_object_add(e, "manifest", NULL);
 	json_object_array_add(enr, e);
 	json_object_object_add(pred, "enrollments", enr);
@@ -607,6 +613,36 @@ Test(attest, expected_manifest_not_attested_or_not_in_force)
 	env = emit(&key_a, &(struct stmt){ .not_in_force = true }, &len, NULL);
 	refused(env, len, &trust_a, &x, -ENOENT, ATTEST_CHECK_MANIFEST,
 		"subject manifest:web (sha256 ");
+	free(env);
+	/* Recorded, but not denying anything: its cgroup is gone, or it only audits. */
+	env = emit(&key_a, &(struct stmt){ .cgroup_gone = true }, &len, NULL);
+	refused(env, len, &trust_a, &x, -ENOENT, ATTEST_CHECK_MANIFEST,
+		"its cgroup /sys/fs/cgroup/pods/web no longer exists");
+	free(env);
+	env = emit(&key_a, &(struct stmt){ .mode = "audit" }, &len, NULL);
+	refused(env, len, &trust_a, &x, -ENOENT, ATTEST_CHECK_MANIFEST,
+		"runs it in audit mode, which denies nothing");
+	free(env);
+	/* In force in the cgroup named, by its path or its tail; not in another one. */
+	env = emit(&key_a, &(struct stmt){}, &len, NULL);
+	{
+		struct attest_verified v = {};
+		const char *in_web[] = { "/sys/fs/cgroup/pods/web" }, *tail[] = { "pods/web" };
+		const char *other[] = { "batch" }, *partial[] = { "eb" };
+
+		x.manifest_cgroups = in_web;
+		verified(env, len, &trust_a, &x, &v);
+		attest_verified_free(&v);
+		x.manifest_cgroups = tail;
+		verified(env, len, &trust_a, &x, &v);
+		attest_verified_free(&v);
+		x.manifest_cgroups = other;
+		refused(env, len, &trust_a, &x, -ENOENT, ATTEST_CHECK_MANIFEST,
+			"it is in /sys/fs/cgroup/pods/web, not in cgroup batch");
+		x.manifest_cgroups = partial;
+		refused(env, len, &trust_a, &x, -ENOENT, ATTEST_CHECK_MANIFEST, "not in cgroup eb");
+		x.manifest_cgroups = NULL;
+	}
 	free(env);
 	/* In force, but not a subject. */
 	env = emit(&key_a, &(struct stmt){ .no_manifest_subject = true }, &len, NULL);
