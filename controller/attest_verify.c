@@ -19,6 +19,8 @@
  * for a parser-stressing document.
  */
 #define ATTEST_JSON_DEPTH	16
+/* ~30 values an enrollment: room for 10,000 of them, and a bound on what a signer can make us build. */
+#define ATTEST_JSON_MAX_VALUES	(1u << 19)
 
 static const char *const check_names[] = {
 	[ATTEST_CHECK_CALL] = "call",
@@ -332,7 +334,8 @@ int attest_verify(const char *envelope, size_t len, const struct nojit_trust *tr
 
 	/* Only now, signed by a key we trust, is the payload worth parsing. */
 	c.check = ATTEST_CHECK_STATEMENT;
-	r = json_parse_strict((const char *)e.payload, e.payload_len, ATTEST_JSON_DEPTH, &st, why,
+	r = json_parse_strict((const char *)e.payload, e.payload_len, ATTEST_JSON_DEPTH,
+			      ATTEST_JSON_MAX_VALUES, &st, why,
 			      sizeof(why));
 	if (r) {
 		r = refuse(&c, r, "the payload is not strict JSON: %s", why);

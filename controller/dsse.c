@@ -6,6 +6,8 @@
 #include "json_check.h"
 
 #define DSSE_JSON_DEPTH	8	/* envelope, signatures array, signature */
+/* An envelope is a handful of values (16 signatures, an extension like tpmQuote): not a tree to build before the signature is checked. */
+#define DSSE_JSON_MAX_VALUES	1024
 
 int dsse_pae(const char *type, const void *body, size_t len, __u8 **ret, size_t *ret_len)
 {
@@ -158,7 +160,7 @@ int dsse_parse(const char *json, size_t len, struct dsse_envelope *ret, struct n
 	if (len > DSSE_ENVELOPE_MAX)
 		return nojit_err_set(err, -EFBIG, "envelope too large: %zu bytes (limit %u MiB)", len,
 				     DSSE_ENVELOPE_MAX >> 20);
-	r = json_parse_strict(json, len, DSSE_JSON_DEPTH, &e.root, why, sizeof(why));
+	r = json_parse_strict(json, len, DSSE_JSON_DEPTH, DSSE_JSON_MAX_VALUES, &e.root, why, sizeof(why));
 	if (r)
 		return nojit_err_set(err, r, "malformed envelope: %s", why);
 	if (!json_object_is_type(e.root, json_type_object)) {

@@ -7,11 +7,15 @@
 
 #include "json_check.h"
 
-/* Object members in the text: every ':' outside a string is one. */
-static size_t count_members_text(const char *buf, size_t len)
+/*
+ * Object members in the text (every ':' outside a string is one) and, in
+ * *RET_VALUES, an upper bound on the values json-c would build: one, plus
+ * one per '{', '[' and ',' outside strings.
+ */
+static size_t count_text(const char *buf, size_t len, size_t *ret_values)
 {
 	bool in_str = false;
-	size_t n = 0;
+	size_t n = 0, values = 1;
 
 	for (size_t i = 0; i < len; i++) {
 		char c = buf[i];
@@ -25,8 +29,12 @@ static size_t count_members_text(const char *buf, size_t len)
 			in_str = true;
 		} else if (c == ':') {
 			n++;
+		} else if (c == '{' || c == '[' || c == ',') {
+			values++;
 		}
 	}
+	if (ret_values)
+		*ret_values = values;
 	return n;
 }
 
@@ -55,7 +63,7 @@ static size_t count_members_tree(struct json_object *o)
 
 bool json_repeats_names(const char *buf, size_t len, struct json_object *root)
 {
-	return count_members_tree(root) != count_members_text(buf, len);
+	return count_members_tree(root) != count_text(buf, len, NULL);
 }
 
 bool json_has_escaped_nul(const char *buf, size_t len)
@@ -78,13 +86,13 @@ bool json_has_escaped_nul(const char *buf, size_t len)
 	return false;
 }
 
-int json_parse_strict(const char *buf, size_t len, int depth, struct json_object **ret,
-		      char *msg, size_t msg_size)
+int json_parse_strict(const char *buf, size_t len, int depth, size_t max_values,
+		      struct json_object **ret, char *msg, size_t msg_size)
 {
 	struct json_tokener *tok;
 	struct json_object *root;
 	enum json_tokener_error jerr;
-	size_t end;
+	size_t end, values;
 
 	if (!len || len > INT32_MAX) {
 		snprintf(msg, msg_size, len ? "too large" : "empty");
@@ -92,6 +100,12 @@ int json_parse_strict(const char *buf, size_t len, int depth, struct json_object
 	}
 	if (memchr(buf, '\0', len)) {
 		snprintf(msg, msg_size, "a NUL byte at offset %zu", (size_t)((const char *)memchr(buf, '\0', len) - buf));
+		return -EBADMSG;
+	}
+	/* json-c spends a few hundred bytes on each value: "[{},{},...]" would cost ~270x its size. */
+	count_text(buf, len, &values);
+	if (values > max_values) {
+		snprintf(msg, msg_size, "more than %zu values", max_values);
 		return -EBADMSG;
 	}
 	tok = json_tokener_new_ex(depth);

@@ -21,10 +21,11 @@ bool json_has_escaped_nul(const char *buf, size_t len);
 
 /*
  * Parse BUF as exactly one JSON value, strictly (RFC 8259, valid UTF-8,
- * nesting at most DEPTH), refusing NUL bytes, escaped NULs and repeated
+ * nesting at most DEPTH, at most MAX_VALUES values counted from the text
+ * before any is built), refusing NUL bytes, escaped NULs and repeated
  * member names: *RET, or -EBADMSG with where and why in MSG.
  */
-int json_parse_strict(const char *buf, size_t len, int depth, struct json_object **ret,
-		      char *msg, size_t msg_size);
+int json_parse_strict(const char *buf, size_t len, int depth, size_t max_values,
+		      struct json_object **ret, char *msg, size_t msg_size);
 
 #endif /* NOJIT_JSON_CHECK_H */

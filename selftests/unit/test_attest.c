@@ -410,6 +410,45 @@ Test(attest, malformed_envelopes)
 	free(huge);
 }
 
+/*
+ * Small text, a huge tree: "[{},{},...]" costs json-c a few hundred bytes
+ * a value. Refused by counting before anything is built: unsigned in the
+ * envelope, and signed in the payload (the node being checked holds the key).
+ */
+Test(attest, value_bombs_refused_before_parsing)
+{
+	struct attest_expect x = expect();
+	const size_t n_env = 2000, n_payload = (1u << 19) + 1;
+	size_t len, blen;
+	char *env = emit(&key_a, &(struct stmt){}, &len, NULL), *bomb;
+
+	cr_assert_eq(env[0], '{');
+	blen = len + 16 + 3 * n_env;
+	bomb = malloc(blen + 1);
+	cr_assert_not_null(bomb);
+	memcpy(bomb, "{\"x\":[", 6);
+	for (size_t i = 0; i < n_env; i++)
+		memcpy(bomb + 6 + 3 * i, "{},", 3);
+	memcpy(bomb + 6 + 3 * n_env - 1, "],", 2);
+	memcpy(bomb + 6 + 3 * n_env + 1, env + 1, len - 1);
+	blen = 6 + 3 * n_env + len;
+	refused(bomb, blen, &trust_a, &x, -EBADMSG, ATTEST_CHECK_ENVELOPE, "more than 1024 values");
+	free(bomb);
+	free(env);
+
+	bomb = malloc(2 * n_payload + 2);
+	cr_assert_not_null(bomb);
+	bomb[0] = '[';
+	for (size_t i = 0; i < n_payload; i++)
+		memcpy(bomb + 1 + 2 * i, "0,", 2);
+	bomb[2 * n_payload] = ']';
+	bomb[2 * n_payload + 1] = '\0';
+	env = sign_raw(&key_a, DSSE_PAYLOAD_TYPE_INTOTO, bomb, &len);
+	refused(env, len, &trust_a, &x, -EBADMSG, ATTEST_CHECK_STATEMENT, "more than 524288 values");
+	free(env);
+	free(bomb);
+}
+
 /* ---- refusals: the statement --------------------------------------------- */
 
 Test(attest, signed_payloads_that_are_not_our_statements)
