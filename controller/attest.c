@@ -5,6 +5,7 @@
 
 #include "attest.h"
 #include "dsse.h"
+#include "json_check.h"
 #include "lsm_probe.h"
 #include "tpm_quote.h"
 
@@ -134,16 +135,25 @@ int attest_emit(const struct nojit_seckey *k, struct json_object *statement,
 		const struct attest_emit_opts *o, __u8 ret_digest[32], struct nojit_err *err)
 {
 	const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
-	struct json_object *env = NULL;
+	struct json_object *env = NULL, *check = NULL;
 	_cleanup_free_ char *line = NULL;
+	char why[256];
 	const char *payload, *text;
 	size_t payload_len, len;
 	__u8 digest[32];
 	int r;
 
+	/* File names, comm and cgroup paths are bytes others chose: never sign what a strict reader refuses. */
+	if (json_make_utf8(statement))
+		return nojit_err_set(err, -ENOMEM, "out of memory");
 	payload = json_object_to_json_string_length(statement, flags, &payload_len);
 	if (!payload)
 		return nojit_err_set(err, -ENOMEM, "out of memory");
+	r = json_parse_strict(payload, payload_len, ATTEST_JSON_DEPTH, ATTEST_JSON_MAX_VALUES, &check,
+			      why, sizeof(why));
+	json_object_put(check);
+	if (r)
+		return nojit_err_set(err, r, "refusing to sign a statement no verifier would accept: %s", why);
 	crypto_hash_sha256(digest, (const unsigned char *)payload, payload_len);
 	r = dsse_sign(k, DSSE_PAYLOAD_TYPE_INTOTO, payload, payload_len, &env, err);
 	if (r)

@@ -28,6 +28,9 @@
 #define ATTEST_NONCE_MAX	64	/* bytes: what a TPM quote's qualifying data holds */
 #define ATTEST_MAX_AGE_DEFAULT	300	/* seconds, attest verify --max-age */
 #define ATTEST_CLOCK_SKEW	60	/* seconds a statement may come from the future */
+/* A statement's JSON: nesting, and values (~30 an enrollment: room for 10,000). */
+#define ATTEST_JSON_DEPTH	16
+#define ATTEST_JSON_MAX_VALUES	(1u << 19)
 #define ATTEST_TPM_DEVICE	"/dev/tpmrm0"
 #define ATTEST_TPM_PCR_DEFAULT	23	/* the application PCR (TCG PC Client spec) */
 

@@ -18,9 +18,6 @@
  * enrollment, its manifest is 5; room for the predicate to grow, not
  * for a parser-stressing document.
  */
-#define ATTEST_JSON_DEPTH	16
-/* ~30 values an enrollment: room for 10,000 of them, and a bound on what a signer can make us build. */
-#define ATTEST_JSON_MAX_VALUES	(1u << 19)
 
 static const char *const check_names[] = {
 	[ATTEST_CHECK_CALL] = "call",

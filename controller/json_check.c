@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json_check.h"
@@ -136,4 +137,98 @@ int json_parse_strict(const char *buf, size_t len, int depth, size_t max_values,
 	}
 	*ret = root;
 	return 0;
+}
+
+/* Length of the valid UTF-8 sequence at S (of N bytes), or 0 (RFC 3629: no overlongs, surrogates or > U+10FFFF). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		unsigned char lo = s[0] == 0xe0 ? 0xa0 : 0x80, hi = s[0] == 0xed ? 0x9f : 0xbf;
+
+		return n >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
+	}
+	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		unsigned char lo = s[0] == 0xf0 ? 0x90 : 0x80, hi = s[0] == 0xf4 ? 0x8f : 0xbf;
+
+		return n >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
+		       (s[3] & 0xc0) == 0x80 ? 4 : 0;
+	}
+	return 0;
+}
+
+/*
+ * *RET: STR (LEN bytes) with every byte that is not part of valid UTF-8
+ * replaced by U+FFFD, or NULL when STR was valid. 0 or -ENOMEM.
+ */
+static int utf8_repair(const char *str, size_t len, char **ret, size_t *ret_len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, o = 0, k;
+	char *out;
+
+	*ret = NULL;
+	while (i < len && (k = utf8_seq(s + i, len - i)))
+		i += k;
+	if (i == len)
+		return 0;
+	out = malloc(3 * len + 1);
+	if (!out)
+		return -ENOMEM;
+	for (i = 0; i < len;) {
+		k = utf8_seq(s + i, len - i);
+		if (k) {
+			memcpy(out + o, s + i, k);
+			o += k;
+			i += k;
+		} else {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	out[o] = '\0';
+	*ret_len = o;
+	*ret = out;
+	return 0;
+}
+
+int json_make_utf8(struct json_object *o)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_object: {
+		json_object_object_foreach(o, key, val) {
+			int r;
+
+			(void)key;
+			r = json_make_utf8(val);
+			if (r)
+				return r;
+		}
+		return 0;
+	}
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++) {
+			int r = json_make_utf8(json_object_array_get_idx(o, i));
+
+			if (r)
+				return r;
+		}
+		return 0;
+	case json_type_string: {
+		size_t len = (size_t)json_object_get_string_len(o), fixed_len = 0;
+		char *fixed;
+		int r = utf8_repair(json_object_get_string(o), len, &fixed, &fixed_len);
+
+		if (!r && fixed)
+			r = json_object_set_string_len(o, fixed, (int)fixed_len) ? 0 : -ENOMEM;
+		free(fixed);
+		return r;
+	}
+	default:
+		return 0;
+	}
 }

@@ -28,4 +28,12 @@ bool json_has_escaped_nul(const char *buf, size_t len);
 int json_parse_strict(const char *buf, size_t len, int depth, size_t max_values,
 		      struct json_object **ret, char *msg, size_t msg_size);
 
+/*
+ * Replace, in every string value below O, each byte that is not part of
+ * valid UTF-8 with U+FFFD: for documents built from bytes others chose
+ * (file names, comm, cgroup paths), which a strict reader would refuse
+ * whole. Member names are the caller's own and left alone. 0 or -ENOMEM.
+ */
+int json_make_utf8(struct json_object *o);
+
 #endif /* NOJIT_JSON_CHECK_H */

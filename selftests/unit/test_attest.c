@@ -218,6 +218,44 @@ static void verified(const char *env, size_t len, const struct nojit_trust *t, c
 
 /* ---- the round trip ------------------------------------------------------ */
 
+/*
+ * Strings from the host carry bytes others chose (a file named "x\xff" by
+ * a workload, a name cut inside a character): emitted as U+FFFD, so the
+ * statement still verifies, never signed raw (which no strict reader takes).
+ */
+Test(attest, bytes_that_are_not_utf8_are_replaced_before_signing)
+{
+	struct attest_emit_opts o = { .out = scratch_path("env.json"), .nonce = &nonce };
+	struct json_object *st = statement(&(struct stmt){}), *pred, *f;
+	struct attest_expect x = expect();
+	struct attest_verified v = {};
+	struct nojit_err err;
+	size_t len;
+	char *env;
+
+	cr_assert(json_object_object_get_ex(st, "predicate", &pred));
+	json_object_object_add(pred, "scan", f = json_object_new_object());
+	json_object_object_add(f, "file", json_object_new_string("/tmp/x\xff"));
+	json_object_object_add(f, "cut", json_object_new_string("euro \xe2\x82"));
+	json_object_object_add(f, "surrogate", json_object_new_string("\xed\xa0\x80"));
+	json_object_object_add(f, "fine", json_object_new_string("caf\xc3\xa9 \xe2\x82\xac"));
+	cr_assert_eq(attest_emit(&key_a, st, &o, NULL, &err), 0, "%s", err.msg);
+	json_object_put(st);
+	env = read_all(o.out, &len);
+	verified(env, len, &trust_a, &x, &v);
+	cr_assert(json_object_object_get_ex(v.statement, "predicate", &pred));
+	cr_assert(json_object_object_get_ex(pred, "scan", &f));
+#define FIELD(name) json_object_get_string(json_object_object_get(f, name))
+	cr_assert_str_eq(FIELD("file"), "/tmp/x\xef\xbf\xbd");
+	cr_assert_str_eq(FIELD("cut"), "euro \xef\xbf\xbd\xef\xbf\xbd");
+	cr_assert_str_eq(FIELD("surrogate"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	cr_assert_str_eq(FIELD("fine"), "caf\xc3\xa9 \xe2\x82\xac");
+#undef FIELD
+	attest_verified_free(&v);
+	free(env);
+}
+
+
 Test(attest, emit_then_verify_round_trip)
 {
 	struct attest_expect x = expect();
