@@ -86,7 +86,7 @@ static int write_all(int fd, const void *buf, size_t len)
  * gets the mode of this same file, for the caller's checks: a secret key
  * group or others may access is refused, so is a world-writable trust store.
  */
-static int read_key_fd(int fd, const char *path, mode_t *ret_mode, char *buf, size_t size,
+static int read_key_fd(int fd, const char *path, struct stat *ret_st, char *buf, size_t size,
 		       struct nojit_err *err)
 {
 	struct stat st;
@@ -113,13 +113,13 @@ static int read_key_fd(int fd, const char *path, mode_t *ret_mode, char *buf, si
 			return nojit_err_set(err, -EINVAL, "%s: not a nojit key file (too long)", path);
 	}
 	buf[len] = '\0';
-	if (ret_mode)
-		*ret_mode = st.st_mode;
+	if (ret_st)
+		*ret_st = st;
 	return (int)len;
 }
 
 /* read_key_fd() of PATH, opened once. */
-static int read_key_file(const char *path, mode_t *ret_mode, char *buf, size_t size,
+static int read_key_file(const char *path, struct stat *ret_st, char *buf, size_t size,
 			 struct nojit_err *err)
 {
 	_cleanup_close_ int fd = -1;
@@ -127,7 +127,7 @@ static int read_key_file(const char *path, mode_t *ret_mode, char *buf, size_t s
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
-	return read_key_fd(fd, path, ret_mode, buf, size, err);
+	return read_key_fd(fd, path, ret_st, buf, size, err);
 }
 
 /* "TAG <base64 of 32 bytes>" with one optional final newline, nothing else. */
@@ -169,15 +169,17 @@ int key_load_secret_for(const char *path, enum key_purpose purpose, struct nojit
 	const struct key_kind *kind = &key_kinds[purpose];
 	char buf[KEY_FILE_MAX];
 	__u8 seed[crypto_sign_SEEDBYTES];
-	mode_t mode = 0;
+	struct stat st = {};
+	mode_t mode;
 	int r;
 
 	r = keys_init();
 	if (r)
 		return nojit_err_set(err, r, "libsodium failed to initialise");
-	r = read_key_file(path, &mode, buf, sizeof(buf), err);
+	r = read_key_file(path, &st, buf, sizeof(buf), err);
 	if (r < 0)
 		goto out;
+	mode = st.st_mode;
 	if (!strncmp(buf, kind->public_tag, strlen(kind->public_tag))) {
 		r = nojit_err_set(err, -EINVAL, "%s: this is a public key; signing needs the secret key (%s)",
 				  path, kind->secret_file);
@@ -189,6 +191,14 @@ int key_load_secret_for(const char *path, enum key_purpose purpose, struct nojit
 				  "%s: secret key is accessible by group or others (mode %04o); "
 				  "refusing to use it: chmod 600 %s, and consider it leaked if others could read it",
 				  path, (unsigned int)(mode & 07777), path);
+		goto out;
+	}
+	/* A 0600 file another user owns is that user's to read or replace. */
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		r = nojit_err_set(err, -EPERM,
+				  "%s: secret key is owned by uid %u, not by this user (uid %u) or root; "
+				  "refusing to use it: whoever owns it can read or replace it",
+				  path, (unsigned int)st.st_uid, (unsigned int)geteuid());
 		goto out;
 	}
 	if (parse_key_line(buf, (size_t)r, kind->secret_tag, seed)) {

@@ -5,6 +5,7 @@
 #include <ftw.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "keys.h"
 #include "race.h"
@@ -149,6 +150,24 @@ Test(keys, secret_key_readable_by_others_is_refused)
 		cr_assert(strstr(err.msg, "chmod 600"), "%s", err.msg);
 	}
 	cr_assert_eq(chmod(scratch_path("k/nojit.key"), 0400), 0);
+	cr_assert_eq(key_load_secret(scratch_path("k/nojit.key"), &sk, &err), 0, "%s", err.msg);
+	key_secret_wipe(&sk);
+}
+
+/* 0600 is not enough when another user owns the file: it can read or replace it (ssh's StrictModes). */
+Test(keys, secret_key_owned_by_another_user_is_refused)
+{
+	struct nojit_pubkey pub;
+	struct nojit_seckey sk;
+	struct nojit_err err;
+
+	if (geteuid() != 0)
+		cr_skip_test("chown to another user needs root");
+	gen("k", &pub);
+	cr_assert_eq(chown(scratch_path("k/nojit.key"), 65534, 65534), 0);
+	cr_assert_eq(key_load_secret(scratch_path("k/nojit.key"), &sk, &err), -EPERM);
+	cr_assert(strstr(err.msg, "owned by uid 65534"), "%s", err.msg);
+	cr_assert_eq(chown(scratch_path("k/nojit.key"), 0, 0), 0);
 	cr_assert_eq(key_load_secret(scratch_path("k/nojit.key"), &sk, &err), 0, "%s", err.msg);
 	key_secret_wipe(&sk);
 }
