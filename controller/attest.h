@@ -103,12 +103,14 @@ struct attest_expect {
 	__s64 now_ns;				/* 0: CLOCK_REALTIME (tests set it) */
 	/*
 	 * Each must be a subject "manifest:NAME" with this SHA-256 (of the
-	 * signed manifest file's exact bytes) and in force: some element of
-	 * the predicate's "enrollments" has "manifest": {"sha256": it},
-	 * "exists": true and "mode": "enforce" (audit mode denies nothing),
-	 * and, where MANIFEST_CGROUPS[i] is not NULL, is that cgroup: its
-	 * "cgroupPath", or a path ending in "/" MANIFEST_CGROUPS[i] when that
-	 * is relative.
+	 * signed manifest file's exact bytes) and in force: the predicate's
+	 * "bpf" is loaded from an object it names, and some element of its
+	 * "enrollments" has "manifest": {"sha256": it}, "exists": true and
+	 * "mode": "enforce" (audit mode denies nothing), is, where
+	 * MANIFEST_CGROUPS[i] is not NULL, that cgroup (its "cgroupPath", or
+	 * a path ending in "/" MANIFEST_CGROUPS[i] when that is relative),
+	 * and has no existing enrollment below it with another manifest,
+	 * none, or audit mode (which would take part of its subtree).
 	 */
 	const __u8 (*manifests)[32];
 	const char *const *manifest_cgroups;	/* NULL, or N_MANIFESTS entries (each may be NULL) */

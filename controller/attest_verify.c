@@ -196,6 +196,40 @@ static bool cgroup_matches(const char *path, const char *cgroup)
 }
 
 /*
+ * An enrollment governs its cgroup's subtree except where a nested
+ * enrollment takes over (the nearest enrolled ancestor wins): does one
+ * below PATH, whose cgroup exists, run anything but HEX in enforce mode?
+ * Then HEX is not in force over PATH's subtree: true, naming it in WHY.
+ */
+static bool carve_out(struct json_object *enr, const char *path, const char *hex, char *why,
+		      size_t why_size)
+{
+	size_t n = json_object_array_length(enr), pl = strlen(path);
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(enr, i);
+		struct json_object *q = member(e, "cgroupPath", json_type_string);
+		struct json_object *ex = member(e, "exists", json_type_boolean);
+		struct json_object *mode = member(e, "mode", json_type_string);
+		struct json_object *m = member(e, "manifest", json_type_object);
+		struct json_object *d = m ? member(m, "sha256", json_type_string) : NULL;
+		const char *qp = q ? json_object_get_string(q) : "";
+
+		if (strncmp(qp, path, pl) || qp[pl] != '/' || (ex && !json_object_get_boolean(ex)))
+			continue;
+		if (!d || strcmp(json_object_get_string(d), hex) || !mode ||
+		    strcmp(json_object_get_string(mode), "enforce")) {
+			snprintf(why, why_size, "%.120s below %.120s is enrolled on its own (%.20s mode, %s), "
+				 "so the manifest does not govern all of %.120s", qp, path,
+				 mode ? json_object_get_string(mode) : "unknown",
+				 d ? "another manifest" : "no manifest", path);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
  * Is the manifest with HEX in force — in CGROUP, if not NULL? In force
  * means denying: an enrollment whose cgroup exists, in enforce mode. A
  * manifest that is only recorded (its cgroup gone) or only watched (audit
@@ -232,7 +266,8 @@ static int manifest_in_force(struct json_object *pred, const char *hex, const ch
 				 mode ? json_object_get_string(mode) : "an unknown");
 			continue;
 		}
-		return 0;
+		if (!carve_out(enr, p, hex, why, why_size))
+			return 0;
 	}
 	return -ENOENT;
 }
@@ -242,6 +277,17 @@ static int check_manifests(struct verify_ctx *c, struct json_object *st, const s
 	struct json_object *subjects = member(st, "subject", json_type_array);
 	struct json_object *pred = member(st, "predicate", json_type_object);
 
+	struct json_object *bpf = member(pred, "bpf", json_type_object);
+	struct json_object *loaded = bpf ? member(bpf, "loaded", json_type_boolean) : NULL;
+	struct json_object *obj = bpf ? member(bpf, "objectSha256", json_type_string) : NULL;
+
+	/* A manifest is only as enforced as the programs behind it: attached, and from an object the node can name. */
+	if (x->n_manifests && (!loaded || !json_object_get_boolean(loaded)))
+		return refuse(c, -ENOENT, "no BPF policy is loaded on the node: no manifest is in force");
+	if (x->n_manifests && !obj)
+		return refuse(c, -ENOENT, "the node cannot name the BPF object its programs came from (%.200s): "
+			      "what enforces the manifests is unknown",
+			      json_object_get_string(member(bpf, "objectUnknownReason", json_type_string)) ?: "no reason given");
 	for (size_t i = 0; i < x->n_manifests; i++) {
 		char hex[65];
 		const char *name;

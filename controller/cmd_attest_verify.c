@@ -31,8 +31,10 @@ static const char verify_usage[] =
 	"  nonce       the statement answers HEX (not a replay)\n"
 	"  freshness   made at most --max-age seconds ago, and not in the future\n"
 	"              (60 s of clock skew allowed)\n"
-	"  manifest    each --expect-manifest is attested and in force: enrolled in\n"
-	"              enforce mode on a cgroup that exists (that cgroup, if named)\n"
+	"  manifest    BPF policy loaded from a known object, and each\n"
+	"              --expect-manifest attested and in force: enrolled in enforce\n"
+	"              mode on a cgroup that exists (the --cgroup, if named), with no\n"
+	"              nested enrollment below taking part of its subtree elsewhere\n"
 	"  bpf-object  the --expect-bpf-object is the BPF object attested\n"
 	"\n"
 	"  -t, --trust PUB|DIR            trusted attestation public key(s): an\n"
@@ -40,11 +42,11 @@ static const char verify_usage[] =
 	"  -n, --nonce HEX                the nonce sent to the node (8 to 64 bytes)\n"
 	"  -a, --max-age S                oldest acceptable statement, seconds\n"
 	"                                 (default 300)\n"
-	"  -m, --expect-manifest FILE[@CGROUP]\n"
-	"                                 the signed manifest FILE (its exact bytes)\n"
-	"                                 must be in force (in CGROUP: an enrolled\n"
-	"                                 cgroup's path, or its tail when relative);\n"
-	"                                 repeatable\n"
+	"  -m, --expect-manifest FILE     the signed manifest FILE (its exact bytes)\n"
+	"                                 must be in force; repeatable\n"
+	"      --cgroup CGROUP            ... over the whole subtree of CGROUP (for the\n"
+	"                                 --expect-manifest just before): an enrolled\n"
+	"                                 cgroup's path, or its tail when relative\n"
 	"      --type node|vk-run|any     the statement must be of this kind (default\n"
 	"                                 node: a vk run statement says nothing about\n"
 	"                                 the node's policy)\n"
@@ -192,6 +194,7 @@ int do_attest_verify(int argc, char **argv)
 		{ "expect-bpf-object", required_argument, NULL, 'b' },
 		{ "tpm-ak", required_argument, NULL, 'T' },
 		{ "type", required_argument, NULL, 'y' },
+		{ "cgroup", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -229,7 +232,20 @@ int do_attest_verify(int argc, char **argv)
 			if (n_manifests == EXPECT_MANIFESTS_MAX)
 				return cli_usage_error(verify_usage, "--expect-manifest: at most %d",
 						       EXPECT_MANIFESTS_MAX);
+			manifest_cgroups[n_manifests] = NULL;
 			manifest_paths[n_manifests++] = optarg;
+			break;
+		case 'c':
+			/* Binds to the --expect-manifest just before: no file name can be misread as a cgroup. */
+			if (!n_manifests)
+				return cli_usage_error(verify_usage, "--cgroup '%s': names where the preceding "
+						       "--expect-manifest must be in force, and there is none", optarg);
+			if (manifest_cgroups[n_manifests - 1])
+				return cli_usage_error(verify_usage, "--cgroup given twice for --expect-manifest %s",
+						       manifest_paths[n_manifests - 1]);
+			if (!optarg[0])
+				return cli_usage_error(verify_usage, "--cgroup: empty");
+			manifest_cgroups[n_manifests - 1] = optarg;
 			break;
 		case 'b':
 			if (bpf_path)
@@ -274,20 +290,6 @@ int do_attest_verify(int argc, char **argv)
 	x.nonce = &nonce;
 	if (!x.predicate_type && !any_type)
 		x.predicate_type = ATTEST_PREDICATE_NODE;
-	for (size_t i = 0; i < n_manifests; i++) {
-		char *spec = (char *)manifest_paths[i], *at;
-		struct stat st;
-
-		/* FILE@CGROUP, unless a file is named exactly so. */
-		manifest_cgroups[i] = NULL;
-		if (stat(spec, &st) && (at = strrchr(spec, '@'))) {
-			*at = '\0';
-			manifest_cgroups[i] = at + 1;
-			if (!at[1] || at == spec)
-				return cli_usage_error(verify_usage, "--expect-manifest '%s@%s': want FILE@CGROUP",
-						       spec, at + 1);
-		}
-	}
 	x.manifest_cgroups = manifest_cgroups;
 
 	if (trust_load_for(trust_path, KEY_PURPOSE_ATTEST, &trust, &err)) {

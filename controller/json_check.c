@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What json-c accepts silently but a strict reader must refuse (json_check.h). */
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,30 @@ static size_t count_members_tree(struct json_object *o)
 		break;
 	}
 	return n;
+}
+
+/* NaN, Infinity and numbers too large for a double: json-c takes them, RFC 8259 has no such values. */
+static bool has_nonfinite(struct json_object *o)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_object: {
+		json_object_object_foreach(o, key, val) {
+			(void)key;
+			if (has_nonfinite(val))
+				return true;
+		}
+		return false;
+	}
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			if (has_nonfinite(json_object_array_get_idx(o, i)))
+				return true;
+		return false;
+	case json_type_double:
+		return !isfinite(json_object_get_double(o));
+	default:
+		return false;
+	}
 }
 
 bool json_repeats_names(const char *buf, size_t len, struct json_object *root)
@@ -132,6 +157,11 @@ int json_parse_strict(const char *buf, size_t len, int depth, size_t max_values,
 	}
 	if (json_repeats_names(buf, len, root) || json_has_escaped_nul(buf, len)) {
 		snprintf(msg, msg_size, "an object repeats a member name, or a string holds \\u0000");
+		json_object_put(root);
+		return -EBADMSG;
+	}
+	if (has_nonfinite(root)) {
+		snprintf(msg, msg_size, "a number that is not finite (NaN, Infinity, or beyond a double)");
 		json_object_put(root);
 		return -EBADMSG;
 	}

@@ -161,9 +161,17 @@ verify_refused() {
 		tap_not_ok "$desc" "exit $rc, want 1 and 'manifest: ... $why'" "$out"
 	fi
 }
-attest in-cgroup --expect-manifest "$AW/m2.json@${ACG#$CG/}" --expect-manifest "$AW/m2.json@$ACG"
+attest in-cgroup --expect-manifest "$AW/m2.json" --cgroup "${ACG#$CG/}" --expect-manifest "$AW/m2.json" --cgroup "$ACG"
 verify_refused "a manifest expected in another cgroup is refused, naming where it is in force" \
-	"not in cgroup nojit-test-other" --expect-manifest "$AW/m2.json@nojit-test-other"
+	"not in cgroup nojit-test-other" --expect-manifest "$AW/m2.json" --cgroup nojit-test-other
+# A nested enrollment takes part of the subtree elsewhere: the manifest no longer governs all of it.
+mkdir -p "$ACG/tenant"
+"$NOJIT" enforce --cgroup "$ACG/tenant" --mode audit >/dev/null || die "enforce --mode audit on $ACG/tenant"
+verify_refused "a nested enrollment in audit mode below the cgroup: the manifest is not in force over its subtree" \
+	"$ACG/tenant below $ACG is enrolled on its own (audit mode, no manifest)" \
+	--expect-manifest "$AW/m2.json" --cgroup "$ACG"
+"$NOJIT" release --cgroup "$ACG/tenant" >/dev/null || die "release $ACG/tenant"
+rmdir "$ACG/tenant"
 "$NOJIT" enforce --cgroup "$ACG" --manifest "$AW/m2.json" --trust "$MPUB" --mode audit >/dev/null ||
 	die "enforce --mode audit on $ACG"
 verify_refused "a manifest enrolled in audit mode is not in force: it denies nothing" \
@@ -177,7 +185,7 @@ amanifest 3
 rmdir "$ACG2"
 verify_refused "a manifest whose only cgroup was removed is no subject: not attested" \
 	"the expected manifest is not attested" --expect-manifest "$AW/m3.json"
-attest gone --expect-manifest "$AW/m2.json@$ACG" &&
+attest gone --expect-manifest "$AW/m2.json" --cgroup "$ACG" &&
 check "a removed cgroup: its enrollment, if still listed, says exists false; its manifest is no subject" gone '
 import hashlib
 gone = [e for e in p["enrollments"] if e["cgroupPath"] == ARGV[0]]
@@ -246,6 +254,8 @@ b = p["bpf"]
 assert b["objectSha256"] is None and "nojit_meta" in b["objectUnknownReason"], b
 assert "bpf-object:nojit.bpf.o" not in subj and len(p["enrollments"]) == 1, (subj, p)
 '
+verify_refused "programs from an object the node cannot name: no manifest counts as in force" \
+	"cannot name the BPF object its programs came from" --expect-manifest "$AW/m2.json"
 # A record that names other programs (root pinned a map of its own) is stale, not believed.
 bpftool map create /sys/fs/bpf/nojit/nojit_meta type array key 4 value 336 entries 1 name nojit_meta \
 	>/dev/null 2>&1 || die "bpftool map create"

@@ -97,6 +97,8 @@ struct stmt {
 	__s64 time_ns;			/* 0: NOW - 10 s */
 	bool no_manifest_subject, not_in_force, no_bpf_object;
 	bool cgroup_gone;		/* the manifest's enrollment: "exists": false */
+	const char *nested_mode;	/* a nested enrollment below it, without manifest, in this mode */
+	bool bpf_not_loaded, bpf_object_unknown;
 	const char *mode;		/* NULL: "enforce" */
 	const __u8 *bpf;		/* NULL: bpf_sha */
 };
@@ -135,7 +137,22 @@ static struct json_object *statement(const struct stmt *s)
 	json_object_object_add(e, "mode", json_object_new_string("audit"));
 	json_object_object_add(e, "manifest", NULL);
 	json_object_array_add(enr, e);
+	if (s->nested_mode) {
+		e = json_object_new_object();
+		json_object_object_add(e, "cgroupPath", json_object_new_string("/sys/fs/cgroup/pods/web/tenant"));
+		json_object_object_add(e, "exists", json_object_new_boolean(true));
+		json_object_object_add(e, "mode", json_object_new_string(s->nested_mode));
+		json_object_object_add(e, "manifest", NULL);
+		json_object_array_add(enr, e);
+	}
 	json_object_object_add(pred, "enrollments", enr);
+	e = json_object_new_object();
+	json_object_object_add(e, "loaded", json_object_new_boolean(!s->bpf_not_loaded));
+	hex_encode(bpf_sha, 32, hex);
+	json_object_object_add(e, "objectSha256", s->bpf_object_unknown ? NULL : json_object_new_string(hex));
+	json_object_object_add(e, "objectUnknownReason", s->bpf_object_unknown ?
+			       json_object_new_string("no nojit_meta record") : NULL);
+	json_object_object_add(pred, "bpf", e);
 	st = attest_statement_new(s->predicate_type ? s->predicate_type : ATTEST_PREDICATE_NODE, subjects,
 				  pred);
 	cr_assert_not_null(st);
@@ -427,6 +444,15 @@ Test(attest, malformed_envelopes)
 	refused("[1]", 3, &trust_a, &x, -EBADMSG, ATTEST_CHECK_ENVELOPE, "not a JSON object");
 	refused("", 0, &trust_a, &x, -EBADMSG, ATTEST_CHECK_ENVELOPE, "");
 	refused(dup, strlen(dup), &trust_a, &x, -EBADMSG, ATTEST_CHECK_ENVELOPE, "repeats a member name");
+	/* Not JSON numbers, though json-c reads them: another reader would see another document. */
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const nonfinite[] = { "NaN", "-Infinity", "1e999" };
+		char buf[256];
+
+		snprintf(buf, sizeof(buf), "{\"x\":%s,\"payloadType\":\"application/vnd.in-toto+json\","
+			 "\"payload\":\"e30=\",\"signatures\":[{\"sig\":\"AAAA\"}]}", nonfinite[i]);
+		refused(buf, strlen(buf), &trust_a, &x, -EBADMSG, ATTEST_CHECK_ENVELOPE, "not finite");
+	}
 	refused(not_b64, strlen(not_b64), &trust_a, &x, -EBADMSG, ATTEST_CHECK_ENVELOPE,
 		"\"payload\" is not standard base64");
 	refused(no_sigs, strlen(no_sigs), &trust_a, &x, -EBADMSG, ATTEST_CHECK_ENVELOPE,
@@ -604,10 +630,10 @@ Test(attest, two_versions_of_a_manifest_in_force)
 	env = with_subjects(subjects, &len);
 	verified(env, len, &trust_a, &x, &v);
 	attest_verified_free(&v);
-	/* The in-force rule still applies to each: this predicate lists no enrollment. */
+	/* The in-force rule still applies to each: this predicate lists no enrollment and no loaded policy. */
 	x.manifests = &manifest_sha;
 	x.n_manifests = 1;
-	refused(env, len, &trust_a, &x, -ENOENT, ATTEST_CHECK_MANIFEST, "no enrollment has it in force");
+	refused(env, len, &trust_a, &x, -ENOENT, ATTEST_CHECK_MANIFEST, "no manifest is in force");
 	free(env);
 }
 
@@ -699,6 +725,22 @@ Test(attest, expected_manifest_not_attested_or_not_in_force)
 	env = emit(&key_a, &(struct stmt){ .mode = "audit" }, &len, NULL);
 	refused(env, len, &trust_a, &x, -ENOENT, ATTEST_CHECK_MANIFEST,
 		"runs it in audit mode, which denies nothing");
+	free(env);
+	/* A nested enrollment takes part of the subtree elsewhere, in either mode. */
+	env = emit(&key_a, &(struct stmt){ .nested_mode = "audit" }, &len, NULL);
+	refused(env, len, &trust_a, &x, -ENOENT, ATTEST_CHECK_MANIFEST,
+		"/sys/fs/cgroup/pods/web/tenant below /sys/fs/cgroup/pods/web is enrolled on its own (audit mode, no manifest)");
+	free(env);
+	env = emit(&key_a, &(struct stmt){ .nested_mode = "enforce" }, &len, NULL);
+	refused(env, len, &trust_a, &x, -ENOENT, ATTEST_CHECK_MANIFEST, "does not govern all of");
+	free(env);
+	/* No programs, or programs from an object nobody can name: nothing enforces it. */
+	env = emit(&key_a, &(struct stmt){ .bpf_not_loaded = true }, &len, NULL);
+	refused(env, len, &trust_a, &x, -ENOENT, ATTEST_CHECK_MANIFEST, "no BPF policy is loaded");
+	free(env);
+	env = emit(&key_a, &(struct stmt){ .bpf_object_unknown = true }, &len, NULL);
+	refused(env, len, &trust_a, &x, -ENOENT, ATTEST_CHECK_MANIFEST,
+		"cannot name the BPF object its programs came from (no nojit_meta record)");
 	free(env);
 	/* In force in the cgroup named, by its path or its tail; not in another one. */
 	env = emit(&key_a, &(struct stmt){}, &len, NULL);
