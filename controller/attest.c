@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 
 #include "attest.h"
+#include "audit_log.h"
 #include "dsse.h"
 #include "json_check.h"
 #include "lsm_probe.h"
@@ -71,7 +72,15 @@ static struct json_object *first_line(const char *path)
 	return buf[0] ? json_object_new_string(buf) : NULL;
 }
 
-struct json_object *attest_host_json(void)
+struct json_object *attest_json_time(__u64 ns)
+{
+	char t[AUDIT_TIME_LEN + 1];
+
+	audit_time_format(ns, t);
+	return json_object_new_string(t);
+}
+
+struct json_object *attest_host_json(bool bpf_lsm_attached)
 {
 	struct json_object *h = json_object_new_object();
 	struct nojit_err lsm_err;
@@ -92,7 +101,7 @@ struct json_object *attest_host_json(void)
 	json_object_object_add(h, "bootId", first_line("/proc/sys/kernel/random/boot_id"));
 	lsm = bpf_lsm_list();
 	json_object_object_add(h, "lsm", lsm[0] ? json_object_new_string(lsm) : NULL);
-	usable = !bpf_lsm_probe(&lsm_err);
+	usable = bpf_lsm_attached || !bpf_lsm_probe(&lsm_err);
 	json_object_object_add(h, "bpfLsm", json_object_new_boolean(usable));
 	json_object_object_add(h, "bpfLsmDetail", usable ? NULL : json_object_new_string(lsm_err.msg));
 	return h;

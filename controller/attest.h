@@ -67,8 +67,13 @@ int attest_subject_add_sha256(struct json_object *subjects, const char *kind, co
  * The predicate's "host" member: hostname, machineId, bootId,
  * kernelRelease, lsm (the active list), bpfLsm (usable: bool) and
  * bpfLsmDetail (why not, or null). Fields this host cannot tell are null.
+ * BPF_LSM_ATTACHED: the caller saw nojit's LSM programs attached, which
+ * proves BPF LSM usable without a trial load (as nojit status reasons).
  */
-struct json_object *attest_host_json(void);
+struct json_object *attest_host_json(bool bpf_lsm_attached);
+
+/* NS (CLOCK_REALTIME) as a statement's time string (audit_time_format()). */
+struct json_object *attest_json_time(__u64 ns);
 
 /*
  * The Statement: takes ownership of SUBJECTS and PREDICATE (also on

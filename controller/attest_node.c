@@ -9,6 +9,7 @@
 #include "bpf_loader.h"
 #include "cli.h"
 #include "enroll.h"
+#include "json_check.h"
 #include "manifest.h"
 #include "policy_set.h"
 #include "scan_last.h"
@@ -89,24 +90,6 @@ out:
 	return r;
 }
 
-static struct json_object *json_hex(const __u8 *bytes, size_t n)
-{
-	char hex[2 * 32 + 1];
-
-	if (n > 32)
-		return NULL;
-	hex_encode(bytes, n, hex);
-	return json_object_new_string(hex);
-}
-
-static struct json_object *json_time_ns(__u64 ns)
-{
-	char t[AUDIT_TIME_LEN + 1];
-
-	audit_time_format(ns, t);
-	return json_object_new_string(t);
-}
-
 static struct json_object *manifest_json(const struct nojit_enrollment *rec, size_t entries)
 {
 	struct json_object *m = json_object_new_object();
@@ -117,7 +100,7 @@ static struct json_object *manifest_json(const struct nojit_enrollment *rec, siz
 	manifest_time_format(rec->expires, expires);
 	json_object_object_add(m, "name", json_object_new_string(rec->manifest_name));
 	json_object_object_add(m, "serial", json_object_new_uint64(rec->serial));
-	json_object_object_add(m, "sha256", json_hex(rec->manifest_sha256, 32));
+	json_object_object_add(m, "sha256", json_new_hex(rec->manifest_sha256, 32));
 	json_object_object_add(m, "expires", json_object_new_string(expires));
 	json_object_object_add(m, "signer", json_object_new_string(rec->key_id));
 	json_object_object_add(m, "entries", json_object_new_uint64(entries));
@@ -136,12 +119,12 @@ static struct json_object *enrollment_json(const struct nojit_enrolled *e,
 	json_object_object_add(c, "exists", e->exists < 0 ? NULL :
 			       json_object_new_boolean(e->exists));
 	json_object_object_add(c, "governedCgroups", json_object_new_uint64(e->governed));
-	json_object_object_add(c, "enrolledAt", json_time_ns(e->rec.enrolled_at_ns));
+	json_object_object_add(c, "enrolledAt", attest_json_time(e->rec.enrolled_at_ns));
 	json_object_object_add(c, "origin", json_object_new_string(enroll_origin_name(e->rec.origin)));
 	json_object_object_add(c, "policy", e->rec.policy[0] ?
 			       json_object_new_string(e->rec.policy) : NULL);
 	json_object_object_add(c, "policySha256", e->rec.policy[0] ?
-			       json_hex(e->rec.policy_sha256, 32) : NULL);
+			       json_new_hex(e->rec.policy_sha256, 32) : NULL);
 	json_object_object_add(c, "containerId", e->rec.container_id[0] ?
 			       json_object_new_string(e->rec.container_id) : NULL);
 	json_object_object_add(c, "mode", json_object_new_string(manifest_mode_name(resp->mode)));
@@ -237,13 +220,13 @@ static int bpf_object_json(struct json_object *subjects, struct json_object *bpf
 	__u8 mine[32];
 
 	policy_object_sha256(mine);
-	json_object_object_add(bpf, "objectSha256", f->has_meta ? json_hex(f->meta.object_sha256, 32) : NULL);
+	json_object_object_add(bpf, "objectSha256", f->has_meta ? json_new_hex(f->meta.object_sha256, 32) : NULL);
 	json_object_object_add(bpf, "objectUnknownReason", f->has_meta ? NULL :
 			       json_object_new_string(f->loaded ? f->no_meta.msg : f->not_loaded.msg));
-	json_object_object_add(bpf, "loadedAt", f->has_meta ? json_time_ns(f->meta.loaded_at_ns) : NULL);
+	json_object_object_add(bpf, "loadedAt", f->has_meta ? attest_json_time(f->meta.loaded_at_ns) : NULL);
 	json_object_object_add(bpf, "loaderVersion", f->has_meta ?
 			       json_object_new_string(f->meta.version) : NULL);
-	json_object_object_add(bpf, "thisBinaryObjectSha256", json_hex(mine, 32));
+	json_object_object_add(bpf, "thisBinaryObjectSha256", json_new_hex(mine, 32));
 	if (!f->has_meta)
 		return 0;
 	return attest_subject_add_sha256(subjects, ATTEST_SUBJECT_BPF_OBJECT, "nojit.bpf.o",
@@ -268,7 +251,7 @@ static struct json_object *audit_log_json(const char *path)
 	if (ok && h.has_seal) {
 		seal = json_object_new_object();
 		json_object_object_add(seal, "seq", json_object_new_uint64(h.seal_seq));
-		json_object_object_add(seal, "time", json_time_ns(h.seal_time_ns));
+		json_object_object_add(seal, "time", attest_json_time(h.seal_time_ns));
 		json_object_object_add(seal, "keyId", json_object_new_string(h.seal_key_id));
 		json_object_object_add(seal, "sig", json_object_new_string(h.seal_sig));
 		json_object_object_add(seal, "closed", json_object_new_boolean(h.seal_close));
@@ -276,7 +259,7 @@ static struct json_object *audit_log_json(const char *path)
 	json_object_object_add(o, "path", json_object_new_string(path));
 	json_object_object_add(o, "logId", ok && h.log_id[0] ? json_object_new_string(h.log_id) : NULL);
 	json_object_object_add(o, "lastSeq", ok ? json_object_new_uint64(h.last_seq) : NULL);
-	json_object_object_add(o, "lastRecordSha256", ok ? json_hex(h.last_sha256, 32) : NULL);
+	json_object_object_add(o, "lastRecordSha256", ok ? json_new_hex(h.last_sha256, 32) : NULL);
 	json_object_object_add(o, "lastSeal", seal);
 	json_object_object_add(o, "unsealed", ok ? json_object_new_uint64(h.unsealed) : NULL);
 	json_object_object_add(o, "partialBytes", ok ? json_object_new_uint64(h.partial_bytes) : NULL);
@@ -312,7 +295,7 @@ static int self_subject(struct json_object *subjects, struct json_object *nojit,
 	if (r)
 		return nojit_err_set(err, r, "hashing /proc/self/exe: %s", strerror(-r));
 	json_object_object_add(nojit, "version", json_object_new_string(NOJIT_VERSION));
-	json_object_object_add(nojit, "sha256", json_hex(digest, 32));
+	json_object_object_add(nojit, "sha256", json_new_hex(digest, 32));
 	r = attest_subject_add_sha256(subjects, ATTEST_SUBJECT_NOJIT, "nojit", digest);
 	return r ? nojit_err_set(err, r, "out of memory") : 0;
 }
@@ -353,8 +336,8 @@ int attest_node_statement(const struct attest_node_opts *o, struct json_object *
 		nojit_err_set(err, r, "building the node statement: %s", strerror(-r));
 		goto fail;
 	}
-	json_object_object_add(pred, "host", attest_host_json());
-	json_object_object_add(pred, "time", json_time_ns((__u64)now.tv_sec * 1000000000ull +
+	json_object_object_add(pred, "host", attest_host_json(f.loaded && f.nprogs));
+	json_object_object_add(pred, "time", attest_json_time((__u64)now.tv_sec * 1000000000ull +
 							  (__u64)now.tv_nsec));
 	json_object_object_add(pred, "nonce", json_object_new_string(o->nonce->hex));
 	json_object_object_add(pred, "nojit", nojit);

@@ -68,15 +68,6 @@ static int refuse_as(struct verify_ctx *c, int negerrno, const char *prefix)
 	return refuse(c, negerrno, "%s", msg);
 }
 
-static struct json_object *member(struct json_object *o, const char *name, enum json_type type)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, type))
-		return NULL;
-	return v;
-}
-
 static bool is_lower_hex(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
@@ -103,8 +94,8 @@ static int check_subjects(struct verify_ctx *c, struct json_object *subjects)
 
 		if (!json_object_is_type(s, json_type_object))
 			return refuse(c, -EBADMSG, "subject[%zu] is not an object", i);
-		name = member(s, "name", json_type_string);
-		digest = member(s, "digest", json_type_object);
+		name = json_member(s, "name", json_type_string);
+		digest = json_member(s, "digest", json_type_object);
 		if (!name || !json_object_get_string_len(name))
 			return refuse(c, -EBADMSG, "subject[%zu] has no \"name\" string", i);
 		nm = json_object_get_string(name);
@@ -136,12 +127,12 @@ static int check_statement(struct verify_ctx *c, struct json_object *st, const c
 
 	if (!json_object_is_type(st, json_type_object))
 		return refuse(c, -EBADMSG, "the payload is not a JSON object");
-	type = member(st, "_type", json_type_string);
+	type = json_member(st, "_type", json_type_string);
 	if (!type || strcmp(json_object_get_string(type), ATTEST_STATEMENT_TYPE))
 		return refuse(c, -EBADMSG, "\"_type\" is %s%.100s%s, not " ATTEST_STATEMENT_TYPE,
 			      type ? "'" : "", type ? json_object_get_string(type) : "missing or not a string",
 			      type ? "'" : "");
-	ptype = member(st, "predicateType", json_type_string);
+	ptype = json_member(st, "predicateType", json_type_string);
 	if (!ptype)
 		return refuse(c, -EBADMSG, "\"predicateType\" missing or not a string");
 	pt = json_object_get_string(ptype);
@@ -149,19 +140,19 @@ static int check_statement(struct verify_ctx *c, struct json_object *st, const c
 	    strcmp(pt, ATTEST_PREDICATE_NODE) && strcmp(pt, ATTEST_PREDICATE_VK_RUN))
 		return refuse(c, -EPROTONOSUPPORT, "predicateType '%.100s' is not %s", pt,
 			      want_type ? want_type : ATTEST_PREDICATE_NODE " or " ATTEST_PREDICATE_VK_RUN);
-	subjects = member(st, "subject", json_type_array);
+	subjects = json_member(st, "subject", json_type_array);
 	if (!subjects)
 		return refuse(c, -EBADMSG, "\"subject\" missing or not an array");
 	r = check_subjects(c, subjects);
 	if (r)
 		return r;
-	pred = member(st, "predicate", json_type_object);
+	pred = json_member(st, "predicate", json_type_object);
 	if (!pred)
 		return refuse(c, -EBADMSG, "\"predicate\" missing or not an object");
-	nonce = member(pred, "nonce", json_type_string);
+	nonce = json_member(pred, "nonce", json_type_string);
 	if (!nonce)
 		return refuse(c, -EBADMSG, "predicate \"nonce\" missing or not a string");
-	time = member(pred, "time", json_type_string);
+	time = json_member(pred, "time", json_type_string);
 	if (!time || json_object_get_string_len(time) != AUDIT_TIME_LEN ||
 	    !audit_time_parse(json_object_get_string(time), ret_time))
 		return refuse(c, -EBADMSG, "predicate \"time\" is not a UTC time like 2026-01-02T03:04:05.000000000Z");
@@ -175,8 +166,8 @@ static const char *subject_with(struct json_object *subjects, const char *kind, 
 
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *s = json_object_array_get_idx(subjects, i);
-		const char *name = json_object_get_string(member(s, "name", json_type_string));
-		struct json_object *d = member(member(s, "digest", json_type_object), "sha256",
+		const char *name = json_object_get_string(json_member(s, "name", json_type_string));
+		struct json_object *d = json_member(json_member(s, "digest", json_type_object), "sha256",
 					       json_type_string);
 
 		if (!strncmp(name, kind, klen) && d && !strcmp(json_object_get_string(d), hex))
@@ -208,11 +199,11 @@ static bool carve_out(struct json_object *enr, const char *path, const char *hex
 
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(enr, i);
-		struct json_object *q = member(e, "cgroupPath", json_type_string);
-		struct json_object *ex = member(e, "exists", json_type_boolean);
-		struct json_object *mode = member(e, "mode", json_type_string);
-		struct json_object *m = member(e, "manifest", json_type_object);
-		struct json_object *d = m ? member(m, "sha256", json_type_string) : NULL;
+		struct json_object *q = json_member(e, "cgroupPath", json_type_string);
+		struct json_object *ex = json_member(e, "exists", json_type_boolean);
+		struct json_object *mode = json_member(e, "mode", json_type_string);
+		struct json_object *m = json_member(e, "manifest", json_type_object);
+		struct json_object *d = m ? json_member(m, "sha256", json_type_string) : NULL;
 		const char *qp = q ? json_object_get_string(q) : "";
 
 		if (strncmp(qp, path, pl) || qp[pl] != '/' || (ex && !json_object_get_boolean(ex)))
@@ -238,17 +229,17 @@ static bool carve_out(struct json_object *enr, const char *path, const char *hex
 static int manifest_in_force(struct json_object *pred, const char *hex, const char *cgroup,
 			     char *why, size_t why_size)
 {
-	struct json_object *enr = member(pred, "enrollments", json_type_array);
+	struct json_object *enr = json_member(pred, "enrollments", json_type_array);
 	size_t n = enr ? json_object_array_length(enr) : 0;
 
 	snprintf(why, why_size, "no enrollment has it in force");
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(enr, i);
-		struct json_object *m = member(e, "manifest", json_type_object);
-		struct json_object *d = m ? member(m, "sha256", json_type_string) : NULL;
-		struct json_object *ex = member(e, "exists", json_type_boolean);
-		struct json_object *mode = member(e, "mode", json_type_string);
-		struct json_object *path = member(e, "cgroupPath", json_type_string);
+		struct json_object *m = json_member(e, "manifest", json_type_object);
+		struct json_object *d = m ? json_member(m, "sha256", json_type_string) : NULL;
+		struct json_object *ex = json_member(e, "exists", json_type_boolean);
+		struct json_object *mode = json_member(e, "mode", json_type_string);
+		struct json_object *path = json_member(e, "cgroupPath", json_type_string);
 		const char *p = path ? json_object_get_string(path) : "?";
 
 		if (!d || strcmp(json_object_get_string(d), hex))
@@ -274,12 +265,12 @@ static int manifest_in_force(struct json_object *pred, const char *hex, const ch
 
 static int check_manifests(struct verify_ctx *c, struct json_object *st, const struct attest_expect *x)
 {
-	struct json_object *subjects = member(st, "subject", json_type_array);
-	struct json_object *pred = member(st, "predicate", json_type_object);
+	struct json_object *subjects = json_member(st, "subject", json_type_array);
+	struct json_object *pred = json_member(st, "predicate", json_type_object);
 
-	struct json_object *bpf = member(pred, "bpf", json_type_object);
-	struct json_object *loaded = bpf ? member(bpf, "loaded", json_type_boolean) : NULL;
-	struct json_object *obj = bpf ? member(bpf, "objectSha256", json_type_string) : NULL;
+	struct json_object *bpf = json_member(pred, "bpf", json_type_object);
+	struct json_object *loaded = bpf ? json_member(bpf, "loaded", json_type_boolean) : NULL;
+	struct json_object *obj = bpf ? json_member(bpf, "objectSha256", json_type_string) : NULL;
 
 	/* A manifest is only as enforced as the programs behind it: attached, and from an object the node can name. */
 	if (x->n_manifests && (!loaded || !json_object_get_boolean(loaded)))
@@ -287,7 +278,7 @@ static int check_manifests(struct verify_ctx *c, struct json_object *st, const s
 	if (x->n_manifests && !obj)
 		return refuse(c, -ENOENT, "the node cannot name the BPF object its programs came from (%.200s): "
 			      "what enforces the manifests is unknown",
-			      json_object_get_string(member(bpf, "objectUnknownReason", json_type_string)) ?: "no reason given");
+			      json_object_get_string(json_member(bpf, "objectUnknownReason", json_type_string)) ?: "no reason given");
 	for (size_t i = 0; i < x->n_manifests; i++) {
 		char hex[65];
 		const char *name;
@@ -310,15 +301,15 @@ static int check_manifests(struct verify_ctx *c, struct json_object *st, const s
 /* At least one BPF object subject, and every one of them the expected object. */
 static int check_bpf_object(struct verify_ctx *c, struct json_object *st, const __u8 want[32])
 {
-	struct json_object *subjects = member(st, "subject", json_type_array);
+	struct json_object *subjects = json_member(st, "subject", json_type_array);
 	size_t n = json_object_array_length(subjects), klen = strlen(ATTEST_SUBJECT_BPF_OBJECT), found = 0;
 	char hex[65];
 
 	hex_encode(want, 32, hex);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *s = json_object_array_get_idx(subjects, i);
-		const char *name = json_object_get_string(member(s, "name", json_type_string));
-		struct json_object *d = member(member(s, "digest", json_type_object), "sha256",
+		const char *name = json_object_get_string(json_member(s, "name", json_type_string));
+		struct json_object *d = json_member(json_member(s, "digest", json_type_object), "sha256",
 					       json_type_string);
 
 		if (strncmp(name, ATTEST_SUBJECT_BPF_OBJECT, klen))
@@ -389,7 +380,7 @@ int attest_verify(const char *envelope, size_t len, const struct nojit_trust *tr
 		goto out;
 
 	c.check = ATTEST_CHECK_NONCE;
-	v = member(member(st, "predicate", json_type_object), "nonce", json_type_string);
+	v = json_member(json_member(st, "predicate", json_type_object), "nonce", json_type_string);
 	if (strcmp(json_object_get_string(v), x->nonce->hex)) {
 		r = refuse(&c, -ESTALE, "the statement answers nonce '%.40s%s', not ours (%.40s%s): "
 			   "a replayed statement, or one made for another verifier", json_object_get_string(v),
@@ -455,7 +446,7 @@ int attest_verify(const char *envelope, size_t len, const struct nojit_trust *tr
 	ret->tpm_checked = x->tpm_ak_pem != NULL;
 	ret->tpm_pcr = tpm_pcr;
 	ret->time_ns = (__s64)(t > (__u64)INT64_MAX ? (__u64)INT64_MAX : t);
-	ret->predicate_type = json_object_get_string(member(st, "predicateType", json_type_string));
+	ret->predicate_type = json_object_get_string(json_member(st, "predicateType", json_type_string));
 	ret->statement = TAKE_PTR(st);
 	r = 0;
 out:

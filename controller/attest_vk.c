@@ -6,8 +6,8 @@
 #include <sodium.h>
 
 #include "attest_vk.h"
-#include "audit_log.h"
 #include "confine.h"
+#include "json_check.h"
 #include "nojit.h"
 
 const struct vk_trailer_module *attest_vk_module_find(const struct vk_trailer *t, const char *name)
@@ -61,34 +61,26 @@ static struct json_object *child(struct json_object *parent, const char *k, stru
 	return put(parent, k, c) ? c : NULL;
 }
 
-static struct json_object *hex_json(const void *bytes, size_t n)
-{
-	char hex[2 * NOJIT_SIG_LEN + 1];
-
-	hex_encode(bytes, n, hex);
-	return json_object_new_string(hex);
-}
-
 static bool megabinary_fill(struct json_object *m, const struct attest_vk_run *r)
 {
 	const struct vk_trailer *t = r->trailer;
 	bool ok;
 
 	ok = put(m, "path", json_object_new_string(r->app_path));
-	ok = ok && put(m, "sha256", hex_json(r->app_sha256, 32));
+	ok = ok && put(m, "sha256", json_new_hex(r->app_sha256, 32));
 	/* Everything the signed trailer carries but its module list (in "modules"). */
 	ok = ok && put(m, "trailerSigner", json_object_new_string(t->key_id));
 	ok = ok && put(m, "trailerVersion", json_object_new_int64(t->version));
-	ok = ok && put(m, "trailerSignature", hex_json(t->sig, sizeof(t->sig)));
+	ok = ok && put(m, "trailerSignature", json_new_hex(t->sig, sizeof(t->sig)));
 	ok = ok && put(m, "imageLength", json_object_new_uint64(t->image_len));
-	ok = ok && put(m, "imageSha256", hex_json(t->image_sha256, 32));
+	ok = ok && put(m, "imageSha256", json_new_hex(t->image_sha256, 32));
 	return ok && put(m, "moduleCount", json_object_new_int64(t->n_modules));
 }
 
 static bool module_fill(struct json_object *o, const struct vk_trailer_module *mod)
 {
 	return put(o, "name", json_object_new_string(mod->name)) &&
-	       put(o, "sha256", hex_json(mod->wasm_sha256, 32));
+	       put(o, "sha256", json_new_hex(mod->wasm_sha256, 32));
 }
 
 static bool strings_fill(struct json_object *a, char *const *s, size_t n)
@@ -108,9 +100,9 @@ static bool started_fill(struct json_object *s, const struct attest_vk_run *r)
 	attest_vk_strings_sha256(r->env, r->n_env, env_sha256);
 	return module_fill(s, r->started) &&
 	       put(s, "argc", json_object_new_uint64(r->argc)) &&
-	       put(s, "argvSha256", hex_json(argv_sha256, 32)) &&
+	       put(s, "argvSha256", json_new_hex(argv_sha256, 32)) &&
 	       put(s, "envc", json_object_new_uint64(r->n_env)) &&
-	       put(s, "envSha256", hex_json(env_sha256, 32)) &&
+	       put(s, "envSha256", json_new_hex(env_sha256, 32)) &&
 	       (dirs = child(s, "dirs", json_object_new_array())) &&
 	       strings_fill(dirs, r->dirs, r->n_dirs);
 }
@@ -127,7 +119,7 @@ static bool gate_manifest_fill(struct json_object *m, const struct nojit_manifes
 	if (ok && !memcmp(man->file_sha256, zero, 32))
 		ok = !json_object_object_add(m, "sha256", NULL);
 	else
-		ok = ok && put(m, "sha256", hex_json(man->file_sha256, 32));
+		ok = ok && put(m, "sha256", json_new_hex(man->file_sha256, 32));
 	ok = ok && put(m, "signer", json_object_new_string(man->key_id));
 	ok = ok && put(m, "mode", json_object_new_string(manifest_mode_name(man->mode)));
 	ok = ok && (entries = child(m, "entries", json_object_new_array()));
@@ -137,7 +129,7 @@ static bool gate_manifest_fill(struct json_object *m, const struct nojit_manifes
 		ok = push(entries, e) &&
 		     put(e, "path", json_object_new_string(man->entries[i].path ?: "")) &&
 		     put(e, "kind", json_object_new_string(manifest_kind_name(man->entries[i].kind))) &&
-		     put(e, "sha256", hex_json(man->entries[i].sha256, 32));
+		     put(e, "sha256", json_new_hex(man->entries[i].sha256, 32));
 	}
 	return ok;
 }
@@ -174,7 +166,6 @@ struct json_object *attest_vk_statement(const struct attest_vk_run *r)
 	struct json_object *subjects = json_object_new_array(), *pred = json_object_new_object();
 	struct json_object *modules, *o;
 	_cleanup_free_ char *copy = strdup(r->app_path);
-	char when[AUDIT_TIME_LEN + 1];
 	bool ok = subjects && pred && copy;
 
 	if (!r->started || r->now_ns <= 0) {
@@ -189,9 +180,8 @@ struct json_object *attest_vk_statement(const struct attest_vk_run *r)
 	for (uint32_t i = 0; ok && i < r->trailer->n_modules; i++)
 		ok = !attest_subject_add_sha256(subjects, ATTEST_SUBJECT_MODULE, r->trailer->modules[i].name,
 						r->trailer->modules[i].wasm_sha256);
-	audit_time_format((__u64)r->now_ns, when);
-	ok = ok && put(pred, "host", attest_host_json()) &&
-	     put(pred, "time", json_object_new_string(when)) &&
+	ok = ok && put(pred, "host", attest_host_json(r->gate && r->cgroup_id)) &&
+	     put(pred, "time", attest_json_time((__u64)r->now_ns)) &&
 	     put(pred, "nonce", json_object_new_string(r->nonce->hex)) &&
 	     put(pred, "attestKey", json_object_new_string(r->attest_key->id)) &&
 	     put(pred, "nojitVersion", json_object_new_string(NOJIT_VERSION)) &&

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "json_check.h"
+#include "util.h"
 
 /*
  * Object members in the text (every ':' outside a string is one) and, in
@@ -261,4 +262,23 @@ int json_make_utf8(struct json_object *o)
 	default:
 		return 0;
 	}
+}
+
+struct json_object *json_member(struct json_object *o, const char *name, enum json_type type)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, type))
+		return NULL;
+	return v;
+}
+
+struct json_object *json_new_hex(const void *bytes, size_t n)
+{
+	char hex[2 * 64 + 1];
+
+	if (n > 64)
+		return NULL;
+	hex_encode(bytes, n, hex);
+	return json_object_new_string(hex);
 }

@@ -36,4 +36,10 @@ int json_parse_strict(const char *buf, size_t len, int depth, size_t max_values,
  */
 int json_make_utf8(struct json_object *o);
 
+/* Member NAME of O when it is of TYPE, else NULL: for reading documents others wrote. */
+struct json_object *json_member(struct json_object *o, const char *name, enum json_type type);
+
+/* BYTES (N <= 64) as a lowercase hex string, or NULL. */
+struct json_object *json_new_hex(const void *bytes, size_t n);
+
 #endif /* NOJIT_JSON_CHECK_H */

@@ -22,6 +22,7 @@
 #include <tss2/tss2_rc.h>
 #include <tss2/tss2_tctildr.h>
 
+#include "json_check.h"
 #include "tpm_quote.h"
 
 #define PCR_BANK		"sha256"
@@ -354,28 +355,10 @@ static struct json_object *b64_string(const void *bin, size_t len)
 	return json_object_new_string(s);
 }
 
-static struct json_object *hex_string(const __u8 *bin, size_t len)
-{
-	char hex[2 * 64 + 1];
-
-	hex_encode(bin, len, hex);
-	return json_object_new_string(hex);
-}
-
-/* Member NAME of Q when it is of TYPE, else NULL. */
-static struct json_object *member(struct json_object *q, const char *name, enum json_type type)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(q, name, &v) || !json_object_is_type(v, type))
-		return NULL;
-	return v;
-}
-
 /* Member NAME: exactly 64 lowercase hex digits, as 32 bytes. */
 static int member_sha256(struct json_object *q, const char *name, __u8 out[32], struct nojit_err *err)
 {
-	struct json_object *v = member(q, name, json_type_string);
+	struct json_object *v = json_member(q, name, json_type_string);
 	const char *s = v ? json_object_get_string(v) : NULL;
 
 	if (!s || json_object_get_string_len(v) != 64 || strspn(s, "0123456789abcdef") != 64)
@@ -393,7 +376,7 @@ static int member_sha256(struct json_object *q, const char *name, __u8 out[32], 
 static int member_b64(struct json_object *q, const char *name, __u8 *out, size_t max, size_t *ret_len,
 		      struct nojit_err *err)
 {
-	struct json_object *v = member(q, name, json_type_string);
+	struct json_object *v = json_member(q, name, json_type_string);
 	size_t s_len = v ? (size_t)json_object_get_string_len(v) : 0, len = 0;
 	const char *end = NULL;
 
@@ -490,11 +473,11 @@ int tpm_quote_check(struct json_object *q, const __u8 digest[32], const __u8 *no
 			return nojit_err_set(err, -EBADMSG, "tpmQuote: unknown member \"%.40s\"", key);
 	}
 
-	v = member(q, "pcr", json_type_int);
+	v = json_member(q, "pcr", json_type_int);
 	pcr = v ? json_object_get_int64(v) : -1;
 	if (pcr < 0 || pcr > PCR_MAX)
 		return nojit_err_set(err, -EBADMSG, "tpmQuote: \"pcr\" is not a PCR number 0 to %d", PCR_MAX);
-	v = member(q, "pcrBank", json_type_string);
+	v = json_member(q, "pcrBank", json_type_string);
 	if (!v || strcmp(json_object_get_string(v), PCR_BANK))
 		return nojit_err_set(err, -EBADMSG, "tpmQuote: \"pcrBank\" is not \"" PCR_BANK "\"");
 	r = member_sha256(q, "pcrBefore", before, err);
@@ -598,11 +581,11 @@ static int quote_json(unsigned int pcr, const __u8 before[32], const __u8 after[
 		return -ENOMEM;
 	if (json_object_object_add(q, "pcr", json_object_new_int((int)pcr)) ||
 	    json_object_object_add(q, "pcrBank", json_object_new_string(PCR_BANK)) ||
-	    json_object_object_add(q, "pcrBefore", hex_string(before, 32)) ||
-	    json_object_object_add(q, "pcrAfter", hex_string(after, 32)) ||
+	    json_object_object_add(q, "pcrBefore", json_new_hex(before, 32)) ||
+	    json_object_object_add(q, "pcrAfter", json_new_hex(after, 32)) ||
 	    json_object_object_add(q, "attest", b64_string(quoted->attestationData, quoted->size)) ||
 	    json_object_object_add(q, "signature", b64_string(sig_buf, off)) ||
-	    json_object_object_add(q, "akPublicSha256", hex_string(ak_id, 32))) {
+	    json_object_object_add(q, "akPublicSha256", json_new_hex(ak_id, 32))) {
 		json_object_put(q);
 		return -ENOMEM;
 	}
