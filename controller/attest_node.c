@@ -11,7 +11,6 @@
 #include "enroll.h"
 #include "json_check.h"
 #include "manifest.h"
-#include "policy_set.h"
 #include "scan_last.h"
 #include "sha256.h"
 
@@ -19,25 +18,11 @@
 struct node_facts {
 	bool loaded;
 	struct nojit_err not_loaded;
-	struct nojit_prog_info *progs;
-	size_t nprogs;
-	struct nojit_enrolled *cgroups;
-	struct nojit_response *responses;
-	size_t *allow_counts;
-	size_t ncgroups;
-	__u64 stats[NOJIT_STAT_MAX];
+	struct enroll_view v;
 	bool has_meta;
 	struct nojit_meta meta;
 	struct nojit_err no_meta;	/* why the loaded object is unknown */
 };
-
-static void node_facts_free(struct node_facts *f)
-{
-	free(f->progs);
-	free(f->cgroups);
-	free(f->responses);
-	free(f->allow_counts);
-}
 
 static int node_facts_read(struct node_facts *f, struct nojit_err *err)
 {
@@ -53,39 +38,11 @@ static int node_facts_read(struct node_facts *f, struct nojit_err *err)
 	if (r)
 		return nojit_err_set(err, r, "%s", f->not_loaded.msg);
 	f->loaded = true;
-	r = policy_programs(&f->progs, &f->nprogs);
-	if (r) {
-		nojit_err_set(err, r, "listing the attached BPF programs: %s", strerror(-r));
-		goto out;
-	}
+	r = enroll_view_read(&maps, &f->v, err);
 	/* An object this node cannot name is reported as unknown, with why; never guessed. */
-	f->has_meta = !bpf_meta_read(&f->meta, &f->no_meta) &&
-		      !bpf_meta_describes(&f->meta, f->progs, f->nprogs, &f->no_meta);
-	r = enroll_list(&maps, &f->cgroups, &f->ncgroups);
-	if (r) {
-		nojit_err_set(err, r, "listing the enrollments: %s", strerror(-r));
-		goto out;
-	}
-	f->responses = calloc(f->ncgroups + 1, sizeof(*f->responses));
-	f->allow_counts = calloc(f->ncgroups + 1, sizeof(*f->allow_counts));
-	if (!f->responses || !f->allow_counts) {
-		r = nojit_err_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < f->ncgroups; i++) {
-		enroll_get_response(&maps, f->cgroups[i].id, &f->responses[i]);
-		r = policy_set_count(&maps, f->cgroups[i].id, &f->allow_counts[i]);
-		if (r) {
-			nojit_err_set(err, r, "counting the manifest entries of cgroup %llu (%s): %s",
-				      (unsigned long long)f->cgroups[i].id, f->cgroups[i].rec.path,
-				      strerror(-r));
-			goto out;
-		}
-	}
-	r = policy_stats(maps.stats, f->stats);
-	if (r)
-		nojit_err_set(err, r, "reading the kernel's counters: %s", strerror(-r));
-out:
+	if (!r)
+		f->has_meta = !bpf_meta_read(&f->meta, &f->no_meta) &&
+			      !bpf_meta_describes(&f->meta, f->v.progs, f->v.nprogs, &f->no_meta);
 	nojit_maps_close(&maps);
 	return r;
 }
@@ -166,17 +123,17 @@ static struct json_object *counters_json(const __u64 *stats)
  */
 static int manifest_subjects(struct json_object *subjects, const struct node_facts *f)
 {
-	for (size_t i = 0; i < f->ncgroups; i++) {
-		const struct nojit_enrollment *rec = &f->cgroups[i].rec;
+	for (size_t i = 0; i < f->v.ncgroups; i++) {
+		const struct nojit_enrollment *rec = &f->v.cgroups[i].rec;
 		bool seen = false;
 		int r;
 
-		if (!rec->key_id[0] || f->cgroups[i].exists != 1)
+		if (!rec->key_id[0] || f->v.cgroups[i].exists != 1)
 			continue;
 		for (size_t j = 0; j < i && !seen; j++)
-			seen = f->cgroups[j].rec.key_id[0] && f->cgroups[j].exists == 1 &&
-			       !memcmp(f->cgroups[j].rec.manifest_sha256, rec->manifest_sha256, 32) &&
-			       !strcmp(f->cgroups[j].rec.manifest_name, rec->manifest_name);
+			seen = f->v.cgroups[j].rec.key_id[0] && f->v.cgroups[j].exists == 1 &&
+			       !memcmp(f->v.cgroups[j].rec.manifest_sha256, rec->manifest_sha256, 32) &&
+			       !strcmp(f->v.cgroups[j].rec.manifest_name, rec->manifest_name);
 		if (seen)
 			continue;
 		r = attest_subject_add_sha256(subjects, ATTEST_SUBJECT_MANIFEST, rec->manifest_name,
@@ -190,8 +147,8 @@ static int manifest_subjects(struct json_object *subjects, const struct node_fac
 static int program_subjects(struct json_object *subjects, struct json_object *programs,
 			    const struct node_facts *f)
 {
-	for (size_t i = 0; i < f->nprogs; i++) {
-		const struct nojit_prog_info *p = &f->progs[i];
+	for (size_t i = 0; i < f->v.nprogs; i++) {
+		const struct nojit_prog_info *p = &f->v.progs[i];
 		struct json_object *o = json_object_new_object();
 		int r;
 
@@ -326,9 +283,9 @@ int attest_node_statement(const struct attest_node_opts *o, struct json_object *
 		r = bpf_object_json(subjects, bpf, &f);
 	if (!r)
 		r = program_subjects(subjects, programs, &f);
-	for (size_t i = 0; !r && i < f.ncgroups; i++) {
-		struct json_object *c = enrollment_json(&f.cgroups[i], &f.responses[i],
-							f.allow_counts[i]);
+	for (size_t i = 0; !r && i < f.v.ncgroups; i++) {
+		struct json_object *c = enrollment_json(&f.v.cgroups[i], &f.v.responses[i],
+							f.v.allow_counts[i]);
 
 		r = c ? json_object_array_add(enrollments, c) : -ENOMEM;
 	}
@@ -336,7 +293,7 @@ int attest_node_statement(const struct attest_node_opts *o, struct json_object *
 		nojit_err_set(err, r, "building the node statement: %s", strerror(-r));
 		goto fail;
 	}
-	json_object_object_add(pred, "host", attest_host_json(f.loaded && f.nprogs));
+	json_object_object_add(pred, "host", attest_host_json(f.loaded && f.v.nprogs));
 	json_object_object_add(pred, "time", attest_json_time((__u64)now.tv_sec * 1000000000ull +
 							  (__u64)now.tv_nsec));
 	json_object_object_add(pred, "nonce", json_object_new_string(o->nonce->hex));
@@ -351,14 +308,14 @@ int attest_node_statement(const struct attest_node_opts *o, struct json_object *
 	bpf = NULL;
 	json_object_object_add(pred, "enrollments", enrollments);
 	enrollments = NULL;
-	json_object_object_add(pred, "counters", f.loaded ? counters_json(f.stats) : NULL);
+	json_object_object_add(pred, "counters", f.loaded ? counters_json(f.v.stats) : NULL);
 	json_object_object_add(pred, "auditLog", audit_log_json(o->audit_log));
 	scan_json(pred);
-	node_facts_free(&f);
+	enroll_view_free(&f.v);
 	*ret = attest_statement_new(ATTEST_PREDICATE_NODE, subjects, pred);
 	return *ret ? 0 : nojit_err_set(err, -ENOMEM, "out of memory");
 fail:
-	node_facts_free(&f);
+	enroll_view_free(&f.v);
 	json_object_put(subjects);
 	json_object_put(pred);
 	json_object_put(bpf);

@@ -9,7 +9,6 @@
 #include "enroll.h"
 #include "lsm_probe.h"
 #include "manifest.h"
-#include "policy_set.h"
 #include "rollback.h"
 
 static const char status_usage[] =
@@ -28,13 +27,7 @@ struct status {
 	struct nojit_err rollback_err;
 	struct rollback_state rollback;
 	bool bpf_stats;		/* kernel.bpf_stats_enabled: run counts are live */
-	struct nojit_prog_info *progs;
-	size_t nprogs;
-	struct nojit_enrolled *cgroups;
-	size_t *allow_counts;	/* manifest entries in the kernel, per enrollment */
-	struct nojit_response *responses;	/* per enrollment */
-	size_t ncgroups;
-	__u64 stats[NOJIT_STAT_MAX];
+	struct enroll_view v;
 };
 
 _Static_assert(NOJIT_STAT_ROUTE(NOJIT_ROUTE_MAX) <= NOJIT_STAT_MAX,
@@ -77,20 +70,20 @@ static struct json_object *status_json(const struct status *s)
 		json_object_object_add(rb, "generation", json_object_new_uint64(s->rollback.generation));
 		json_object_object_add(o, "rollback_state", rb);
 	}
-	for (size_t i = 0; i < s->nprogs; i++) {
+	for (size_t i = 0; i < s->v.nprogs; i++) {
 		struct json_object *p = json_object_new_object();
 
-		json_object_object_add(p, "name", json_object_new_string(s->progs[i].name));
-		json_object_object_add(p, "id", json_object_new_uint64(s->progs[i].prog_id));
-		json_object_object_add(p, "tag", json_object_new_string(s->progs[i].tag));
-		json_object_object_add(p, "link_id", json_object_new_uint64(s->progs[i].link_id));
-		json_object_object_add(p, "run_cnt", json_object_new_uint64(s->progs[i].run_cnt));
-		json_object_object_add(p, "run_time_ns", json_object_new_uint64(s->progs[i].run_time_ns));
+		json_object_object_add(p, "name", json_object_new_string(s->v.progs[i].name));
+		json_object_object_add(p, "id", json_object_new_uint64(s->v.progs[i].prog_id));
+		json_object_object_add(p, "tag", json_object_new_string(s->v.progs[i].tag));
+		json_object_object_add(p, "link_id", json_object_new_uint64(s->v.progs[i].link_id));
+		json_object_object_add(p, "run_cnt", json_object_new_uint64(s->v.progs[i].run_cnt));
+		json_object_object_add(p, "run_time_ns", json_object_new_uint64(s->v.progs[i].run_time_ns));
 		json_object_array_add(progs, p);
 	}
 	json_object_object_add(o, "programs", progs);
-	for (size_t i = 0; i < s->ncgroups; i++) {
-		const struct nojit_enrolled *e = &s->cgroups[i];
+	for (size_t i = 0; i < s->v.ncgroups; i++) {
+		const struct nojit_enrolled *e = &s->v.cgroups[i];
 		struct json_object *c = json_object_new_object();
 
 		json_object_object_add(c, "id", json_object_new_uint64(e->id));
@@ -105,9 +98,9 @@ static struct json_object *status_json(const struct status *s)
 			json_object_object_add(c, "container_id",
 					       json_object_new_string(e->rec.container_id));
 		json_object_object_add(c, "mode",
-				       json_object_new_string(manifest_mode_name(s->responses[i].mode)));
+				       json_object_new_string(manifest_mode_name(s->v.responses[i].mode)));
 		json_object_object_add(c, "on_violation",
-				       json_object_new_string(on_violation_name(s->responses[i].on_violation)));
+				       json_object_new_string(on_violation_name(s->v.responses[i].on_violation)));
 		if (e->rec.key_id[0]) {
 			struct json_object *mo = json_object_new_object();
 			char expires[32];
@@ -117,7 +110,7 @@ static struct json_object *status_json(const struct status *s)
 			json_object_object_add(mo, "serial", json_object_new_uint64(e->rec.serial));
 			json_object_object_add(mo, "key_id", json_object_new_string(e->rec.key_id));
 			json_object_object_add(mo, "expires", json_object_new_string(expires));
-			json_object_object_add(mo, "entries", json_object_new_uint64(s->allow_counts[i]));
+			json_object_object_add(mo, "entries", json_object_new_uint64(s->v.allow_counts[i]));
 			json_object_object_add(c, "manifest", mo);
 		}
 		json_object_array_add(cgs, c);
@@ -128,12 +121,12 @@ static struct json_object *status_json(const struct status *s)
 
 		snprintf(key, sizeof(key), "%u", r);
 		json_object_object_add(denials, key,
-				       json_object_new_uint64(s->stats[NOJIT_STAT_ROUTE(r)]));
+				       json_object_new_uint64(s->v.stats[NOJIT_STAT_ROUTE(r)]));
 	}
 	json_object_object_add(cnt, "denials_by_route", denials);
 	for (size_t i = 0; i < policy_stat_names_n; i++)
 		json_object_object_add(cnt, policy_stat_names[i].key,
-				       json_object_new_uint64(s->stats[policy_stat_names[i].idx]));
+				       json_object_new_uint64(s->v.stats[policy_stat_names[i].idx]));
 	json_object_object_add(o, "counters", cnt);
 	return o;
 }
@@ -159,14 +152,14 @@ static void status_text(const struct status *s)
 		status_rollback_text(s);
 		return;
 	}
-	printf("Policy:    loaded, %zu programs pinned under %s\n", s->nprogs, NOJIT_PIN_DIR);
+	printf("Policy:    loaded, %zu programs pinned under %s\n", s->v.nprogs, NOJIT_PIN_DIR);
 	status_rollback_text(s);
 	if (s->bpf_stats)
 		printf("\n%-7s %-17s %-28s %12s %10s\n", "PROG", "TAG", "NAME", "RUNS", "NS/RUN");
 	else
 		printf("\n%-7s %-17s %s\n", "PROG", "TAG", "NAME");
-	for (size_t i = 0; i < s->nprogs; i++) {
-		const struct nojit_prog_info *p = &s->progs[i];
+	for (size_t i = 0; i < s->v.nprogs; i++) {
+		const struct nojit_prog_info *p = &s->v.progs[i];
 
 		if (s->bpf_stats)
 			printf("%-7u %-17s %-28s %12llu %10llu\n", p->prog_id, p->tag, p->name,
@@ -177,9 +170,9 @@ static void status_text(const struct status *s)
 	}
 	if (!s->bpf_stats)
 		printf("(run counts and cost per run: sysctl kernel.bpf_stats_enabled=1)\n");
-	printf("\nEnrolled cgroups: %zu\n", s->ncgroups);
-	for (size_t i = 0; i < s->ncgroups; i++) {
-		const struct nojit_enrolled *e = &s->cgroups[i];
+	printf("\nEnrolled cgroups: %zu\n", s->v.ncgroups);
+	for (size_t i = 0; i < s->v.ncgroups; i++) {
+		const struct nojit_enrolled *e = &s->v.cgroups[i];
 		time_t t = e->rec.enrolled_at_ns / 1000000000ull;
 		char when[32];
 
@@ -188,8 +181,8 @@ static void status_text(const struct status *s)
 		       (unsigned long long)e->id, e->rec.path, e->governed, when,
 		       e->exists == 0 ? " [removed]" : "");
 		printf("             mode %s, on violation %s; %s%s%s%s%s\n",
-		       manifest_mode_name(s->responses[i].mode),
-		       on_violation_name(s->responses[i].on_violation), enroll_origin_name(e->rec.origin),
+		       manifest_mode_name(s->v.responses[i].mode),
+		       on_violation_name(s->v.responses[i].on_violation), enroll_origin_name(e->rec.origin),
 		       e->rec.policy[0] ? " by policy " : "", e->rec.policy,
 		       e->rec.container_id[0] ? ", container " : "", e->rec.container_id);
 		if (e->rec.key_id[0]) {
@@ -198,7 +191,7 @@ static void status_text(const struct status *s)
 			manifest_time_format(e->rec.expires, expires);
 			printf("             manifest \"%s\" serial %llu, %zu entries, key %s, expires %s%s\n",
 			       e->rec.manifest_name, (unsigned long long)e->rec.serial,
-			       s->allow_counts[i], e->rec.key_id, expires,
+			       s->v.allow_counts[i], e->rec.key_id, expires,
 			       e->rec.expires < time(NULL) ? " [EXPIRED]" : "");
 		} else {
 			printf("             no manifest: exec not hash-gated\n");
@@ -206,24 +199,24 @@ static void status_text(const struct status *s)
 	}
 	printf("\nDenials by route:\n");
 	for (unsigned int r = 1; r < NOJIT_ROUTE_MAX; r++)
-		if (s->stats[NOJIT_STAT_ROUTE(r)])
+		if (s->v.stats[NOJIT_STAT_ROUTE(r)])
 			printf("  %2u %-32s %llu\n", r, route_name(r),
-			       (unsigned long long)s->stats[NOJIT_STAT_ROUTE(r)]);
+			       (unsigned long long)s->v.stats[NOJIT_STAT_ROUTE(r)]);
 	printf("Events:    %llu emitted, %llu dropped; kills %llu; audited %llu; untracked cgroups %llu\n",
-	       (unsigned long long)s->stats[NOJIT_STAT_EVENTS_EMITTED],
-	       (unsigned long long)s->stats[NOJIT_STAT_EVENTS_DROPPED],
-	       (unsigned long long)s->stats[NOJIT_STAT_KILLS],
-	       (unsigned long long)s->stats[NOJIT_STAT_AUDITED],
-	       (unsigned long long)s->stats[NOJIT_STAT_CGROUP_TRACK_FAILED]);
+	       (unsigned long long)s->v.stats[NOJIT_STAT_EVENTS_EMITTED],
+	       (unsigned long long)s->v.stats[NOJIT_STAT_EVENTS_DROPPED],
+	       (unsigned long long)s->v.stats[NOJIT_STAT_KILLS],
+	       (unsigned long long)s->v.stats[NOJIT_STAT_AUDITED],
+	       (unsigned long long)s->v.stats[NOJIT_STAT_CGROUP_TRACK_FAILED]);
 	printf("Hashes:    %llu computed, %llu cache hits, %llu unavailable (refused)\n",
-	       (unsigned long long)s->stats[NOJIT_STAT_HASHES_COMPUTED],
-	       (unsigned long long)s->stats[NOJIT_STAT_HASH_CACHE_HITS],
-	       (unsigned long long)s->stats[NOJIT_STAT_HASH_FAILED]);
+	       (unsigned long long)s->v.stats[NOJIT_STAT_HASHES_COMPUTED],
+	       (unsigned long long)s->v.stats[NOJIT_STAT_HASH_CACHE_HITS],
+	       (unsigned long long)s->v.stats[NOJIT_STAT_HASH_FAILED]);
 	printf("Fail-closed refusals: %llu no storage, %llu vma lookup, %llu kernel read, %llu stacked fs\n",
-	       (unsigned long long)s->stats[NOJIT_STAT_FAIL_NO_STORAGE],
-	       (unsigned long long)s->stats[NOJIT_STAT_FAIL_VMA_LOOKUP],
-	       (unsigned long long)s->stats[NOJIT_STAT_FAIL_KERNEL_READ],
-	       (unsigned long long)s->stats[NOJIT_STAT_FAIL_STACKED_FS]);
+	       (unsigned long long)s->v.stats[NOJIT_STAT_FAIL_NO_STORAGE],
+	       (unsigned long long)s->v.stats[NOJIT_STAT_FAIL_VMA_LOOKUP],
+	       (unsigned long long)s->v.stats[NOJIT_STAT_FAIL_KERNEL_READ],
+	       (unsigned long long)s->v.stats[NOJIT_STAT_FAIL_STACKED_FS]);
 }
 
 int do_status(int argc, char **argv)
@@ -252,25 +245,12 @@ int do_status(int argc, char **argv)
 	/* Attached programs prove BPF LSM works; only probe when nothing is. */
 	s.lsm_ret = s.loaded ? 0 : bpf_lsm_probe(&s.lsm_err);
 	if (s.loaded) {
+		struct nojit_err err;
 		unsigned int removed;
-		int r;
 
 		enroll_gc(&maps, &removed);
-		r = policy_programs(&s.progs, &s.nprogs);
-		if (!r)
-			r = enroll_list(&maps, &s.cgroups, &s.ncgroups);
-		if (!r && !(s.allow_counts = calloc(s.ncgroups + 1, sizeof(size_t))))
-			r = -ENOMEM;
-		if (!r && !(s.responses = calloc(s.ncgroups + 1, sizeof(*s.responses))))
-			r = -ENOMEM;
-		for (size_t i = 0; !r && i < s.ncgroups; i++) {
-			enroll_get_response(&maps, s.cgroups[i].id, &s.responses[i]);
-			r = policy_set_count(&maps, s.cgroups[i].id, &s.allow_counts[i]);
-		}
-		if (!r)
-			r = policy_stats(maps.stats, s.stats);
-		if (r) {
-			cli_error("reading the pinned policy: %s", strerror(-r));
+		if (enroll_view_read(&maps, &s.v, &err)) {
+			cli_error("reading the pinned policy: %s", err.msg);
 			ret = EXIT_FAILED;
 			goto out;
 		}
@@ -280,10 +260,7 @@ int do_status(int argc, char **argv)
 	else
 		status_text(&s);
 out:
-	free(s.progs);
-	free(s.cgroups);
-	free(s.allow_counts);
-	free(s.responses);
+	enroll_view_free(&s.v);
 	rollback_state_free(&s.rollback);
 	nojit_maps_close(&maps);
 	return ret;

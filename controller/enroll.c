@@ -362,3 +362,37 @@ int enroll_list(const struct nojit_maps *m, struct nojit_enrolled **ret, size_t 
 	*ret_n = n;
 	return 0;
 }
+
+int enroll_view_read(const struct nojit_maps *m, struct enroll_view *v, struct nojit_err *err)
+{
+	int r;
+
+	r = policy_programs(&v->progs, &v->nprogs);
+	if (r)
+		return nojit_err_set(err, r, "listing the attached BPF programs: %s", strerror(-r));
+	r = enroll_list(m, &v->cgroups, &v->ncgroups);
+	if (r)
+		return nojit_err_set(err, r, "listing the enrollments: %s", strerror(-r));
+	v->responses = calloc(v->ncgroups + 1, sizeof(*v->responses));
+	v->allow_counts = calloc(v->ncgroups + 1, sizeof(*v->allow_counts));
+	if (!v->responses || !v->allow_counts)
+		return nojit_err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < v->ncgroups; i++) {
+		enroll_get_response(m, v->cgroups[i].id, &v->responses[i]);
+		r = policy_set_count(m, v->cgroups[i].id, &v->allow_counts[i]);
+		if (r)
+			return nojit_err_set(err, r, "counting the manifest entries of cgroup %llu (%s): %s",
+					     (unsigned long long)v->cgroups[i].id, v->cgroups[i].rec.path,
+					     strerror(-r));
+	}
+	r = policy_stats(m->stats, v->stats);
+	return r ? nojit_err_set(err, r, "reading the kernel's counters: %s", strerror(-r)) : 0;
+}
+
+void enroll_view_free(struct enroll_view *v)
+{
+	free(v->progs);
+	free(v->cgroups);
+	free(v->responses);
+	free(v->allow_counts);
+}

@@ -64,4 +64,19 @@ struct nojit_enrolled {
 
 int enroll_list(const struct nojit_maps *m, struct nojit_enrolled **ret, size_t *ret_n);
 
+/* What the pinned policy holds, read in one go: for nojit status and nojit attest. */
+struct enroll_view {
+	struct nojit_prog_info *progs;		/* attached programs */
+	size_t nprogs;
+	struct nojit_enrolled *cgroups;		/* enroll_list() */
+	struct nojit_response *responses;	/* per enrollment */
+	size_t *allow_counts;			/* manifest entries in the kernel, per enrollment */
+	size_t ncgroups;
+	__u64 stats[NOJIT_STAT_MAX];		/* the kernel's counters */
+};
+
+/* Fill V from the open maps M: 0, or -errno with what failed in ERR. */
+int enroll_view_read(const struct nojit_maps *m, struct enroll_view *v, struct nojit_err *err);
+void enroll_view_free(struct enroll_view *v);
+
 #endif /* NOJIT_ENROLL_H */
