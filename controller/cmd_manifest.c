@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "elf_closure.h"
+#include "jit_detect.h"
 #include "keys.h"
 #include "manifest.h"
 
@@ -20,7 +21,7 @@ static const char manifest_usage[] =
 	"execute or map executable (format: docs/manifest.md).\n"
 	"\n"
 	"Commands:\n"
-	"  build [--closure] [--name NAME] [--kind K] [-o FILE] PATH...   hash files into a manifest\n"
+	"  build [--closure] [--allow-jit-engine E] [-o FILE] PATH...   hash files into a manifest\n"
 	"  sign --key KEY FILE                write FILE.sig\n"
 	"  verify --trust PUB|DIR FILE        check signature, schema and validity time\n"
 	"  help                               show this help\n"
@@ -39,6 +40,12 @@ static const char build_usage[] =
 	"  -c, --closure        also add, for every ELF, its interpreter (PT_INTERP)\n"
 	"                       and DT_NEEDED libraries, transitively, resolved as the\n"
 	"                       dynamic loader would; lists what could not be resolved\n"
+	"  -J, --allow-jit-engine ENGINE[:PATH]\n"
+	"                       list the JIT engine ENGINE (in any file, or only in\n"
+	"                       the file at PATH) and record it in the manifest\n"
+	"                       (schema 2). Without it a JIT engine among the files\n"
+	"                       is refused (exit 1) with what gave it away. Repeatable.\n"
+	"                       Engines: %s\n"
 	"  -n, --name NAME      manifest name (default: FILE without .json, or the\n"
 	"                       first PATH's base name)\n"
 	"  -k, --kind KIND      auto (default), exec, lib or any for the files at PATH.\n"
@@ -53,6 +60,20 @@ static const char build_usage[] =
 	"  -m, --mode MODE      enforce (default) or audit\n"
 	"  -j, --jobs N         hashing threads (default: one per CPU, at most 8)\n"
 	"  -h, --help           show this help\n";
+
+/* build_usage has a %s for the engine names. */
+static const char *build_help(void)
+{
+	static char buf[sizeof(build_usage) + 256];
+	char names[256] = "";
+	size_t off = 0;
+
+	for (size_t i = 0; i < jit_engine_count() && off < sizeof(names); i++)
+		off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", i ? ", " : "",
+					jit_engine_name(i));
+	snprintf(buf, sizeof(buf), build_usage, names);
+	return buf;
+}
 
 static const char sign_usage[] =
 	"Usage: nojit manifest sign --key KEY FILE\n"
@@ -173,6 +194,245 @@ static int add_closure(struct manifest_scan *scan, struct elf_closure *cl, struc
 	return 0;
 }
 
+/* --allow-jit-engine ENGINE[:PATH] */
+struct jit_allow {
+	const char *engine;	/* static, from jit_detect */
+	char *path;		/* realpath, or NULL: the engine in any file */
+	bool used;
+};
+
+#define MAX_ALLOWS	64
+
+struct jit_allows {
+	struct jit_allow v[MAX_ALLOWS];
+	size_t n;
+};
+
+static void jit_allows_free(struct jit_allows *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i].path);
+}
+
+#define _cleanup_allows_ __attribute__((cleanup(jit_allows_free)))
+
+/* A JIT engine found among the files, allowed or not. */
+struct jit_found {
+	const char *raw_path;	/* the scan's */
+	__u8 sha256[32];
+	struct jit_finding f;
+	bool allowed;
+};
+
+struct jit_scan {
+	struct jit_found *found;
+	size_t n, cap;
+	char **notes;		/* files that could not be checked */
+	size_t n_notes;
+};
+
+static void jit_scan_free(struct jit_scan *j)
+{
+	for (size_t i = 0; i < j->n_notes; i++)
+		free(j->notes[i]);
+	free(j->notes);
+	free(j->found);
+}
+
+static int parse_allow(const char *arg, struct jit_allow *ret)
+{
+	const char *colon = strchr(arg, ':');
+	size_t len = colon ? (size_t)(colon - arg) : strlen(arg);
+	char real[PATH_MAX];
+
+	ret->engine = jit_engine_lookup(arg, len);
+	if (!ret->engine)
+		return cli_usage_error(build_help(), "--allow-jit-engine: '%.*s' is not an engine nojit knows",
+				       (int)len, arg);
+	ret->path = NULL;
+	if (colon) {
+		if (!realpath(colon + 1, real))
+			return cli_usage_error(build_help(), "--allow-jit-engine: %s: %s", colon + 1, strerror(errno));
+		ret->path = strdup(real);
+		if (!ret->path) {
+			cli_error("out of memory");
+			return EXIT_FAILED;
+		}
+	}
+	return 0;
+}
+
+static int cmp_path_index(const void *a, const void *b, void *arg)
+{
+	const char *const *paths = arg;
+
+	return strcmp(paths[*(const size_t *)a], paths[*(const size_t *)b]);
+}
+
+/*
+ * Look for JIT engines in every hashed file (closure included), in path
+ * order, and decide each against the --allow-jit-engine list.
+ */
+static int detect_jit_engines(struct manifest_scan *scan, struct jit_allow *allows, size_t n_allows,
+			      struct jit_scan *js, struct nojit_err *err)
+{
+	_cleanup_free_ const char **paths = NULL;
+	_cleanup_free_ size_t *order = NULL;
+	size_t n;
+	int r;
+
+	r = manifest_scan_paths(scan, &paths, &n);
+	if (r)
+		return nojit_err_set(err, r, "out of memory");
+	order = malloc((n + 1) * sizeof(*order));
+	js->notes = calloc(n + 1, sizeof(*js->notes));
+	if (!order || !js->notes)
+		return nojit_err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), cmp_path_index, paths);
+	for (size_t k = 0; k < n; k++) {
+		struct jit_report rep;
+		const char *path, *why = "unreadable";
+		__u8 sha[32];
+		char note[PATH_MAX + 160];
+
+		if (manifest_scan_file(scan, order[k], &path, sha))
+			continue;	/* not hashed: already a note, not listed */
+		r = jit_detect_path(path, &rep, &why);
+		if (r == -ENOMEM)
+			return nojit_err_set(err, r, "out of memory");
+		if (r < 0) {
+			snprintf(note, sizeof(note), "%s: not checked for JIT engines: %s", path,
+				 r == -EBADMSG || r == -ENOTSUP || r == -EFBIG ? why : strerror(-r));
+			manifest_text_sanitize(note);
+			js->notes[js->n_notes] = strdup(note);
+			if (!js->notes[js->n_notes++])
+				return nojit_err_set(err, -ENOMEM, "out of memory");
+			continue;
+		}
+		for (size_t i = 0; i < rep.n; i++) {
+			struct jit_found *f;
+
+			if (js->n == js->cap) {
+				size_t cap = js->cap ? js->cap * 2 : 16;
+				struct jit_found *p = realloc(js->found, cap * sizeof(*p));
+
+				if (!p)
+					return nojit_err_set(err, -ENOMEM, "out of memory");
+				js->found = p, js->cap = cap;
+			}
+			f = &js->found[js->n++];
+			f->raw_path = path;
+			memcpy(f->sha256, sha, 32);
+			f->f = rep.found[i];
+			manifest_text_sanitize(f->f.evidence);
+			f->allowed = false;
+			for (size_t a = 0; a < n_allows; a++) {
+				if (strcmp(allows[a].engine, f->f.engine) ||
+				    (allows[a].path && strcmp(allows[a].path, path)))
+					continue;
+				allows[a].used = true;
+				f->allowed = true;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The allowed engines as manifest records (schema 2), in path order. */
+static int jit_records(const struct jit_scan *js, struct nojit_manifest *m, struct nojit_err *err)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < js->n; i++)
+		n += js->found[i].allowed;
+	if (!n)
+		return 0;
+	m->jit_engines = calloc(n, sizeof(*m->jit_engines));
+	if (!m->jit_engines)
+		return nojit_err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < js->n; i++) {
+		const struct jit_found *f = &js->found[i];
+		struct nojit_manifest_jit_engine *j;
+
+		if (!f->allowed)
+			continue;
+		j = &m->jit_engines[m->n_jit_engines++];
+		memcpy(j->sha256, f->sha256, 32);
+		j->engine = strdup(f->f.engine);
+		j->path = strdup(f->raw_path);
+		j->evidence = strdup(f->f.evidence);
+		if (!j->engine || !j->path || !j->evidence)
+			return nojit_err_set(err, -ENOMEM, "out of memory");
+		manifest_text_sanitize(j->path);
+	}
+	m->schema = 2;
+	return 0;
+}
+
+static struct json_object *json_jit_found(const struct jit_found *f)
+{
+	struct json_object *o = json_object_new_object();
+	char hex[65], *path = strdup(f->raw_path);
+
+	hex_encode(f->sha256, 32, hex);
+	if (path)
+		manifest_text_sanitize(path);
+	json_object_object_add(o, "sha256", json_object_new_string(hex));
+	json_object_object_add(o, "engine", json_object_new_string(f->f.engine));
+	json_object_object_add(o, "path", json_object_new_string(path ? path : "?"));
+	json_object_object_add(o, "evidence", json_object_new_string(f->f.evidence));
+	json_object_object_add(o, "allowed", json_object_new_boolean(f->allowed));
+	free(path);
+	return o;
+}
+
+/* Refuse the build when an engine was found that no --allow-jit-engine names: 0 if none. */
+static int refuse_jit_engines(const struct jit_scan *js)
+{
+	size_t refused = 0;
+	struct json_object *a = arg_json ? json_object_new_array() : NULL;
+
+	for (size_t i = 0; i < js->n; i++) {
+		const struct jit_found *f = &js->found[i];
+		char *path;
+
+		if (f->allowed)
+			continue;
+		refused++;
+		if (a) {
+			json_object_array_add(a, json_jit_found(f));
+			continue;
+		}
+		path = strdup(f->raw_path);
+		if (path)
+			manifest_text_sanitize(path);
+		fprintf(stderr, "nojit: manifest build: %s is a JIT engine, %s: %s\n", path ? path : "?",
+			f->f.engine, f->f.evidence);
+		free(path);
+	}
+	if (!refused) {
+		json_object_put(a);
+		return 0;
+	}
+	if (a) {
+		struct json_object *o = json_object_new_object();
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "manifest build: refused: %zu JIT engine%s not allowed", refused,
+			 refused > 1 ? "s" : "");
+		json_object_object_add(o, "error", json_object_new_string(msg));
+		json_object_object_add(o, "jit_engines", a);
+		cli_json_print(o);
+	} else {
+		fprintf(stderr, "nojit: manifest build: refused: %zu JIT engine%s not allowed, nothing written. "
+			"Review %s, then allow %s with --allow-jit-engine ENGINE or ENGINE:PATH\n",
+			refused, refused > 1 ? "s" : "", refused > 1 ? "them" : "it", refused > 1 ? "each" : "it");
+	}
+	return -EPERM;
+}
+
 static struct json_object *json_strings(const char *const *s, size_t n)
 {
 	struct json_object *a = json_object_new_array();
@@ -193,10 +453,14 @@ static int do_build(int argc, char **argv)
 		{ "valid-for", required_argument, NULL, 'V' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "allow-jit-engine", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	struct nojit_manifest m = { .schema = NOJIT_MANIFEST_SCHEMA, .mode = NOJIT_MODE_ENFORCE };
+	/* Schema 1 unless something only schema 2 can say is recorded. */
+	struct nojit_manifest m = { .schema = 1, .mode = NOJIT_MODE_ENFORCE };
+	_cleanup_allows_ struct jit_allows allows = {};
+	struct jit_scan js = {};
 	struct progress prog = { .tty = isatty(STDERR_FILENO) };
 	struct elf_closure cl = {};
 	struct manifest_scan *scan = NULL;
@@ -214,10 +478,18 @@ static int do_build(int argc, char **argv)
 	int c, r, ret = EXIT_FAILED;
 
 	optind = 0;	/* 0: full reset, so options may follow operands */
-	while ((c = getopt_long(argc, argv, "cn:k:o:s:V:m:j:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "cn:k:o:s:V:m:j:J:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			closure = true;
+			break;
+		case 'J':
+			if (allows.n == MAX_ALLOWS)
+				return cli_usage_error(build_help(), "--allow-jit-engine: more than %d", MAX_ALLOWS);
+			r = parse_allow(optarg, &allows.v[allows.n]);
+			if (r)
+				return r;
+			allows.n++;
 			break;
 		case 'n':
 			name = optarg;
@@ -226,41 +498,41 @@ static int do_build(int argc, char **argv)
 			if (!strcmp(optarg, "auto"))
 				kind = MANIFEST_KIND_AUTO;
 			else if (!(kind = manifest_kind_from_name(optarg)))
-				return cli_usage_error(build_usage, "--kind: '%s' is not auto, exec, lib or any", optarg);
+				return cli_usage_error(build_help(), "--kind: '%s' is not auto, exec, lib or any", optarg);
 			break;
 		case 'o':
 			out = optarg;
 			break;
 		case 's':
 			if (parse_u64(optarg, NOJIT_MANIFEST_SERIAL_MAX, &serial))
-				return cli_usage_error(build_usage, "--serial: '%s' is not a number from 0 to %llu",
+				return cli_usage_error(build_help(), "--serial: '%s' is not a number from 0 to %llu",
 						       optarg, NOJIT_MANIFEST_SERIAL_MAX);
 			have_serial = true;
 			break;
 		case 'V':
 			if (parse_u64(optarg, 36500, &days) || !days)
-				return cli_usage_error(build_usage, "--valid-for: '%s' is not a number of days from 1 to 36500",
+				return cli_usage_error(build_help(), "--valid-for: '%s' is not a number of days from 1 to 36500",
 						       optarg);
 			break;
 		case 'm':
 			if (!(m.mode = manifest_mode_from_name(optarg)))
-				return cli_usage_error(build_usage, "--mode: '%s' is not enforce or audit", optarg);
+				return cli_usage_error(build_help(), "--mode: '%s' is not enforce or audit", optarg);
 			break;
 		case 'j':
 			if (parse_u64(optarg, 64, &v) || !v)
-				return cli_usage_error(build_usage, "--jobs: '%s' is not a number from 1 to 64", optarg);
+				return cli_usage_error(build_help(), "--jobs: '%s' is not a number from 1 to 64", optarg);
 			jobs = (unsigned int)v;
 			break;
 		case 'h':
-			printf("%s", build_usage);
+			printf("%s", build_help());
 			return EXIT_OK;
 		default:
-			fprintf(stderr, "%s", build_usage);
+			fprintf(stderr, "%s", build_help());
 			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc)
-		return cli_usage_error(build_usage, "no PATH to hash");
+		return cli_usage_error(build_help(), "no PATH to hash");
 	if (!name) {
 		default_name(out, argv[optind], name_buf, sizeof(name_buf));
 		name = name_buf;
@@ -299,6 +571,12 @@ static int do_build(int argc, char **argv)
 	if (!r && (r = manifest_scan_entries(scan, &m.entries, &m.n_entries, &bytes)))
 		nojit_err_set(&err, r, "out of memory");
 	if (!r)
+		r = detect_jit_engines(scan, allows.v, allows.n, &js, &err);
+	if (!r && refuse_jit_engines(&js))
+		goto out;
+	if (!r)
+		r = jit_records(&js, &m, &err);
+	if (!r)
 		r = manifest_format(&m, &text, &len, &err);
 	if (r) {
 		cli_error("manifest build: %s", err.msg);
@@ -322,7 +600,7 @@ static int do_build(int argc, char **argv)
 	manifest_time_format(m.expires, expires);
 
 	if (arg_json && out) {
-		struct json_object *o = json_object_new_object(), *k = json_object_new_object();
+		struct json_object *o = json_object_new_object(), *k = json_object_new_object(), *a;
 
 		json_object_object_add(o, "file", json_object_new_string(out));
 		json_object_object_add(o, "name", json_object_new_string(m.name));
@@ -338,7 +616,13 @@ static int do_build(int argc, char **argv)
 		json_object_object_add(o, "bytes_hashed", json_object_new_uint64(bytes));
 		json_object_object_add(o, "seconds", json_object_new_double(elapsed_since(&prog.start)));
 		json_object_object_add(o, "sha256", json_object_new_string(hex));
+		json_object_object_add(o, "schema", json_object_new_int((int)m.schema));
 		json_object_object_add(o, "notes", json_strings(notes, n_notes));
+		json_object_object_add(o, "jit_notes", json_strings((const char *const *)js.notes, js.n_notes));
+		a = json_object_new_array();
+		for (size_t i = 0; i < js.n; i++)
+			json_object_array_add(a, json_jit_found(&js.found[i]));
+		json_object_object_add(o, "jit_engines", a);
 		json_object_object_add(o, "unresolved",
 				       json_strings((const char *const *)cl.missing, cl.n_missing));
 		cli_json_print(o);
@@ -349,6 +633,13 @@ static int do_build(int argc, char **argv)
 
 		for (size_t i = 0; i < n_notes; i++)
 			fprintf(stderr, "nojit: note: %s\n", notes[i]);
+		for (size_t i = 0; i < js.n_notes; i++)
+			fprintf(stderr, "nojit: note: %s\n", js.notes[i]);
+		for (size_t i = 0; i < allows.n; i++)
+			if (!allows.v[i].used)
+				fprintf(stderr, "nojit: note: --allow-jit-engine %s%s%s: no such engine among the files\n",
+					allows.v[i].engine, allows.v[i].path ? ":" : "",
+					allows.v[i].path ? allows.v[i].path : "");
 		for (size_t i = 0; i < cl.n_missing; i++) {
 			char *s = strdup(cl.missing[i]);
 
@@ -362,8 +653,11 @@ static int do_build(int argc, char **argv)
 			counts[NOJIT_KIND_ANY], (double)bytes / 1e6, elapsed_since(&prog.start));
 		if (n_notes || cl.n_missing)
 			fprintf(f, "; %zu notes, %zu unresolved", n_notes, cl.n_missing);
-		fprintf(f, "\n  name %s, serial %llu, valid %s to %s, mode %s\n  sha256 %s\n", m.name,
-			(unsigned long long)m.serial, issued, expires, manifest_mode_name(m.mode), hex);
+		fprintf(f, "\n  name %s, serial %llu, valid %s to %s, mode %s, schema %u\n  sha256 %s\n", m.name,
+			(unsigned long long)m.serial, issued, expires, manifest_mode_name(m.mode), m.schema, hex);
+		for (size_t i = 0; i < m.n_jit_engines; i++)
+			fprintf(f, "  JIT engine %s allowed and recorded: %s: %s\n", m.jit_engines[i].engine,
+				m.jit_engines[i].path, m.jit_engines[i].evidence);
 		if (out && (size_t)snprintf(sig, sizeof(sig), "%s%s", out, NOJIT_SIG_SUFFIX) < sizeof(sig) &&
 		    !stat(sig, &st))
 			fprintf(stderr, "nojit: note: %s signs the previous content of %s: sign again\n", sig, out);
@@ -373,6 +667,8 @@ static int do_build(int argc, char **argv)
 	ret = EXIT_OK;
 out:
 	manifest_entries_free(m.entries, m.n_entries);
+	manifest_jit_engines_free(m.jit_engines, m.n_jit_engines);
+	jit_scan_free(&js);
 	elf_closure_free(&cl);
 	manifest_scan_free(scan);
 	return ret;
@@ -470,6 +766,25 @@ static const char *reason_of(int r)
 	return "unreadable";
 }
 
+/* Schema 2's records, as verify shows them. */
+static struct json_object *json_jit_engines(const struct nojit_manifest *m)
+{
+	struct json_object *a = json_object_new_array();
+	char hex[65];
+
+	for (size_t i = 0; i < m->n_jit_engines; i++) {
+		struct json_object *e = json_object_new_object();
+
+		hex_encode(m->jit_engines[i].sha256, 32, hex);
+		json_object_object_add(e, "sha256", json_object_new_string(hex));
+		json_object_object_add(e, "engine", json_object_new_string(m->jit_engines[i].engine));
+		json_object_object_add(e, "path", json_object_new_string(m->jit_engines[i].path));
+		json_object_object_add(e, "evidence", json_object_new_string(m->jit_engines[i].evidence));
+		json_object_array_add(a, e);
+	}
+	return a;
+}
+
 static int do_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -560,6 +875,7 @@ static int do_verify(int argc, char **argv)
 		json_object_object_add(k, "lib", json_object_new_uint64(counts[NOJIT_KIND_LIB]));
 		json_object_object_add(k, "any", json_object_new_uint64(counts[NOJIT_KIND_ANY]));
 		json_object_object_add(o, "kinds", k);
+		json_object_object_add(o, "jit_engines", json_jit_engines(m));
 		if (list) {
 			struct json_object *a = json_object_new_array();
 
@@ -580,11 +896,16 @@ static int do_verify(int argc, char **argv)
 		cli_json_print(o);
 	} else {
 		printf("%s: OK, signed by key %s (trusted in %s)\n", file, m->key_id, trust);
-		printf("  name     %s\n  serial   %llu\n  valid    %s to %s\n  mode     %s\n"
+		printf("  schema   %u\n  name     %s\n  serial   %llu\n  valid    %s to %s\n  mode     %s\n"
 		       "  entries  %zu (%zu exec, %zu lib, %zu any)\n  sha256   %s\n",
-		       m->name, (unsigned long long)m->serial, issued, expires, manifest_mode_name(m->mode),
+		       m->schema, m->name, (unsigned long long)m->serial, issued, expires, manifest_mode_name(m->mode),
 		       m->n_entries, counts[NOJIT_KIND_EXEC], counts[NOJIT_KIND_LIB], counts[NOJIT_KIND_ANY],
 		       hex);
+		for (size_t i = 0; i < m->n_jit_engines; i++) {
+			hex_encode(m->jit_engines[i].sha256, 32, hex);
+			printf("  JIT engine %s in %s (sha256 %s), allowed when built: %s\n", m->jit_engines[i].engine,
+			       m->jit_engines[i].path, hex, m->jit_engines[i].evidence);
+		}
 		for (size_t i = 0; list && i < m->n_entries; i++) {
 			hex_encode(m->entries[i].sha256, 32, hex);
 			printf("%s %-4s %s\n", hex, manifest_kind_name(m->entries[i].kind), m->entries[i].path);

@@ -239,12 +239,25 @@ void manifest_entries_free(struct nojit_manifest_entry *e, size_t n)
 	free(e);
 }
 
+void manifest_jit_engines_free(struct nojit_manifest_jit_engine *j, size_t n)
+{
+	if (!j)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(j[i].engine);
+		free(j[i].path);
+		free(j[i].evidence);
+	}
+	free(j);
+}
+
 void manifest_free(struct nojit_manifest *m)
 {
 	if (!m)
 		return;
 	free(m->name);
 	manifest_entries_free(m->entries, m->n_entries);
+	manifest_jit_engines_free(m->jit_engines, m->n_jit_engines);
 	free(m);
 }
 
@@ -636,6 +649,12 @@ static int cmp_entry(const void *a, const void *b)
 	return c ? c : strcmp(x->path, y->path);
 }
 
+static int cmp_entry_sha(const void *a, const void *b)
+{
+	return memcmp(((const struct nojit_manifest_entry *)a)->sha256,
+		      ((const struct nojit_manifest_entry *)b)->sha256, 32);
+}
+
 /* Sort by sha256 and merge duplicates: kinds OR'ed, the smallest path kept. */
 static void merge_entries(struct nojit_manifest *m)
 {
@@ -661,6 +680,130 @@ static const char *const top_fields[] = {
 	"schema", "name", "serial", "issued", "expires", "mode", "entries",
 };
 
+/* Optional fields schema 2 adds; a schema 1 file that has one is refused. */
+static const char *const top_fields_v2[] = {
+	"jit_engines",
+};
+
+static int cmp_jit_engine(const void *a, const void *b)
+{
+	const struct nojit_manifest_jit_engine *x = a, *y = b;
+	int c = memcmp(x->sha256, y->sha256, 32);
+
+	return c ? c : strcmp(x->engine, y->engine);
+}
+
+/* "v8", "pcre2-jit": what jit_detect.h names engines, and room for more. */
+static bool engine_name_ok(const char *s, size_t len)
+{
+	if (!len || len > NOJIT_MANIFEST_ENGINE_MAX || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* A jit_engines[] text field: FIELD of record IDX, MIN..MAX characters, copied to *RET. */
+static int jit_engine_text(struct json_object *o, size_t idx, const char *field, size_t min,
+			   size_t max, char **ret, struct nojit_err *err)
+{
+	struct json_object *v;
+	const char *why;
+	size_t len;
+
+	if (!json_object_object_get_ex(o, field, &v))
+		return nojit_err_set(err, -EBADMSG, "jit_engines[%zu]: missing \"%s\"", idx, field);
+	if (json_object_get_type(v) != json_type_string) {
+		char where[64];
+
+		snprintf(where, sizeof(where), "jit_engines[%zu].%s", idx, field);
+		return wrong_type(err, where, v, "a string");
+	}
+	len = (size_t)json_object_get_string_len(v);
+	why = text_problem(json_object_get_string(v), len, min, max);
+	if (why)
+		return nojit_err_set(err, -EBADMSG, "jit_engines[%zu]: %s %s (%zu to %zu characters, no control characters)",
+				     idx, field, why, min, max);
+	*ret = malloc(len + 1);
+	if (!*ret)
+		return nojit_err_set(err, -ENOMEM, "out of memory");
+	memcpy(*ret, json_object_get_string(v), len + 1);
+	return 0;
+}
+
+/*
+ * Schema 2's "jit_engines" (docs/manifest.md): records of JIT engines the
+ * builder was allowed to list, each naming one of the entries by sha256.
+ * Optional. Called after the entries are parsed and merged.
+ */
+static int parse_jit_engines(struct json_object *root, struct nojit_manifest *m, struct nojit_err *err)
+{
+	struct json_object *a, *v;
+	size_t n;
+	int r;
+
+	if (!json_object_object_get_ex(root, "jit_engines", &a))
+		return 0;
+	if (json_object_get_type(a) != json_type_array)
+		return wrong_type(err, "field \"jit_engines\"", a, "an array");
+	n = json_object_array_length(a);
+	if (n) {
+		m->jit_engines = calloc(n, sizeof(*m->jit_engines));
+		if (!m->jit_engines)
+			return nojit_err_set(err, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct nojit_manifest_jit_engine *j = &m->jit_engines[i];
+		struct json_object *o = json_object_array_get_idx(a, i);
+		struct nojit_manifest_entry key;
+
+		if (json_object_get_type(o) != json_type_object) {
+			char where[64];
+
+			snprintf(where, sizeof(where), "jit_engines[%zu]", i);
+			return wrong_type(err, where, o, "an object {\"sha256\", \"engine\", \"path\", \"evidence\"}");
+		}
+		m->n_jit_engines++;
+		json_object_object_foreach(o, k, val) {
+			(void)val;
+			if (strcmp(k, "sha256") && strcmp(k, "engine") && strcmp(k, "path") && strcmp(k, "evidence"))
+				return nojit_err_set(err, -EBADMSG,
+						     "jit_engines[%zu]: unknown field (a record has only \"sha256\", \"engine\", \"path\" and \"evidence\")",
+						     i);
+		}
+		if (!json_object_object_get_ex(o, "sha256", &v))
+			return nojit_err_set(err, -EBADMSG, "jit_engines[%zu]: missing \"sha256\"", i);
+		if (json_object_get_type(v) != json_type_string ||
+		    parse_sha256(json_object_get_string(v), (size_t)json_object_get_string_len(v), j->sha256))
+			return nojit_err_set(err, -EBADMSG, "jit_engines[%zu]: sha256 is not 64 hex digits (lowercase 0-9a-f)", i);
+		memcpy(key.sha256, j->sha256, 32);
+		if (!m->n_entries || !bsearch(&key, m->entries, m->n_entries, sizeof(*m->entries), cmp_entry_sha))
+			return nojit_err_set(err, -EBADMSG,
+					     "jit_engines[%zu]: sha256 is not among the entries (a record names a listed file)", i);
+		r = jit_engine_text(o, i, "engine", 1, NOJIT_MANIFEST_ENGINE_MAX, &j->engine, err);
+		if (r)
+			return r;
+		if (!engine_name_ok(j->engine, strlen(j->engine)))
+			return nojit_err_set(err, -EBADMSG,
+					     "jit_engines[%zu]: engine is not a name of lowercase letters, digits and '-'", i);
+		r = jit_engine_text(o, i, "path", 0, NOJIT_MANIFEST_PATH_MAX, &j->path, err);
+		if (!r)
+			r = jit_engine_text(o, i, "evidence", 1, NOJIT_MANIFEST_EVIDENCE_MAX, &j->evidence, err);
+		if (r)
+			return r;
+	}
+	if (!m->n_jit_engines)
+		return 0;
+	qsort(m->jit_engines, m->n_jit_engines, sizeof(*m->jit_engines), cmp_jit_engine);
+	for (size_t i = 1; i < m->n_jit_engines; i++)
+		if (!cmp_jit_engine(&m->jit_engines[i - 1], &m->jit_engines[i]))
+			return nojit_err_set(err, -EBADMSG,
+					     "jit_engines: the same file and engine are recorded twice (engine \"%s\")",
+					     m->jit_engines[i].engine);
+	return 0;
+}
+
 static int parse_root(struct json_object *root, struct nojit_manifest *m, struct nojit_err *err)
 {
 	struct json_object *v;
@@ -675,31 +818,36 @@ static int parse_root(struct json_object *root, struct nojit_manifest *m, struct
 	r = get_field(root, "schema", json_type_int, "an integer", &v, err);
 	if (r)
 		return r;
-	if (json_object_get_int64(v) != NOJIT_MANIFEST_SCHEMA) {
+	if (json_object_get_int64(v) < NOJIT_MANIFEST_SCHEMA_MIN || json_object_get_int64(v) > NOJIT_MANIFEST_SCHEMA) {
 		char num[32];
 
 		snprintf(num, sizeof(num), "%lld", (long long)json_object_get_int64(v));
 		return nojit_err_set(err, -EPROTONOSUPPORT,
-				     "unsupported schema version %s (this nojit reads version %d)",
+				     "unsupported schema version %s (this nojit reads versions %d to %d)",
 				     json_object_get_int64(v) == INT64_MAX || json_object_get_int64(v) == INT64_MIN ?
-				     "(out of range)" : num, NOJIT_MANIFEST_SCHEMA);
+				     "(out of range)" : num, NOJIT_MANIFEST_SCHEMA_MIN, NOJIT_MANIFEST_SCHEMA);
 	}
-	m->schema = NOJIT_MANIFEST_SCHEMA;
+	m->schema = (unsigned int)json_object_get_int64(v);
 	json_object_object_foreach(root, key, val) {
-		bool known = false;
+		bool known = false, v2 = false;
+		char shown[64];
 
 		(void)val;
 		for (size_t i = 0; i < ARRAY_SIZE(top_fields); i++)
 			known |= !strcmp(key, top_fields[i]);
-		if (!known) {
-			char shown[64];
-
-			snprintf(shown, sizeof(shown), "%s", key);
-			manifest_text_sanitize(shown);
+		for (size_t i = 0; i < ARRAY_SIZE(top_fields_v2); i++)
+			v2 |= !strcmp(key, top_fields_v2[i]);
+		if (known || (v2 && m->schema >= 2))
+			continue;
+		snprintf(shown, sizeof(shown), "%s", key);
+		manifest_text_sanitize(shown);
+		if (v2)
 			return nojit_err_set(err, -EBADMSG,
-					     "unknown field \"%s\" (schema %d has only schema, name, serial, issued, expires, mode, entries)",
-					     shown, NOJIT_MANIFEST_SCHEMA);
-		}
+					     "field \"%s\" needs schema 2 (this file says schema %u)",
+					     shown, m->schema);
+		return nojit_err_set(err, -EBADMSG,
+				     "unknown field \"%s\" (schema %u has only schema, name, serial, issued, expires, mode, entries%s)",
+				     shown, m->schema, m->schema >= 2 ? ", jit_engines" : "");
 	}
 
 	r = get_field(root, "name", json_type_string, "a string", &v, err);
@@ -754,7 +902,7 @@ static int parse_root(struct json_object *root, struct nojit_manifest *m, struct
 		m->n_entries++;
 	}
 	merge_entries(m);
-	return 0;
+	return parse_jit_engines(root, m, err);
 }
 
 int manifest_parse(const char *buf, size_t len, struct nojit_manifest **ret, struct nojit_err *err)
@@ -1158,7 +1306,24 @@ int manifest_format(const struct nojit_manifest *m, char **ret_buf, size_t *ret_
 		sb_json_string(&b, e->path ? e->path : "");
 		sb_add(&b, "}", 1);
 	}
-	sb_add(&b, m->n_entries ? "\n  ]\n}\n" : "]\n}\n", m->n_entries ? 7 : 4);
+	sb_add(&b, m->n_entries ? "\n  ]" : "]", m->n_entries ? 4 : 1);
+	if (m->n_jit_engines)
+		sb_add(&b, ",\n  \"jit_engines\": [", sizeof(",\n  \"jit_engines\": [") - 1);
+	for (size_t i = 0; i < m->n_jit_engines; i++) {
+		const struct nojit_manifest_jit_engine *j = &m->jit_engines[i];
+
+		sodium_bin2hex(hex, sizeof(hex), j->sha256, 32);
+		sb_printf(&b, "%s\n    {\"sha256\": \"%s\", \"engine\": ", i ? "," : "", hex);
+		sb_json_string(&b, j->engine ? j->engine : "");
+		sb_add(&b, ", \"path\": ", sizeof(", \"path\": ") - 1);
+		sb_json_string(&b, j->path ? j->path : "");
+		sb_add(&b, ", \"evidence\": ", sizeof(", \"evidence\": ") - 1);
+		sb_json_string(&b, j->evidence ? j->evidence : "");
+		sb_add(&b, "}", 1);
+	}
+	if (m->n_jit_engines)
+		sb_add(&b, "\n  ]", sizeof("\n  ]") - 1);
+	sb_add(&b, "\n}\n", sizeof("\n}\n") - 1);
 	if (b.oom) {
 		free(b.p);
 		return nojit_err_set(err, -ENOMEM, "out of memory");
@@ -1661,6 +1826,16 @@ static int cmp_entry_path(const void *a, const void *b)
 	int c = strcmp(x->path, y->path);
 
 	return c ? c : memcmp(x->sha256, y->sha256, 32);
+}
+
+int manifest_scan_file(const struct manifest_scan *s, size_t i, const char **ret_path,
+		       __u8 ret_sha256[32])
+{
+	if (i >= s->n || s->items[i].error)
+		return -ENOENT;
+	*ret_path = s->items[i].path;
+	memcpy(ret_sha256, s->items[i].sha256, 32);
+	return 0;
 }
 
 int manifest_scan_entries(const struct manifest_scan *s, struct nojit_manifest_entry **ret,

@@ -17,10 +17,18 @@
 #include "nojit.h"
 #include "util.h"
 
-#define NOJIT_MANIFEST_SCHEMA		1
+/*
+ * Schema versions this nojit reads: 1, and 2, which may add "jit_engines".
+ * A field of schema 2 in a schema 1 file is refused, so a schema 1 file
+ * means what it always meant.
+ */
+#define NOJIT_MANIFEST_SCHEMA_MIN	1
+#define NOJIT_MANIFEST_SCHEMA		2	/* the newest */
 #define NOJIT_MANIFEST_MAX_BYTES	(64u << 20)	/* 64 MiB */
 #define NOJIT_MANIFEST_NAME_MAX		255		/* characters */
 #define NOJIT_MANIFEST_PATH_MAX		4096		/* characters */
+#define NOJIT_MANIFEST_ENGINE_MAX	32		/* characters of a jit_engines[].engine */
+#define NOJIT_MANIFEST_EVIDENCE_MAX	1024		/* characters of a jit_engines[].evidence */
 #define NOJIT_MANIFEST_SERIAL_MAX	9007199254740991ull	/* 2^53 - 1: exact in every JSON reader */
 #define NOJIT_MANIFEST_TIME_MAX		253402300799ll	/* 9999-12-31T23:59:59Z */
 #define NOJIT_MANIFEST_CLOCK_SKEW	300		/* seconds "issued" may lie ahead of now */
@@ -40,6 +48,20 @@ struct nojit_manifest_entry {
 	char *path;		/* informational only: the hash decides */
 };
 
+/*
+ * Schema 2: a JIT engine the builder found among the entries and was
+ * told to list (nojit manifest build --allow-jit-engine), recorded for
+ * whoever reviews and signs the manifest. It grants nothing: the entry
+ * with the same sha256 is what allows the file, and the kernel still
+ * refuses the engine's JIT unless an exception allows that.
+ */
+struct nojit_manifest_jit_engine {
+	__u8 sha256[32];	/* one of the entries */
+	char *engine;		/* "v8", "luajit", ...: [a-z0-9][a-z0-9-]*, see jit_detect.h */
+	char *path;		/* informational, as entries[].path */
+	char *evidence;		/* what gave it away, for people */
+};
+
 struct nojit_manifest {
 	unsigned int schema;
 	char *name;
@@ -48,6 +70,8 @@ struct nojit_manifest {
 	__u32 mode;			/* enum nojit_mode */
 	struct nojit_manifest_entry *entries;	/* parsed: one per sha256, sorted by sha256 */
 	size_t n_entries;
+	struct nojit_manifest_jit_engine *jit_engines;	/* parsed: sorted by sha256, then engine */
+	size_t n_jit_engines;
 	__u8 file_sha256[32];		/* SHA-256 of the exact manifest bytes */
 	char key_id[17];		/* key that signed it (set by the verified loader) */
 };
@@ -80,6 +104,7 @@ int manifest_parse(const char *buf, size_t len, struct nojit_manifest **ret, str
 int manifest_check_time(const struct nojit_manifest *m, __s64 now, struct nojit_err *err);
 
 void manifest_free(struct nojit_manifest *m);
+void manifest_jit_engines_free(struct nojit_manifest_jit_engine *j, size_t n);
 
 /*
  * Validate FILE as a manifest (refusing one already expired at NOW), sign
@@ -90,7 +115,8 @@ int manifest_sign_file(const char *file, const struct nojit_seckey *key, __s64 n
 		       struct nojit_manifest **ret, struct nojit_err *err);
 
 /*
- * Serialise M as manifest JSON, entries in the order given, one per line.
+ * Serialise M as manifest JSON, entries (then jit_engines, which need
+ * schema 2) in the order given, one per line.
  * The result is parsed back before it is returned, so it never holds what
  * manifest_parse() would refuse. *RET_BUF is malloc'd.
  */
@@ -151,6 +177,14 @@ typedef void (*manifest_progress_fn)(void *ctx, size_t done_files, size_t n_file
  */
 int manifest_scan_hash(struct manifest_scan *s, unsigned int jobs, manifest_progress_fn progress,
 		       void *ctx, struct nojit_err *err);
+
+/*
+ * After hashing: file I (0 <= I < the count manifest_scan_paths() gives)
+ * as hashed, its path (not sanitised: it opens the file) and SHA-256.
+ * -ENOENT if it could not be hashed (it is then not among the entries).
+ */
+int manifest_scan_file(const struct manifest_scan *s, size_t i, const char **ret_path,
+		       __u8 ret_sha256[32]);
 
 /* The hashed files as entries sorted by path (paths sanitised); caller frees. */
 int manifest_scan_entries(const struct manifest_scan *s, struct nojit_manifest_entry **ret,
