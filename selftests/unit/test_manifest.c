@@ -23,6 +23,7 @@
 #define HB "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define HC "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define ENTRY(h, k, p) "{\"sha256\": \"" h "\", \"kind\": \"" k "\", \"path\": \"" p "\"}"
+#define JIT(h, e, p, ev) "{\"sha256\": \"" h "\", \"engine\": \"" e "\", \"path\": \"" p "\", \"evidence\": \"" ev "\"}"
 
 #define T_ISSUED	1767225600	/* 2026-01-01T00:00:00Z */
 #define T_EXPIRES	1798761600	/* 2027-01-01T00:00:00Z */
@@ -360,7 +361,7 @@ static const struct bad_case bad_cases[] = {
 	{ "schema", "true", "wrong type (boolean)", -EBADMSG, false },
 	{ "schema", "[1]", "wrong type (array)", -EBADMSG, false },
 	{ "schema", "{}", "wrong type (object)", -EBADMSG, false },
-	{ "schema", "2", "unsupported schema version 2", -EPROTONOSUPPORT, false },
+	{ "schema", "3", "unsupported schema version 3", -EPROTONOSUPPORT, false },
 	{ "schema", "0", "unsupported schema version 0", -EPROTONOSUPPORT, false },
 	{ "schema", "-1", "unsupported schema version -1", -EPROTONOSUPPORT, false },
 	{ "schema", "99999999999999999999999999", "unsupported schema version", -EPROTONOSUPPORT, false },
@@ -438,6 +439,29 @@ static const struct bad_case bad_cases[] = {
 	{ "entries", "[" ENTRY(HA, "exec", "/\xed\xa0\x80") "]", "invalid UTF-8", -EBADMSG, false },
 	{ "entries", "[{\"sha256\": \"" HA "\", \"kind\": \"exec\", \"path\": \"/x\", \"mode\": \"audit\"}]",
 	  "entries[0]: unknown field", -EBADMSG, false },
+	/* Schema 2's jit_engines ("schema" is followed by it in these documents). */
+	{ "schema", "1, \"jit_engines\": []", "field \"jit_engines\" needs schema 2 (this file says schema 1)", -EBADMSG, false },
+	{ "schema", "1, \"jit_engines\": [" JIT(HA, "v8", "/usr/bin/a", "x") "]", "needs schema 2", -EBADMSG, false },
+	{ "schema", "2, \"jit_engines\": {}", "field \"jit_engines\": wrong type (object)", -EBADMSG, false },
+	{ "schema", "2, \"jit_engines\": null", "field \"jit_engines\": wrong type (null)", -EBADMSG, false },
+	{ "schema", "2, \"jit_engines\": [1]", "jit_engines[0]: wrong type (integer)", -EBADMSG, false },
+	{ "schema", "2, \"jit_engines\": [{}]", "jit_engines[0]: missing \"sha256\"", -EBADMSG, false },
+	{ "schema", "2, \"jit_engines\": [" JIT(HC, "v8", "/x", "x") "]", "jit_engines[0]: sha256 is not among the entries", -EBADMSG, true },
+	{ "schema", "2, \"jit_engines\": [" JIT("AA", "v8", "/x", "x") "]", "jit_engines[0]: sha256 is not 64 hex digits", -EBADMSG, false },
+	{ "schema", "2, \"jit_engines\": [" JIT(HA, "V8", "/x", "x") "]", "jit_engines[0]: engine is not a name", -EBADMSG, false },
+	{ "schema", "2, \"jit_engines\": [" JIT(HA, "-v8", "/x", "x") "]", "jit_engines[0]: engine is not a name", -EBADMSG, false },
+	{ "schema", "2, \"jit_engines\": [" JIT(HA, "", "/x", "x") "]", "jit_engines[0]: engine is empty", -EBADMSG, false },
+	{ "schema", "2, \"jit_engines\": [" JIT(HA, "v8", "/x", "") "]", "jit_engines[0]: evidence is empty", -EBADMSG, false },
+	{ "schema", "2, \"jit_engines\": [" JIT(HA, "v8", "/x", "a\\u001b[31m") "]", "evidence contains a control character", -EBADMSG, false },
+	{ "schema", "2, \"jit_engines\": [{\"sha256\": \"" HA "\", \"engine\": \"v8\", \"path\": \"/x\"}]",
+	  "jit_engines[0]: missing \"evidence\"", -EBADMSG, false },
+	{ "schema", "2, \"jit_engines\": [{\"sha256\": \"" HA "\", \"engine\": 8, \"path\": \"/x\", \"evidence\": \"x\"}]",
+	  "jit_engines[0].engine: wrong type (integer)", -EBADMSG, false },
+	{ "schema", "2, \"jit_engines\": [{\"sha256\": \"" HA "\", \"engine\": \"v8\", \"path\": \"/x\", \"evidence\": \"x\", \"allowed\": true}]",
+	  "jit_engines[0]: unknown field", -EBADMSG, false },
+	{ "schema", "2, \"jit_engines\": [" JIT(HA, "v8", "/x", "x") ", " JIT(HA, "v8", "/y", "y") "]",
+	  "the same file and engine are recorded twice", -EBADMSG, true },
+	{ "schema", "2, \"exceptions\": []", "unknown field \"exceptions\" (schema 2 has only", -EBADMSG, false },
 	{ "unknown", "1", "unknown field \"unknown\"", -EBADMSG, false },
 	{ "Schema", "1", "unknown field \"Schema\"", -EBADMSG, false },
 	{ "signature", "\"AAAA\"", "unknown field \"signature\"", -EBADMSG, false },
@@ -463,12 +487,12 @@ Test(manifest, wrong_types_bad_values_missing_and_unknown_fields)
 Test(manifest, unsupported_schema_wins_over_unknown_fields)
 {
 	/* A future version has fields this one does not know: say "version", not "unknown field". */
-	char *s = doc_with("schema", "2");
+	char *s = doc_with("schema", "3");
 	char *t = malloc(strlen(s) + 64);
 
 	strcpy(t, s);
 	strcpy(strrchr(t, '}'), ", \"newfield\": true}\n");
-	expect_refused(t, -EPROTONOSUPPORT, "unsupported schema version 2 (this nojit reads version 1)");
+	expect_refused(t, -EPROTONOSUPPORT, "unsupported schema version 3 (this nojit reads versions 1 to 2)");
 	free(s);
 	free(t);
 }
@@ -1147,6 +1171,64 @@ Test(manifest, sanitize_makes_any_bytes_acceptable_text)
 	}
 }
 
+Test(manifest, jit_engines_round_trip_in_schema_2_only)
+{
+	struct nojit_manifest_entry e[2] = {
+		{ .kind = NOJIT_KIND_ANY, .path = "/usr/bin/node" },
+		{ .kind = NOJIT_KIND_LIB, .path = "/usr/lib/libjli.so" },
+	};
+	struct nojit_manifest_jit_engine j[2] = {
+		{ .engine = "v8", .path = "/usr/bin/node", .evidence = "defines _ZN2v82V8 (\"v8::V8::\")" },
+		{ .engine = "jvm", .path = "/usr/lib/libjli.so", .evidence = "is DT_SONAME libjli.so" },
+	};
+	struct nojit_manifest in = {
+		.schema = 2, .name = "jit", .serial = 7, .issued = T_ISSUED, .expires = T_EXPIRES,
+		.mode = NOJIT_MODE_ENFORCE, .entries = e, .n_entries = 2, .jit_engines = j, .n_jit_engines = 2,
+	};
+	struct nojit_manifest *out;
+	struct nojit_err err;
+	char *buf;
+	size_t len;
+
+	memset(e[0].sha256, 0x22, 32);
+	memset(e[1].sha256, 0x11, 32);
+	memcpy(j[0].sha256, e[0].sha256, 32);
+	memcpy(j[1].sha256, e[1].sha256, 32);
+	cr_assert_eq(manifest_format(&in, &buf, &len, &err), 0, "%s", err.msg);
+	cr_assert(strstr(buf, "\"schema\": 2"), "%s", buf);
+	cr_assert(strstr(buf, "\n    {\"sha256\": \"2222"), "one record per line:\n%s", buf);
+	cr_assert_eq(manifest_parse(buf, len, &out, &err), 0, "%s", err.msg);
+	cr_assert_eq(out->schema, 2);
+	cr_assert_eq(out->n_jit_engines, 2);
+	/* Sorted by sha256: libjli's 0x11... first. */
+	cr_assert_str_eq(out->jit_engines[0].engine, "jvm");
+	cr_assert_str_eq(out->jit_engines[1].engine, "v8");
+	cr_assert_str_eq(out->jit_engines[1].evidence, j[0].evidence);
+	cr_assert_str_eq(out->jit_engines[1].path, "/usr/bin/node");
+	cr_assert_eq(memcmp(out->jit_engines[1].sha256, e[0].sha256, 32), 0);
+	manifest_free(out);
+	free(buf);
+
+	/* Schema 1 cannot carry them: the formatter's output is parsed back and refused. */
+	in.schema = 1;
+	cr_assert_eq(manifest_format(&in, &buf, &len, &err), -EBADMSG);
+	cr_assert(strstr(err.msg, "needs schema 2"), "%s", err.msg);
+	/* A record for a file that is not listed. */
+	in.schema = 2;
+	j[1].sha256[0] ^= 1;
+	cr_assert_eq(manifest_format(&in, &buf, &len, &err), -EBADMSG);
+	cr_assert(strstr(err.msg, "not among the entries"), "%s", err.msg);
+	/* Schema 2 without records is schema 2, and means what schema 1 means. */
+	in.n_jit_engines = 0;
+	cr_assert_eq(manifest_format(&in, &buf, &len, &err), 0, "%s", err.msg);
+	cr_assert_null(strstr(buf, "jit_engines"), "%s", buf);
+	cr_assert_eq(manifest_parse(buf, len, &out, &err), 0, "%s", err.msg);
+	cr_assert_eq(out->schema, 2);
+	cr_assert_eq(out->n_entries, 2);
+	manifest_free(out);
+	free(buf);
+}
+
 /* ---- the JSON schema -------------------------------------------------- */
 
 static struct json_object *load_schema(void)
@@ -1180,7 +1262,15 @@ Test(manifest, schema_states_the_parsers_limits)
 	cr_assert_eq(json_object_get_boolean(jget(s, "additionalProperties")), 0);
 	req = jget(s, "required");
 	cr_assert_eq(json_object_array_length(req), 7);
-	cr_assert_eq(json_object_get_int(jget(s, "properties/schema/const")), NOJIT_MANIFEST_SCHEMA);
+	cr_assert_eq(json_object_array_length(jget(s, "properties/schema/enum")),
+		     NOJIT_MANIFEST_SCHEMA - NOJIT_MANIFEST_SCHEMA_MIN + 1);
+	cr_assert_eq(json_object_get_int(json_object_array_get_idx(jget(s, "properties/schema/enum"), 1)),
+		     NOJIT_MANIFEST_SCHEMA);
+	cr_assert_eq(json_object_get_int(jget(s, "$defs/jit_engine/properties/engine/maxLength")),
+		     NOJIT_MANIFEST_ENGINE_MAX);
+	cr_assert_eq(json_object_get_int(jget(s, "$defs/jit_engine/properties/evidence/maxLength")),
+		     NOJIT_MANIFEST_EVIDENCE_MAX);
+	cr_assert_eq(json_object_array_length(jget(s, "$defs/jit_engine/required")), 4);
 	cr_assert_eq(json_object_get_int(jget(s, "properties/name/maxLength")), NOJIT_MANIFEST_NAME_MAX);
 	cr_assert_eq(json_object_get_int(jget(s, "properties/name/minLength")), 1);
 	cr_assert_eq((__u64)json_object_get_int64(jget(s, "properties/serial/maximum")), NOJIT_MANIFEST_SERIAL_MAX);
@@ -1227,6 +1317,10 @@ Test(manifest, schema_and_parser_agree)
 		{ "expires", "\"2025-01-01T00:00:00Z\"", true },
 		{ "mode", "\"enforce\", \"mode\": \"audit\"", true },
 		{ "name", "\"\\ud800\"", false },
+		{ "schema", "2", false },
+		{ "schema", "2, \"jit_engines\": []", false },
+		{ "schema", "2, \"jit_engines\": [" JIT(HA, "v8", "/usr/bin/a", "defines _ZN2v82V8") ", "
+		  JIT(HA, "pcre2-jit", "", "imports pcre2_jit_match_8") ", " JIT(HB, "luajit", "/l", "x") "]", false },
 	};
 	char cmd[512], line[256];
 	size_t n = 0;
