@@ -398,13 +398,14 @@ static int refuse_jit_engines(const struct jit_scan *js)
 		const struct jit_found *f = &js->found[i];
 		char *path;
 
+		/* In JSON, every engine found, allowed or not: the whole picture. */
+		if (a)
+			json_object_array_add(a, json_jit_found(f));
 		if (f->allowed)
 			continue;
 		refused++;
-		if (a) {
-			json_object_array_add(a, json_jit_found(f));
+		if (a)
 			continue;
-		}
 		path = strdup(f->raw_path);
 		if (path)
 			manifest_text_sanitize(path);
