@@ -5,6 +5,8 @@
 # make demo       the main job, in the VM: deny inside, allow outside
 # make bench      benchmarks (not tests), in the VM
 # make matrix     the bypass matrix (docs/bypass-matrix.md), host + VM
+# make compat     real Debian programs outside and inside, in the VM: writes
+#                 the table of docs/compatibility.md
 # make fuzz-kernel SECONDS=N [SEED=S]  the bypass fuzzer in the VM for N seconds
 # make image      the Kubernetes agent image, no registry needed:
 #                 build/image/rootfs and build/image/nojit-agent.oci.tar
@@ -41,7 +43,10 @@ DEB_PACKAGES := gcc make clang llvm lld libbpf-dev bpftool libelf-dev \
 	runc luajit nodejs openjdk-17-jre-headless git \
 	wabt wasi-libc libclang-rt-14-dev-wasm32 strace \
 	libmicrohttpd-dev prometheus libsystemd-dev systemd runc crun \
-	python3-nacl openssl libssl-dev libtss2-dev tpm2-tools swtpm swtpm-tools
+	python3-nacl openssl libssl-dev libtss2-dev tpm2-tools swtpm swtpm-tools \
+	git gdb python3-gi gir1.2-glib-2.0 guile-3.0 ruby php-cli pcre2-utils \
+	grep sed gawk jq gnupg coreutils tar gzip unzip zip \
+	openjdk-17-jre-headless
 
 WARN		:= -Wall -Wextra -Werror
 CFLAGS		?= -O2 -g
@@ -70,7 +75,7 @@ SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 .SUFFIXES:
 # Generated once, kept: the controller and the unit tests both use them.
 .SECONDARY: $(BUILD)/nojit.bpf.o $(BUILD)/nojit.skel.h
-.PHONY: image image-rootfs all deps check unit-check vm-check demo bench install clean vm-kernel vk-runtime matrix fuzz-kernel
+.PHONY: image image-rootfs all deps check unit-check vm-check demo bench install clean vm-kernel vk-runtime matrix fuzz-kernel compat libffi-static-tramp
 
 all: $(BUILD)/nojit vk-runtime
 
@@ -233,7 +238,7 @@ vm-kernel: | deps
 	$(Q)selftests/vm/fetch-kernel >/dev/null
 
 # Every suite writes TAP; the summary line is computed over all of them.
-check: all attacks legit unit-tests $(STORM) vm-kernel vk-guests matrix-bins scan-bins fuzz-bins image
+check: all attacks legit unit-tests $(STORM) vm-kernel vk-guests matrix-bins scan-bins fuzz-bins image libffi-static-tramp
 	$(Q)selftests/check $(BUILD)
 
 demo: all attacks vm-kernel vk-guests
@@ -254,6 +259,19 @@ bench: all bench-bins scan-bins $(STORM) vm-kernel vk-guests
 matrix: all attacks matrix-bins vm-kernel
 	$(Q)selftests/matrix/run $(BUILD) --out $(BUILD)/matrix/bypass-matrix.md
 	$(Q)selftests/matrix/compare $(BUILD)/matrix/bypass-matrix.md docs/bypass-matrix.md
+
+# libffi with static trampolines, from Debian's source package: the remedy
+# for libffi closures (ctypes, GObject callbacks) docs/compatibility.md
+# describes, and the fix the compatibility table measures.
+LIBFFI_STATIC_TRAMP := $(BUILD)/libffi-static-tramp
+libffi-static-tramp: | deps
+	$(Q)deploy/libffi/build-static-tramp $(LIBFFI_STATIC_TRAMP)
+
+# Real Debian programs outside and inside an enrolled cgroup, in one VM:
+# writes the table of docs/compatibility.md (the prose stays). make check
+# measures again and compares (selftests/compat/check-vm).
+compat: all libffi-static-tramp vm-kernel
+	$(Q)selftests/compat/run $(BUILD)
 
 # The bypass fuzzer alone, for longer than make check's fixed seed set:
 # random seeds inside an enrolled cgroup for SECONDS, findings minimized.
