@@ -38,7 +38,7 @@ DEB_PACKAGES := gcc make clang llvm lld libbpf-dev bpftool libelf-dev \
 	zlib1g-dev pkg-config libsodium-dev libjson-c-dev libcriterion-dev \
 	qemu-system-x86 busybox-static cpio zstd xz-utils kmod iproute2 \
 	python3 python3-cryptography python3-jsonschema python3-yaml yamllint \
-	runc luajit nodejs \
+	runc luajit nodejs lua5.4 openjdk-17-jdk-headless \
 	wabt wasi-libc libclang-rt-14-dev-wasm32 strace \
 	libmicrohttpd-dev prometheus libsystemd-dev systemd runc crun \
 	python3-nacl openssl libssl-dev libtss2-dev tpm2-tools swtpm swtpm-tools
