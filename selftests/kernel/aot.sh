@@ -7,7 +7,7 @@
 # Sourced by run.
 
 A=$BUILD/aot-test
-AW=$(mktemp -d /tmp/nojit-aot.XXXXXX)
+AOTW=$(mktemp -d /tmp/nojit-aot.XXXXXX)
 ATRUST=$A/keys/nojit.pub
 PY=/usr/bin/python3.11
 JAVA=/usr/lib/jvm/java-17-openjdk-amd64/bin/java
@@ -34,10 +34,10 @@ routes_moved() {	# routes_moved BEFORE AFTER: the routes whose count grew
 	echo "$moved"
 }
 
-# aot_run CGROUP [VAR=VALUE...] CMD...: A_RC, A_OUT (stdout), $AW/err.
+# aot_run CGROUP [VAR=VALUE...] CMD...: A_RC, A_OUT (stdout), $AOTW/err.
 # The variables are set here, not with env(1), which is not in the
 # runtimes' manifests. In a subshell of its own, so that bash's note
-# about a signal death lands in $AW/err. A_MOVED is left empty: see
+# about a signal death lands in $AOTW/err. A_MOVED is left empty: see
 # aot_run_counted.
 aot_run() {
 	local cg=$1
@@ -46,9 +46,9 @@ aot_run() {
 		while [[ $1 == [A-Z]*=* ]]; do export "$1"; shift; done
 		run_in "$cg" "$@"
 		exit $?
-	) >"$AW/out" 2>"$AW/err"
+	) >"$AOTW/out" 2>"$AOTW/err"
 	A_RC=$?
-	A_OUT=$(cat "$AW/out")
+	A_OUT=$(cat "$AOTW/out")
 	A_MOVED=
 }
 
@@ -64,15 +64,13 @@ aot_run_counted() {
 
 a_diag() {
 	echo "exit $A_RC, denial routes moved: ${A_MOVED:-none}"
-	echo "stdout: $(head -c 600 "$AW/out")"
-	echo "stderr: $(grep -v 'disabling flag --expose_wasm' "$AW/err" | head -c 900)"
+	echo "stdout: $(head -c 600 "$AOTW/out")"
+	echo "stderr: $(grep -v 'disabling flag --expose_wasm' "$AOTW/err" | head -c 900)"
 }
 
-# a_expect DESC TEST...: ok iff TEST (a shell condition) holds after aot_run.
+# a_expect DESC TEST: ok iff TEST (a shell condition) holds after aot_run.
 a_expect() {
-	local desc=$1
-	shift
-	if eval "$@"; then tap_ok "$desc"; else tap_not_ok "$desc" "$(a_diag)"; fi
+	if eval "$2"; then tap_ok "$1"; else tap_not_ok "$1" "$(a_diag)"; fi
 }
 
 # A JIT refused by the memory rules: the runtime failed with its own
@@ -80,7 +78,7 @@ a_expect() {
 # mprotect to exec), and not the hash gate (4, 10, 11): the runtime's
 # files are all listed, so only its code generation was refused.
 jit_refused() {
-	[ "$A_RC" -ne 0 ] && grep -Eq "$1" "$AW/err" "$AW/out" &&
+	[ "$A_RC" -ne 0 ] && grep -Eq "$1" "$AOTW/err" "$AOTW/out" &&
 		[[ " $A_MOVED " =~ \ [12]\  ]] && ! [[ " $A_MOVED " =~ \ (4|10|11)\  ]]
 }
 
@@ -103,22 +101,22 @@ mkdir -p "$OUT"
 CGN=$(aot_enroll node)
 aot_run_counted "$CGN" /usr/bin/node "$A/node/app.js" $N
 a_expect "aot node: node with its JIT is refused inside (V8 aborts at start-up)" \
-	'jit_refused "Check failed: 12 == |SetPermissions" && [ ! -s "$AW/out" ]'
+	'jit_refused "Check failed: 12 == |SetPermissions" && [ ! -s "$AOTW/out" ]'
 aot_run "$CGN" /usr/bin/node --jitless "$A/node/app.js" $N
 a_expect "aot node: node --jitless runs the script inside" \
 	'[ $A_RC -eq 0 ] && [[ $A_OUT == "script "*" 5000 $LOOP "* ]]'
-aot_run "$CGN" AOT_TOKEN_OUT="$AW/token" /usr/bin/node --jitless \
-	--snapshot-blob "$AW/snap.blob" --build-snapshot "$A/node/app.js"
+aot_run "$CGN" AOT_TOKEN_OUT="$AOTW/token" /usr/bin/node --jitless \
+	--snapshot-blob "$AOTW/snap.blob" --build-snapshot "$A/node/app.js"
 a_expect "aot node: building a startup snapshot needs no JIT (node --jitless --build-snapshot inside)" \
-	'[ $A_RC -eq 0 ] && [ -s "$AW/snap.blob" ] && [ -s "$AW/token" ]'
-aot_run "$CGN" /usr/bin/node --jitless --snapshot-blob "$AW/snap.blob" $N
+	'[ $A_RC -eq 0 ] && [ -s "$AOTW/snap.blob" ] && [ -s "$AOTW/token" ]'
+aot_run "$CGN" /usr/bin/node --jitless --snapshot-blob "$AOTW/snap.blob" $N
 a_expect "aot node: node --jitless --snapshot-blob starts from that snapshot inside" \
-	'[ $A_RC -eq 0 ] && [[ $A_OUT == "snapshot $(cat "$AW/token") 5000 $LOOP "* ]]'
+	'[ $A_RC -eq 0 ] && [[ $A_OUT == "snapshot $(cat "$AOTW/token") 5000 $LOOP "* ]]'
 a_expect "aot node: the snapshot is data: it ran without being listed in the manifest" \
-	'! listed node "$AW/snap.blob" && listed node /usr/bin/node'
+	'! listed node "$AOTW/snap.blob" && listed node /usr/bin/node'
 aot_run "$CGN" /usr/bin/node --jitless --snapshot-blob "$A/node/snap-host.blob" $N
 a_expect "aot node: a snapshot built on another CPU (the host) is refused by V8 itself, before any state is used" \
-	'[ $A_RC -eq 14 ] && grep -q "different V8 configurations" "$AW/err" && [ ! -s "$AW/out" ]'
+	'[ $A_RC -eq 14 ] && grep -q "different V8 configurations" "$AOTW/err" && [ ! -s "$AOTW/out" ]'
 
 # --- Python: bytecode compiled ahead of time ---------------------------------------
 CGP=$(aot_enroll python)
@@ -126,25 +124,25 @@ APP=$A/py/app
 aot_run "$CGP" PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$APP" $PY -v -m aotdemo $N
 a_expect "aot python: the app runs from its precompiled __pycache__ inside" \
 	'[ $A_RC -eq 0 ] && [[ $A_OUT == "aotdemo source $LOOP "* ]] &&
-	 grep -qF "code object from '\''$APP/aotdemo/__pycache__/work.cpython-311.pyc'\''" "$AW/err"'
+	 grep -qF "code object from '\''$APP/aotdemo/__pycache__/work.cpython-311.pyc'\''" "$AOTW/err"'
 PFX=$A/py/prefix$APP/aotdemo/work.cpython-311.pyc
 aot_run "$CGP" PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$APP" $PY -v \
 	-X pycache_prefix="$A/py/prefix" -m aotdemo $N
 a_expect "aot python: ... or from a separate tree with -X pycache_prefix" \
 	'[ $A_RC -eq 0 ] && [[ $A_OUT == "aotdemo source $LOOP "* ]] &&
-	 grep -qF "code object from '\''$PFX'\''" "$AW/err"'
+	 grep -qF "code object from '\''$PFX'\''" "$AOTW/err"'
 a_expect "aot python: the bytecode it ran is listed in the signed manifest" \
 	'listed python "$APP/aotdemo/__pycache__/work.cpython-311.pyc" && listed python "$PFX"'
 
-mkdir -p "$AW/src"
-cp -r "$A/py/app/aotdemo" "$AW/src/"
-rm -rf "$AW/src/aotdemo/__pycache__"
-aot_run "$CGP" PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$AW/src" $PY -m aotdemo $N
+mkdir -p "$AOTW/src"
+cp -r "$A/py/app/aotdemo" "$AOTW/src/"
+rm -rf "$AOTW/src/aotdemo/__pycache__"
+aot_run "$CGP" PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$AOTW/src" $PY -m aotdemo $N
 a_expect "aot python: with PYTHONDONTWRITEBYTECODE=1 nothing is written into the image" \
-	'[ $A_RC -eq 0 ] && [ ! -e "$AW/src/aotdemo/__pycache__" ]'
-aot_run "$CGP" PYTHONPATH="$AW/src" $PY -m aotdemo $N
+	'[ $A_RC -eq 0 ] && [ ! -e "$AOTW/src/aotdemo/__pycache__" ]'
+aot_run "$CGP" PYTHONPATH="$AOTW/src" $PY -m aotdemo $N
 a_expect "aot python: without it Python writes bytecode inside, and nojit does not stop it (not machine code)" \
-	'[ $A_RC -eq 0 ] && [ -s "$AW/src/aotdemo/__pycache__/work.cpython-311.pyc" ]'
+	'[ $A_RC -eq 0 ] && [ -s "$AOTW/src/aotdemo/__pycache__/work.cpython-311.pyc" ]'
 
 # The known limit, asserted so that the guide cannot overclaim.
 aot_run "$CGP" PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$APP" $PY \
@@ -153,22 +151,22 @@ a_expect "aot python: limit: other bytecode under the same name runs inside, unl
 	'[ $A_RC -eq 0 ] && [[ $A_OUT == "aotdemo tampered $LOOP "* ]]'
 a_expect "aot python: ... a review against the manifest finds it (its digest is not listed)" \
 	'! listed python "$A/py/tampered-prefix$APP/aotdemo/work.cpython-311.pyc"'
-printf 'print("unlisted script ran")\n' >"$AW/unlisted.py"
-aot_run "$CGP" $PY "$AW/unlisted.py"
+printf 'print("unlisted script ran")\n' >"$AOTW/unlisted.py"
+aot_run "$CGP" $PY "$AOTW/unlisted.py"
 a_expect "aot python: limit: a listed interpreter runs an unlisted script (read, not exec)" \
 	'[ $A_RC -eq 0 ] && [ "$A_OUT" = "unlisted script ran" ]'
 
 # What the kernel does gate for Python: native code. One byte appended
 # to an extension module makes it another, unlisted file.
-mkdir -p "$AW/ext"
-cp /usr/lib/python3.11/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so "$AW/ext/"
-printf '\0' >>"$AW/ext/_json.cpython-311-x86_64-linux-gnu.so"
-aot_run "$OUT" PYTHONPATH="$AW/ext" $PY -c 'import _json; print(_json.__file__)'
+mkdir -p "$AOTW/ext"
+cp /usr/lib/python3.11/lib-dynload/_json.cpython-311-x86_64-linux-gnu.so "$AOTW/ext/"
+printf '\0' >>"$AOTW/ext/_json.cpython-311-x86_64-linux-gnu.so"
+aot_run "$OUT" PYTHONPATH="$AOTW/ext" $PY -c 'import _json; print(_json.__file__)'
 a_expect "aot python: a modified extension module imports outside" \
-	'[ $A_RC -eq 0 ] && [[ $A_OUT == "$AW/ext/"* ]]'
-aot_run_counted "$CGP" PYTHONPATH="$AW/ext" $PY -c 'import _json; print(_json.__file__)'
+	'[ $A_RC -eq 0 ] && [[ $A_OUT == "$AOTW/ext/"* ]]'
+aot_run_counted "$CGP" PYTHONPATH="$AOTW/ext" $PY -c 'import _json; print(_json.__file__)'
 a_expect "aot python: ... and is refused inside (mapping unlisted native code)" \
-	'[ $A_RC -ne 0 ] && grep -q "failed to map segment" "$AW/err" && [[ " $A_MOVED " =~ \ 4\  ]]'
+	'[ $A_RC -ne 0 ] && grep -q "failed to map segment" "$AOTW/err" && [[ " $A_MOVED " =~ \ 4\  ]]'
 
 # --- Lua: luajit -joff, LuaJIT bytecode, PUC Lua ---------------------------------
 CGL=$(aot_enroll lua)
@@ -199,4 +197,4 @@ for c in node python lua java; do
 	"$NOJIT" release --cgroup "$CG/nojit-test-aot-$c" >/dev/null 2>&1
 	rmdir "$CG/nojit-test-aot-$c" 2>/dev/null
 done
-rm -rf "$AW"
+rm -rf "$AOTW"
