@@ -40,7 +40,7 @@ DEB_PACKAGES := gcc make clang llvm lld libbpf-dev bpftool libelf-dev \
 	zlib1g-dev pkg-config libsodium-dev libjson-c-dev libcriterion-dev \
 	qemu-system-x86 busybox-static cpio zstd xz-utils kmod iproute2 \
 	python3 python3-cryptography python3-jsonschema python3-yaml yamllint \
-	runc luajit nodejs openjdk-17-jre-headless git \
+	runc luajit nodejs lua5.4 openjdk-17-jre-headless openjdk-17-jdk-headless git \
 	wabt wasi-libc libclang-rt-14-dev-wasm32 strace \
 	libmicrohttpd-dev prometheus libsystemd-dev systemd runc crun \
 	python3-nacl openssl libssl-dev libtss2-dev tpm2-tools swtpm swtpm-tools \
@@ -250,8 +250,9 @@ bench: all bench-bins scan-bins $(STORM) vm-kernel vk-guests
 	$(Q)selftests/bench/confine $(BUILD)
 	$(Q)selftests/bench/vk $(BUILD)
 	$(Q)selftests/bench/scan $(BUILD)
-	$(Q)$(VM_RUN) --tpm --timeout 2400 -- sh -c \
-		'selftests/bench/run $(BUILD) && selftests/bench/hashgate $(BUILD) && selftests/bench/audit $(BUILD) && selftests/bench/apply $(BUILD) && selftests/bench/oci $(BUILD) && selftests/bench/attest $(BUILD)'
+	$(Q)selftests/aot/prepare $(BUILD)
+	$(Q)$(VM_RUN) --tpm --timeout 3000 -- sh -c \
+		'selftests/bench/run $(BUILD) && selftests/bench/hashgate $(BUILD) && selftests/bench/audit $(BUILD) && selftests/bench/apply $(BUILD) && selftests/bench/oci $(BUILD) && selftests/bench/attest $(BUILD) && selftests/bench/aot $(BUILD)'
 
 # The bypass matrix: every attack under every configuration, host columns
 # here and BPF LSM columns in one VM; fails if the measured table differs
