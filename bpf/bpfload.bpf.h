@@ -13,24 +13,27 @@
 #define NOJIT_BPFLOAD_BPF_H
 
 #include "policy.bpf.h"
+#include "exception.bpf.h"
 
 /*
  * The hook gained a fourth argument (bool kernel) in 6.15, which moves the
  * trailing return value of earlier programs. Only cmd, the first argument,
  * is read here; an earlier program's denial already ends the chain in the
  * trampoline before this one runs. Commands other than program loads are
- * none of this policy's business.
+ * none of this policy's business, except for a task marked with a JIT
+ * exception (exception.bpf.h).
  */
 SEC("lsm/bpf")
 int BPF_PROG(nojit_bpf, int cmd)
 {
 	const struct nojit_cgroup_policy *pol;
 
+	/* A task marked with a JIT exception gets no bpf() at all. */
 	if (cmd != BPF_PROG_LOAD)
-		return 0;
+		return task_marked() ? confined(NOJIT_HOOK_BPF, 0, cmd, NULL, NULL) : 0;
 	pol = policy_current();
 	if (!pol)
-		return 0;
+		return task_marked() ? confined(NOJIT_HOOK_BPF, 0, cmd, NULL, NULL) : 0;
 	return deny(pol, NOJIT_ROUTE_BPF_LOAD, NOJIT_HOOK_BPF, 0, cmd, NULL);
 }
 

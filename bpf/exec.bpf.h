@@ -13,6 +13,7 @@
 #include "policy.bpf.h"
 #include "file.bpf.h"
 #include "hashgate.bpf.h"
+#include "exception.bpf.h"
 
 /* Fails closed: anything that cannot be classified is refused. */
 SEC("lsm.s/bprm_check_security")
@@ -24,10 +25,14 @@ int BPF_PROG(nojit_bprm_check, struct linux_binprm *bprm, int ret)
 
 	if (ret)
 		return ret;
+	file = bprm->file;
+	/* A marked task runs nothing else: its mark would be gone. */
+	if (task_marked())
+		return confined(NOJIT_HOOK_BPRM_CHECK, PROT_EXEC, 0, file->f_inode,
+				&file->f_path);
 	pol = policy_current();
 	if (!pol)
 		return 0;
-	file = bprm->file;
 	if (file_is_pathless(file))
 		return deny_file(pol, NOJIT_ROUTE_MEMFD, NOJIT_HOOK_BPRM_CHECK,
 				 PROT_EXEC, 0, file);
@@ -39,8 +44,11 @@ int BPF_PROG(nojit_bprm_check, struct linux_binprm *bprm, int ret)
 	if (data_unstable(&data))
 		return deny_file(pol, NOJIT_ROUTE_STACKED_FS, NOJIT_HOOK_BPRM_CHECK,
 				 PROT_EXEC, 0, file);
-	return hash_gate(pol, file, &data, NOJIT_KIND_EXEC, NOJIT_ROUTE_UNLISTED_EXEC,
-			 NOJIT_HOOK_BPRM_CHECK, PROT_EXEC, 0);
+	ret = hash_gate(pol, file, &data, NOJIT_KIND_EXEC, NOJIT_ROUTE_UNLISTED_EXEC,
+			NOJIT_HOOK_BPRM_CHECK, PROT_EXEC, 0);
+	if (!ret)
+		exception_exec_checked(pol, bprm, &data);
+	return ret;
 }
 
 #endif /* NOJIT_EXEC_BPF_H */

@@ -14,6 +14,7 @@
 
 #include "policy.bpf.h"
 #include "stacked.bpf.h"
+#include "task.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -238,12 +239,23 @@ static __always_inline int truncate_code(struct inode *inode, __u32 hook)
 	return 0;
 }
 
+/*
+ * A task marked with a JIT exception truncates only through a descriptor
+ * it opened for writing, where file_open checked its write paths
+ * (exception.bpf.h); truncate(2) by path and O_TRUNC without write access
+ * are refused to it outright.
+ */
 SEC("lsm/path_truncate")
 int BPF_PROG(nojit_path_truncate, const struct path *path, int ret)
 {
+	struct inode *inode;
+
 	if (ret)
 		return ret;
-	return truncate_code(path->dentry->d_inode, NOJIT_HOOK_PATH_TRUNCATE);
+	inode = path->dentry->d_inode;
+	if (task_marked())
+		return confined(NOJIT_HOOK_PATH_TRUNCATE, 0, 0, inode, NULL);
+	return truncate_code(inode, NOJIT_HOOK_PATH_TRUNCATE);
 }
 
 SEC("lsm/file_truncate")
@@ -251,6 +263,8 @@ int BPF_PROG(nojit_file_truncate, struct file *file, int ret)
 {
 	if (ret)
 		return ret;
+	if (!(file->f_mode & FMODE_WRITE) && task_marked())
+		return confined(NOJIT_HOOK_FILE_TRUNCATE, 0, 0, file->f_inode, NULL);
 	return truncate_code(file->f_inode, NOJIT_HOOK_FILE_TRUNCATE);
 }
 

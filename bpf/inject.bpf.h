@@ -12,6 +12,7 @@
 #include "policy.bpf.h"
 #include "file.bpf.h"
 #include "hashgate.bpf.h"
+#include "exception.bpf.h"
 
 static __always_inline bool file_is_proc_mem(struct file *file)
 {
@@ -53,6 +54,7 @@ SEC("lsm/file_open")
 int BPF_PROG(nojit_file_open, struct file *file, int ret)
 {
 	const struct nojit_cgroup_policy *pol;
+	struct task_state *ts;
 	__u32 route;
 
 	if (ret)
@@ -66,6 +68,13 @@ int BPF_PROG(nojit_file_open, struct file *file, int ret)
 	}
 	if (!(file->f_mode & FMODE_WRITE))
 		return 0;
+	ts = task_marked();
+	if (ts) {
+		ret = exception_write_check(ts, &file->f_path, file->f_inode,
+					    NOJIT_HOOK_FILE_OPEN, file->f_mode);
+		if (ret)
+			return ret;
+	}
 	ret = file_write_open(file);
 	if (ret)
 		return ret;
@@ -126,7 +135,7 @@ int BPF_PROG(nojit_ptrace_access_check, struct task_struct *child,
 		return 0;
 	pol = policy_current();
 	if (!pol)
-		return 0;
+		return task_marked() ? confined(NOJIT_HOOK_PTRACE_ACCESS, 0, mode, NULL, NULL) : 0;
 	return deny(pol, NOJIT_ROUTE_PROC_MEM_PTRACE, NOJIT_HOOK_PTRACE_ACCESS,
 		    0, mode, NULL);
 }
@@ -145,7 +154,8 @@ int BPF_PROG(nojit_ptrace_traceme, struct task_struct *parent, int ret)
 		parent_cgroup = BPF_CORE_READ(parent, cgroups, dfl_cgrp, kn, id);
 		pol = bpf_map_lookup_elem(&nojit_cgroups, &parent_cgroup);
 		if (!pol)
-			return 0;
+			return task_marked() ?
+			       confined(NOJIT_HOOK_PTRACE_TRACEME, 0, 0, NULL, NULL) : 0;
 	}
 	return deny(pol, NOJIT_ROUTE_PROC_MEM_PTRACE, NOJIT_HOOK_PTRACE_TRACEME,
 		    0, 0, NULL);

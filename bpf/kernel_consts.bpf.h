@@ -21,6 +21,11 @@
 #define VM_WRITE		0x00000002UL
 #define VM_EXEC			0x00000004UL
 #define VM_SHARED		0x00000008UL
+#define VM_GROWSDOWN		0x00000100UL
+#define VM_PFNMAP		0x00000400UL
+#define VM_IO			0x00004000UL
+#define VM_DONTEXPAND		0x00040000UL
+#define VM_MIXEDMAP		0x10000000UL
 
 #define READ_IMPLIES_EXEC	0x0400000
 #define SHM_EXEC		0100000
@@ -53,6 +58,8 @@
 #define KERNFS_TYPE_MASK	0x000f
 
 #define SIGKILL			9
+
+#define AF_UNIX			1
 
 /* MNT_NS_INTERNAL is ERR_PTR(-EINVAL): mounts made by kern_mount(). */
 #define MNT_NS_INTERNAL		((unsigned long)-22)

@@ -11,18 +11,27 @@
 #include "file.bpf.h"
 #include "hashgate.bpf.h"
 #include "fill.bpf.h"
+#include "exception.bpf.h"
 
-/* Per-task state the brk refusal carries from one hook to the next. */
-struct task_state {
-	__u64 refuse_brk;	/* do_brk_flags() in progress must fail its accounting */
-};
+/*
+ * Memory an exception may turn into code: private and anonymous, and none
+ * of the kernel's own regions (the stack, the brk heap, special and
+ * device mappings), whose contents others than the JIT write.
+ */
+static __always_inline bool vma_is_jit_memory(struct vm_area_struct *vma, __u64 vm_flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct task_state);
-} nojit_task_state SEC(".maps");
+	if (vma->vm_file ||
+	    (vm_flags & (VM_SHARED | VM_GROWSDOWN | VM_IO | VM_PFNMAP |
+			 VM_MIXEDMAP | VM_DONTEXPAND)))
+		return false;
+	if (!mm)
+		return false;
+	if (vma->vm_start <= mm->start_stack && mm->start_stack < vma->vm_end)
+		return false;
+	return !(vma->vm_start < mm->brk && mm->start_brk < vma->vm_end);
+}
 
 static long stack_vma_flags(struct task_struct *task, struct vm_area_struct *vma,
 			    void *ctx)
@@ -92,9 +101,14 @@ int BPF_PROG(nojit_mmap_file, struct file *file, unsigned long reqprot,
 	if (!(reqprot & PROT_EXEC))
 		return deny(pol, NOJIT_ROUTE_READ_IMPLIES_EXEC,
 			    NOJIT_HOOK_MMAP_FILE, prot, flags, NULL);
-	if (!file_addr)
+	if (!file_addr) {
+		if ((flags & MAP_TYPE) == MAP_PRIVATE &&
+		    exception_permits(pol, NOJIT_EXC_ANON_EXEC, NOJIT_ROUTE_ANON_EXEC,
+				      NOJIT_HOOK_MMAP_FILE, prot, flags))
+			return 0;
 		return deny(pol, NOJIT_ROUTE_ANON_EXEC, NOJIT_HOOK_MMAP_FILE,
 			    prot, flags, NULL);
+	}
 
 	inode = file->f_inode;
 	if (file_is_pathless(file))
@@ -155,9 +169,14 @@ int BPF_PROG(nojit_file_mprotect, struct vm_area_struct *vma,
 	/* Write and exec at once, exec gained, or code made writable. */
 	if (((prot & PROT_EXEC) && (prot & PROT_WRITE)) ||
 	    ((prot & PROT_EXEC) && !(vm_flags & VM_EXEC)) ||
-	    ((prot & PROT_WRITE) && (vm_flags & VM_EXEC)))
+	    ((prot & PROT_WRITE) && (vm_flags & VM_EXEC))) {
+		if (route == NOJIT_ROUTE_MPROTECT && vma_is_jit_memory(vma, vm_flags) &&
+		    exception_permits(pol, NOJIT_EXC_WX_FLIP, route,
+				      NOJIT_HOOK_FILE_MPROTECT, prot, vm_flags))
+			return 0;
 		return deny(pol, route, NOJIT_HOOK_FILE_MPROTECT, prot,
 			    vm_flags, NULL);
+	}
 	/* A shared mapping made writable writes its file: not if it is code. */
 	if (!(prot & PROT_WRITE) || !(vm_flags & VM_SHARED))
 		return 0;

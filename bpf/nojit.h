@@ -40,7 +40,9 @@ enum nojit_route {
 	NOJIT_ROUTE_GATE_RACE		= 15,	/* a writer appeared while the hash gate decided */
 	NOJIT_ROUTE_STACKED_FS		= 16,	/* writers or data behind a stacked (overlay) inode */
 	NOJIT_ROUTE_FOREIGN_FD_WRITE	= 17,	/* write to code through any descriptor */
-	NOJIT_ROUTE_MAX			= 18,
+	/* Not a bypass route: what a task marked with a JIT exception gave up. */
+	NOJIT_ROUTE_EXCEPTION_CONFINED	= 18,
+	NOJIT_ROUTE_MAX			= 19,
 };
 
 /* The kernel hook a decision was taken in. */
@@ -65,12 +67,35 @@ enum nojit_hook {
 	NOJIT_HOOK_FILE_TRUNCATE	= 18,
 	NOJIT_HOOK_EXEC_STACK		= 19,	/* fexit on setup_arg_pages */
 	NOJIT_HOOK_DEVICE_OPEN		= 20,	/* file_open of /dev/fuse, /dev/kvm */
+	NOJIT_HOOK_SOCKET_CREATE	= 21,
+	NOJIT_HOOK_SOCKET_CONNECT	= 22,
+	NOJIT_HOOK_SOCKET_BIND		= 23,
+	NOJIT_HOOK_SOCKET_LISTEN	= 24,
+	NOJIT_HOOK_SOCKET_ACCEPT	= 25,
+	NOJIT_HOOK_SOCKET_SENDMSG	= 26,
+	NOJIT_HOOK_SOCKET_RECVMSG	= 27,
+	/* path_mknod, _mkdir, _rmdir, _unlink, _symlink, _link, _rename, _chmod, _chown */
+	NOJIT_HOOK_PATH_CHANGE		= 28,
+};
+
+/* nojit_violation.flags of NOJIT_HOOK_PATH_CHANGE: which change. */
+enum nojit_path_change {
+	NOJIT_PATH_CREATE	= 1,	/* open(O_CREAT), mknod */
+	NOJIT_PATH_MKDIR	= 2,
+	NOJIT_PATH_RMDIR	= 3,
+	NOJIT_PATH_UNLINK	= 4,
+	NOJIT_PATH_SYMLINK	= 5,
+	NOJIT_PATH_LINK		= 6,
+	NOJIT_PATH_RENAME	= 7,
+	NOJIT_PATH_CHMOD	= 8,
+	NOJIT_PATH_CHOWN	= 9,
 };
 
 enum nojit_action {
 	NOJIT_ACTION_DENIED	= 1,
 	NOJIT_ACTION_KILLED	= 2,	/* denied, and the process killed before it returned */
 	NOJIT_ACTION_AUDITED	= 3,	/* audit mode: would have been denied, was allowed */
+	NOJIT_ACTION_EXCEPTION	= 4,	/* would have been denied, allowed by a signed exception */
 };
 
 /* What happens to an offender beyond the denial (nojit enforce --on-violation). */
@@ -162,6 +187,38 @@ struct nojit_file_hash {
 	__u32 pad;
 };
 
+/*
+ * Signed JIT exceptions (docs/exceptions.md). What an exception lets a
+ * marked task do with private anonymous memory, and nothing else: memory
+ * backed by any file, shared memory, the stack, brk and the personality
+ * routes stay refused. A bit mask.
+ */
+enum nojit_exception_allow {
+	NOJIT_EXC_ANON_EXEC	= 1,	/* mmap(MAP_PRIVATE|MAP_ANONYMOUS) with PROT_EXEC */
+	NOJIT_EXC_WX_FLIP	= 2,	/* mprotect(): gain exec, gain write on exec, or both */
+};
+
+#define NOJIT_EXC_ID_MAX	32	/* id bytes, NUL included */
+#define NOJIT_EXC_MAX_PATHS	8
+#define NOJIT_EXC_PATH_MAX	128	/* bytes, NUL included */
+
+/*
+ * An exception in force (map nojit_exceptions, key: struct nojit_allow_key
+ * of the policy and the executable's digest). Filled by the controller
+ * with the allow set, under the same policy id, so a manifest swap changes
+ * both at once. uses and marks are the kernel's counters.
+ */
+struct nojit_exception {
+	__u64 expires_boot_ns;	/* CLOCK_BOOTTIME: no use from then on */
+	__u32 allow;		/* enum nojit_exception_allow */
+	__u32 n_paths;		/* write_paths in use */
+	__u64 uses;		/* anonymous executable mappings and flips allowed */
+	__u64 marks;		/* execs that marked a task */
+	char id[NOJIT_EXC_ID_MAX];
+	/* Where a marked task may open files for writing: these trees only. */
+	char write_paths[NOJIT_EXC_MAX_PATHS][NOJIT_EXC_PATH_MAX];
+};
+
 /* Controller-owned record of an enrollment, for status and release. */
 struct nojit_enrollment {
 	__u64 enrolled_at_ns;	/* CLOCK_REALTIME */
@@ -241,6 +298,10 @@ enum nojit_stat {
 	NOJIT_STAT_FAIL_VMA_LOOKUP	= 25,	/* bpf_find_vma() failed */
 	NOJIT_STAT_FAIL_KERNEL_READ	= 26,	/* a kernel read failed */
 	NOJIT_STAT_FAIL_STACKED_FS	= 27,	/* data inode of a stacked file not found */
+	NOJIT_STAT_EXC_MARKS		= 28,	/* execs that marked a task with an exception */
+	NOJIT_STAT_EXC_USES		= 29,	/* uses of exceptions (JIT allowed) */
+	NOJIT_STAT_EXC_USES_LOST	= 30,	/* uses no record could carry (exit with a full ring buffer) */
+	NOJIT_STAT_EXC_CONFINED		= 31,	/* requests of marked tasks refused by their confinement */
 	/* Denials per route: NOJIT_STAT_ROUTE_BASE + enum nojit_route. */
 	NOJIT_STAT_ROUTE_BASE		= 32,
 	NOJIT_STAT_MAX			= 64,
@@ -252,7 +313,7 @@ enum nojit_event_type {
 	NOJIT_EVENT_VIOLATION	= 1,
 };
 
-#define NOJIT_EVENT_VERSION	2
+#define NOJIT_EVENT_VERSION	3
 
 struct nojit_event_hdr {
 	__u16 type;		/* enum nojit_event_type */
@@ -280,6 +341,10 @@ struct nojit_violation {
 	__u32 has_sha256;
 	__u32 on_violation;	/* enum nojit_on_violation in force */
 	char path[NOJIT_EVENT_PATH_MAX];	/* "" when no file, or not resolvable here */
+	/* Version 3. */
+	__u64 count;		/* attempts this record stands for, >= 1 */
+	__u64 first_ns;		/* CLOCK_BOOTTIME of the first of them; time_ns: the last */
+	char exception[NOJIT_EXC_ID_MAX];	/* NOJIT_ACTION_EXCEPTION: which one */
 };
 
 #endif /* NOJIT_H */

@@ -124,6 +124,9 @@ static __always_inline int violation(const struct nojit_cgroup_policy *pol,
 	ev->hdr.version = NOJIT_EVENT_VERSION;
 	ev->hdr.size = sizeof(*ev);
 	ev->time_ns = bpf_ktime_get_boot_ns();
+	ev->first_ns = ev->time_ns;
+	ev->count = 1;
+	__builtin_memset(ev->exception, 0, sizeof(ev->exception));
 	ev->cgroup_id = bpf_get_current_cgroup_id();
 	ev->enrolled_id = pol->enrolled_id;
 	ev->ino = inode ? BPF_CORE_READ(inode, i_ino) : 0;

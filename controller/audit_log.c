@@ -374,6 +374,14 @@ const char *audit_hook_name(__u32 hook)
 		[NOJIT_HOOK_FILE_TRUNCATE] = "file_truncate",
 		[NOJIT_HOOK_EXEC_STACK] = "setup_arg_pages",
 		[NOJIT_HOOK_DEVICE_OPEN] = "file_open",
+		[NOJIT_HOOK_SOCKET_CREATE] = "socket_create",
+		[NOJIT_HOOK_SOCKET_CONNECT] = "socket_connect",
+		[NOJIT_HOOK_SOCKET_BIND] = "socket_bind",
+		[NOJIT_HOOK_SOCKET_LISTEN] = "socket_listen",
+		[NOJIT_HOOK_SOCKET_ACCEPT] = "socket_accept",
+		[NOJIT_HOOK_SOCKET_SENDMSG] = "socket_sendmsg",
+		[NOJIT_HOOK_SOCKET_RECVMSG] = "socket_recvmsg",
+		[NOJIT_HOOK_PATH_CHANGE] = "path_change",
 	};
 
 	return hook < ARRAY_SIZE(names) ? names[hook] : NULL;
@@ -403,6 +411,14 @@ static const char *hook_operation(__u32 hook, __u32 route)
 		[NOJIT_HOOK_FILE_TRUNCATE] = "truncate",
 		[NOJIT_HOOK_EXEC_STACK] = "execve",
 		[NOJIT_HOOK_DEVICE_OPEN] = "open",
+		[NOJIT_HOOK_SOCKET_CREATE] = "socket",
+		[NOJIT_HOOK_SOCKET_CONNECT] = "connect",
+		[NOJIT_HOOK_SOCKET_BIND] = "bind",
+		[NOJIT_HOOK_SOCKET_LISTEN] = "listen",
+		[NOJIT_HOOK_SOCKET_ACCEPT] = "accept",
+		[NOJIT_HOOK_SOCKET_SENDMSG] = "send",
+		[NOJIT_HOOK_SOCKET_RECVMSG] = "receive",
+		[NOJIT_HOOK_PATH_CHANGE] = "create/rename/unlink/chmod",
 	};
 
 	/* inode_permission refuses uselib()'s open as well as cgroup moves. */
@@ -420,6 +436,8 @@ const char *audit_action_name(__u32 action)
 		return "killed";
 	case NOJIT_ACTION_AUDITED:
 		return "audited";
+	case NOJIT_ACTION_EXCEPTION:
+		return "exception";
 	}
 	return NULL;
 }
@@ -491,6 +509,14 @@ void audit_event_from_violation(const struct nojit_violation *v, __s64 boot_to_r
 	ev->ino = v->ino;
 	ev->has_sha256 = v->has_sha256 != 0;
 	memcpy(ev->sha256, v->sha256, sizeof(ev->sha256));
+	ev->count = v->count ? v->count : 1;
+	if (v->first_ns)
+		ev->first_ns = (__u64)((__s64)v->first_ns + boot_to_real_ns);
+	if (v->action == NOJIT_ACTION_EXCEPTION) {
+		memcpy(ev->exception_buf, v->exception, sizeof(v->exception));
+		ev->exception_buf[sizeof(v->exception)] = '\0';
+		ev->exception = ev->exception_buf;
+	}
 }
 
 int audit_container_id(const char *cgroup_path, char id[65])
@@ -577,6 +603,12 @@ static void body_event(struct sbuf *b, const void *arg)
 	}
 	sb_field_u64_or_null(b, "ino", ev->ino, ev->ino != 0);
 	sb_field_hash(b, "sha256", ev->sha256, ev->has_sha256);
+	/* Aggregated uses of a JIT exception: how many, since when, which. */
+	if (ev->exception) {
+		sb_field_str(b, "exception", ev->exception);
+		sb_field_u64(b, "count", ev->count);
+		sb_field_time(b, "first_time", ev->first_ns, ev->first_ns != 0);
+	}
 	sb_raw(b, "}", 1);
 }
 

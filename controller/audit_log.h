@@ -71,6 +71,11 @@ struct audit_event {
 	__u64 ino;		/* 0: no file involved */
 	bool has_sha256;
 	__u8 sha256[32];	/* the file's digest when known */
+	/* NOJIT_ACTION_EXCEPTION: the uses of a JIT exception one record stands for. */
+	const char *exception;	/* its id; NULL for every other action */
+	__u64 count;
+	__u64 first_ns;		/* CLOCK_REALTIME of the first use; time_ns: the last */
+	char exception_buf[NOJIT_EXC_ID_MAX + 1];
 };
 
 /*

@@ -36,6 +36,7 @@ static const struct {
 	{ "nojit_file_hashes", offsetof(struct nojit_maps, file_hashes) },
 	{ "nojit_responses", offsetof(struct nojit_maps, responses) },
 	{ "nojit_daemon_state", offsetof(struct nojit_maps, daemon_state) },
+	{ "nojit_exceptions", offsetof(struct nojit_maps, exceptions) },
 };
 
 static int *map_fd(struct nojit_maps *m, size_t i)
@@ -564,6 +565,10 @@ const struct policy_stat_name policy_stat_names[] = {
 	{ NOJIT_STAT_FAIL_VMA_LOOKUP, "fail_closed_vma_lookup", "fail_closed", "vma_lookup" },
 	{ NOJIT_STAT_FAIL_KERNEL_READ, "fail_closed_kernel_read", "fail_closed", "kernel_read" },
 	{ NOJIT_STAT_FAIL_STACKED_FS, "fail_closed_stacked_fs", "fail_closed", "stacked_fs" },
+	{ NOJIT_STAT_EXC_MARKS, "exception_marks", "exception_marks", NULL },
+	{ NOJIT_STAT_EXC_USES, "exception_uses", "exception_uses", NULL },
+	{ NOJIT_STAT_EXC_USES_LOST, "exception_uses_unreported", "exception_uses_unreported", NULL },
+	{ NOJIT_STAT_EXC_CONFINED, "exception_confined", "exception_confinement_denials", NULL },
 };
 
 const size_t policy_stat_names_n = ARRAY_SIZE(policy_stat_names);

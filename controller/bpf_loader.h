@@ -24,9 +24,10 @@ struct nojit_maps {
 	int file_hashes;
 	int responses;
 	int daemon_state;
+	int exceptions;
 };
 
-#define NOJIT_MAPS_INIT { -1, -1, -1, -1, -1, -1, -1, -1, -1 }
+#define NOJIT_MAPS_INIT { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 }
 
 void nojit_maps_close(struct nojit_maps *m);
 

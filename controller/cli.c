@@ -129,6 +129,7 @@ const char *route_name(unsigned int route)
 		[NOJIT_ROUTE_GATE_RACE] = "writer during hash gate",
 		[NOJIT_ROUTE_STACKED_FS] = "stacked file system",
 		[NOJIT_ROUTE_FOREIGN_FD_WRITE] = "write to code via any fd",
+		[NOJIT_ROUTE_EXCEPTION_CONFINED] = "JIT exception confinement",
 	};
 
 	if (route < NOJIT_ROUTE_MAX && names[route])

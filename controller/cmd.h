@@ -14,6 +14,12 @@ int do_daemon(int argc, char **argv);
 int do_unload(int argc, char **argv);
 int do_keygen(int argc, char **argv);
 int do_manifest(int argc, char **argv);
+int do_manifest_approve(int argc, char **argv);
+
+struct nojit_manifest;
+struct json_object;
+/* Print M's JIT exceptions, or with O add them to O as "exceptions". */
+void manifest_exceptions_show(const struct nojit_manifest *m, struct json_object *o);
 int do_audit(int argc, char **argv);
 int do_run(int argc, char **argv);
 int do_vk(int argc, char **argv);

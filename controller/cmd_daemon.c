@@ -245,7 +245,8 @@ static void respond(struct daemon *d, const struct nojit_violation *v, const cha
 	struct audit_response ir = r;
 	struct nojit_err err;
 
-	if (v->action == NOJIT_ACTION_AUDITED)
+	/* Nothing was refused: an exception's use is reported, never answered. */
+	if (v->action == NOJIT_ACTION_AUDITED || v->action == NOJIT_ACTION_EXCEPTION)
 		return;
 	/* First, while the event's record is still the last line written. */
 	if (d->runner && d->last_line) {

@@ -12,12 +12,14 @@
 #include "hash_attach.h"
 #include "lsm_probe.h"
 #include "manifest.h"
+#include "manifest_exception.h"
 #include "policy_set.h"
 #include "responses.h"
 
 static const char enforce_usage[] =
 	"Usage: nojit enforce --cgroup DIR [--manifest FILE [--trust PUB|DIR]\n"
-	"                     [--hash-source ima|controller]] [--mode enforce|audit]\n"
+	"                     [--approvers PUB|DIR] [--hash-source ima|controller]]\n"
+	"                     [--mode enforce|audit]\n"
 	"                     [--on-violation deny|kill|kill-cgroup|freeze]\n"
 	"\n"
 	"Load the kernel policy (or reuse the pinned one under " NOJIT_PIN_DIR ")\n"
@@ -31,6 +33,8 @@ static const char enforce_usage[] =
 	"                          a lower serial than the one in force is refused\n"
 	"  -t, --trust PUB|DIR     trusted public key, or a directory of *.pub\n"
 	"                          (default " NOJIT_DEFAULT_TRUST ")\n"
+	"      --approvers PUB|DIR approver keys of the manifest's JIT exceptions\n"
+	"                          (default " NOJIT_DEFAULT_APPROVERS ", docs/exceptions.md)\n"
 	"      --hash-source SRC   ima: the kernel hashes files on first use (default);\n"
 	"                          controller: for kernels without IMA, see docs/manifest.md\n"
 	"      --mode MODE         enforce: refuse violations (default, or the manifest's\n"
@@ -67,6 +71,7 @@ static int parse_args(int argc, char **argv, const char *usage, bool with_manife
 		{ "cgroup", required_argument, NULL, 'c' },
 		{ "manifest", required_argument, NULL, 'm' },
 		{ "trust", required_argument, NULL, 't' },
+		{ "approvers", required_argument, NULL, 'A' },
 		{ "hash-source", required_argument, NULL, 'H' },
 		{ "mode", required_argument, NULL, 'M' },
 		{ "on-violation", required_argument, NULL, 'O' },
@@ -75,7 +80,7 @@ static int parse_args(int argc, char **argv, const char *usage, bool with_manife
 	};
 	int c;
 
-	*a = (struct enforce_args){ .trust = NOJIT_DEFAULT_TRUST,
+	*a = (struct enforce_args){ .trust = NOJIT_DEFAULT_TRUST, .approvers = NOJIT_DEFAULT_APPROVERS,
 				    .hash_source = NOJIT_HASH_SOURCE_IMA, .verbose = !arg_json };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, with_manifest ? "c:m:t:h" : "c:h", opts, NULL)) != -1) {
@@ -85,6 +90,7 @@ static int parse_args(int argc, char **argv, const char *usage, bool with_manife
 			break;
 		case 'm':
 		case 't':
+		case 'A':
 		case 'H':
 			if (!with_manifest)
 				return cli_usage_error(usage, "unexpected option");
@@ -92,6 +98,8 @@ static int parse_args(int argc, char **argv, const char *usage, bool with_manife
 				a->manifest = optarg;
 			else if (c == 't')
 				a->trust = optarg;
+			else if (c == 'A')
+				a->approvers = optarg;
 			else if (!strcmp(optarg, "ima"))
 				a->hash_source = NOJIT_HASH_SOURCE_IMA;
 			else if (!strcmp(optarg, "controller"))
@@ -221,6 +229,11 @@ int do_enforce(int argc, char **argv)
 		return ret;
 	if (a.manifest && manifest_load_verified(a.manifest, a.trust, time(NULL), &man, &err)) {
 		cli_error("manifest %s: %s", a.manifest, err.msg);
+		return EXIT_FAILED;
+	}
+	if (man && manifest_exceptions_verify(man, a.approvers, time(NULL), &err)) {
+		cli_error("manifest %s: %s", a.manifest, err.msg);
+		manifest_free(man);
 		return EXIT_FAILED;
 	}
 	/* Without IMA every digest lookup would fail and every exec be refused. */

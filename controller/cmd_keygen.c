@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* nojit keygen: an Ed25519 key pair for signing manifests, or for attestation. */
+/* nojit keygen: an Ed25519 key pair for signing manifests, attestation or approving exceptions. */
 #include <getopt.h>
 #include <string.h>
 
@@ -8,7 +8,7 @@
 #include "keys.h"
 
 static const char keygen_usage[] =
-	"Usage: nojit keygen [--attest] --out DIR\n"
+	"Usage: nojit keygen [--attest|--approver] --out DIR\n"
 	"\n"
 	"Generate an Ed25519 key pair for signing manifests: DIR/" NOJIT_KEY_FILE " (the\n"
 	"secret key, mode 0600: keep it on the signing machine only) and\n"
@@ -22,8 +22,14 @@ static const char keygen_usage[] =
 	"tagged so that it can never sign a manifest and a signing key can never\n"
 	"sign a statement. Give attest.pub to the verifiers (attest verify --trust).\n"
 	"\n"
+	"With --approver, the key pair approves JIT exceptions in manifests\n"
+	"(nojit manifest approve, docs/exceptions.md): DIR/" NOJIT_APPROVER_KEY_FILE " and\n"
+	"DIR/" NOJIT_APPROVER_PUB_FILE ", for a person other than the manifest signer. Copy\n"
+	"approver.pub into the nodes' approver directory (/etc/nojit/approvers).\n"
+	"\n"
 	"  -o, --out DIR   where to write the key pair\n"
 	"      --attest    an attestation key\n"
+	"      --approver  an exception approver key\n"
 	"  -h, --help      show this help\n";
 
 int do_keygen(int argc, char **argv)
@@ -31,6 +37,7 @@ int do_keygen(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "out", required_argument, NULL, 'o' },
 		{ "attest", no_argument, NULL, 'A' },
+		{ "approver", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -50,6 +57,11 @@ int do_keygen(int argc, char **argv)
 			purpose = KEY_PURPOSE_ATTEST;
 			key_file = NOJIT_ATTEST_KEY_FILE;
 			pub_file = NOJIT_ATTEST_PUB_FILE;
+			break;
+		case 'P':
+			purpose = KEY_PURPOSE_APPROVER;
+			key_file = NOJIT_APPROVER_KEY_FILE;
+			pub_file = NOJIT_APPROVER_PUB_FILE;
 			break;
 		case 'h':
 			printf("%s", keygen_usage);
@@ -83,6 +95,12 @@ int do_keygen(int argc, char **argv)
 	if (purpose == KEY_PURPOSE_ATTEST) {
 		printf("  secret  %s/%s (mode 0600; stays on this node)\n", dir, key_file);
 		printf("  public  %s/%s (give it to the verifiers: attest verify --trust)\n", dir, pub_file);
+		return EXIT_OK;
+	}
+	if (purpose == KEY_PURPOSE_APPROVER) {
+		printf("  secret  %s/%s (mode 0600; the approver's alone, never the manifest signer's)\n",
+		       dir, key_file);
+		printf("  public  %s/%s (install it in the nodes' approver directory)\n", dir, pub_file);
 		return EXIT_OK;
 	}
 	printf("  secret  %s/%s (mode 0600; never copy it to the nodes)\n", dir, key_file);

@@ -13,6 +13,7 @@
 #include "jit_detect.h"
 #include "keys.h"
 #include "manifest.h"
+#include "manifest_exception.h"
 
 static const char manifest_usage[] =
 	"Usage: nojit manifest COMMAND [OPTIONS] ...\n"
@@ -24,6 +25,7 @@ static const char manifest_usage[] =
 	"  build [--closure] [--allow-jit-engine E] [-o FILE] PATH...   hash files into a manifest\n"
 	"  sign --key KEY FILE                write FILE.sig\n"
 	"  verify --trust PUB|DIR FILE        check signature, schema and validity time\n"
+	"  approve --key APPROVER.key FILE    approve its JIT exceptions (docs/exceptions.md)\n"
 	"  help                               show this help\n"
 	"\n"
 	"'nojit manifest COMMAND --help' for a command's options.\n";
@@ -85,13 +87,16 @@ static const char sign_usage[] =
 	"  -h, --help      show this help\n";
 
 static const char verify_usage[] =
-	"Usage: nojit manifest verify --trust PUB|DIR [--at TIME] [--list] FILE\n"
+	"Usage: nojit manifest verify --trust PUB|DIR [--approvers PUB|DIR] [--at TIME]\n"
+	"                             [--list] FILE\n"
 	"\n"
 	"Check FILE.sig against the trusted public keys (one .pub file, or a\n"
 	"directory of them), then FILE's format and validity time, exactly as\n"
 	"'nojit enforce --manifest' does. Exit 0 if valid, 1 saying why not.\n"
 	"\n"
 	"  -t, --trust PUB|DIR  trusted public key(s)\n"
+	"      --approvers P|D  approver keys for the manifest's JIT exceptions\n"
+	"                       (default " NOJIT_DEFAULT_APPROVERS ")\n"
 	"  -a, --at TIME        check validity at TIME (YYYY-MM-DDTHH:MM:SSZ or @UNIX)\n"
 	"                       instead of now\n"
 	"  -l, --list           also list the entries\n"
@@ -763,6 +768,8 @@ static const char *reason_of(int r)
 		return "unsupported-version";
 	case -ENOENT:
 		return "missing";
+	case -EPERM:
+		return "exception-not-two-party";
 	}
 	return "unreadable";
 }
@@ -790,13 +797,14 @@ static int do_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "trust", required_argument, NULL, 't' },
+		{ "approvers", required_argument, NULL, 'A' },
 		{ "at", required_argument, NULL, 'a' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	struct nojit_manifest *m = NULL;
-	const char *trust = NULL, *file;
+	const char *trust = NULL, *approvers = NOJIT_DEFAULT_APPROVERS, *file;
 	char issued[32], expires[32], hex[65];
 	size_t counts[4] = {};
 	struct nojit_err err;
@@ -810,6 +818,9 @@ static int do_verify(int argc, char **argv)
 		switch (c) {
 		case 't':
 			trust = optarg;
+			break;
+		case 'A':
+			approvers = optarg;
 			break;
 		case 'a':
 			if (optarg[0] == '@' ? parse_u64(optarg + 1, NOJIT_MANIFEST_TIME_MAX, &v) == 0 :
@@ -840,6 +851,13 @@ static int do_verify(int argc, char **argv)
 	file = argv[optind];
 
 	r = manifest_load_verified(file, trust, now, &m, &err);
+	if (!r) {
+		r = manifest_exceptions_verify(m, approvers, now, &err);
+		if (r) {
+			manifest_free(m);
+			m = NULL;
+		}
+	}
 	if (r) {
 		if (arg_json) {
 			struct json_object *o = json_object_new_object();
@@ -877,6 +895,7 @@ static int do_verify(int argc, char **argv)
 		json_object_object_add(k, "any", json_object_new_uint64(counts[NOJIT_KIND_ANY]));
 		json_object_object_add(o, "kinds", k);
 		json_object_object_add(o, "jit_engines", json_jit_engines(m));
+		manifest_exceptions_show(m, o);
 		if (list) {
 			struct json_object *a = json_object_new_array();
 
@@ -907,6 +926,7 @@ static int do_verify(int argc, char **argv)
 			printf("  JIT engine %s in %s (sha256 %s), allowed when built: %s\n", m->jit_engines[i].engine,
 			       m->jit_engines[i].path, hex, m->jit_engines[i].evidence);
 		}
+		manifest_exceptions_show(m, NULL);
 		for (size_t i = 0; list && i < m->n_entries; i++) {
 			hex_encode(m->entries[i].sha256, 32, hex);
 			printf("%s %-4s %s\n", hex, manifest_kind_name(m->entries[i].kind), m->entries[i].path);
@@ -922,6 +942,7 @@ int do_manifest(int argc, char **argv)
 		{ "build", do_build, "hash files into a manifest" },
 		{ "sign", do_sign, "sign a manifest" },
 		{ "verify", do_verify, "verify a signed manifest" },
+		{ "approve", do_manifest_approve, "approve a manifest's JIT exceptions" },
 		{ "help", NULL, "show this help" },
 		{}
 	};

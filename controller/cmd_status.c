@@ -41,6 +41,73 @@ static bool bpf_stats_enabled(void)
 	       v[0] != '0';
 }
 
+/* Seconds left of an exception, by the kernel's clock; 0 once expired. */
+static long long exception_left_s(const struct nojit_exception *x)
+{
+	struct timespec now;
+	__u64 ns;
+
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	ns = (__u64)now.tv_sec * 1000000000ull + (__u64)now.tv_nsec;
+	return x->expires_boot_ns > ns ? (long long)((x->expires_boot_ns - ns) / 1000000000ull) : 0;
+}
+
+static struct json_object *exceptions_json(const struct status *s, __u64 enrolled_id)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < s->v.nexceptions; i++) {
+		const struct policy_exception *x = &s->v.exceptions[i];
+		struct json_object *o, *paths;
+		char hex[65];
+
+		if (x->enrolled_id != enrolled_id)
+			continue;
+		o = json_object_new_object();
+		paths = json_object_new_array();
+		hex_encode(x->sha256, 32, hex);
+		json_object_object_add(o, "id", json_object_new_string(x->v.id));
+		json_object_object_add(o, "sha256", json_object_new_string(hex));
+		json_object_object_add(o, "anon_exec", json_object_new_boolean(x->v.allow & NOJIT_EXC_ANON_EXEC));
+		json_object_object_add(o, "wx_flip", json_object_new_boolean(x->v.allow & NOJIT_EXC_WX_FLIP));
+		json_object_object_add(o, "seconds_left", json_object_new_int64(exception_left_s(&x->v)));
+		json_object_object_add(o, "marks", json_object_new_uint64(x->v.marks));
+		json_object_object_add(o, "uses", json_object_new_uint64(x->v.uses));
+		for (__u32 j = 0; j < x->v.n_paths && j < NOJIT_EXC_MAX_PATHS; j++) {
+			char path[NOJIT_EXC_PATH_MAX];
+
+			snprintf(path, sizeof(path), "%.*s", NOJIT_EXC_PATH_MAX - 1, x->v.write_paths[j]);
+			json_object_array_add(paths, json_object_new_string(path));
+		}
+		json_object_object_add(o, "write_paths", paths);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static void exceptions_text(const struct status *s, __u64 enrolled_id)
+{
+	for (size_t i = 0; i < s->v.nexceptions; i++) {
+		const struct policy_exception *x = &s->v.exceptions[i];
+		long long left = exception_left_s(&x->v);
+		char hex[65];
+
+		if (x->enrolled_id != enrolled_id)
+			continue;
+		hex_encode(x->sha256, 32, hex);
+		printf("             JIT exception \"%s\" for %.16s…: %s%s%s, %llu task%s marked, %llu use%s",
+		       x->v.id, hex, x->v.allow & NOJIT_EXC_ANON_EXEC ? "anon-exec" : "",
+		       x->v.allow == (NOJIT_EXC_ANON_EXEC | NOJIT_EXC_WX_FLIP) ? "," : "",
+		       x->v.allow & NOJIT_EXC_WX_FLIP ? "wx-flip" : "",
+		       (unsigned long long)x->v.marks, x->v.marks == 1 ? "" : "s",
+		       (unsigned long long)x->v.uses, x->v.uses == 1 ? "" : "s");
+		if (left)
+			printf(", %lldh%02lldm left\n", left / 3600, left / 60 % 60);
+		else
+			printf(" [EXPIRED]\n");
+	}
+}
+
 static struct json_object *status_json(const struct status *s)
 {
 	struct json_object *o = json_object_new_object();
@@ -111,6 +178,7 @@ static struct json_object *status_json(const struct status *s)
 			json_object_object_add(mo, "key_id", json_object_new_string(e->rec.key_id));
 			json_object_object_add(mo, "expires", json_object_new_string(expires));
 			json_object_object_add(mo, "entries", json_object_new_uint64(s->v.allow_counts[i]));
+			json_object_object_add(mo, "exceptions", exceptions_json(s, e->id));
 			json_object_object_add(c, "manifest", mo);
 		}
 		json_object_array_add(cgs, c);
@@ -193,6 +261,7 @@ static void status_text(const struct status *s)
 			       e->rec.manifest_name, (unsigned long long)e->rec.serial,
 			       s->v.allow_counts[i], e->rec.key_id, expires,
 			       e->rec.expires < time(NULL) ? " [EXPIRED]" : "");
+			exceptions_text(s, e->id);
 		} else {
 			printf("             no manifest: exec not hash-gated\n");
 		}
@@ -212,6 +281,11 @@ static void status_text(const struct status *s)
 	       (unsigned long long)s->v.stats[NOJIT_STAT_HASHES_COMPUTED],
 	       (unsigned long long)s->v.stats[NOJIT_STAT_HASH_CACHE_HITS],
 	       (unsigned long long)s->v.stats[NOJIT_STAT_HASH_FAILED]);
+	printf("Exceptions: %llu tasks marked, %llu uses (%llu unreported), %llu confinement refusals\n",
+	       (unsigned long long)s->v.stats[NOJIT_STAT_EXC_MARKS],
+	       (unsigned long long)s->v.stats[NOJIT_STAT_EXC_USES],
+	       (unsigned long long)s->v.stats[NOJIT_STAT_EXC_USES_LOST],
+	       (unsigned long long)s->v.stats[NOJIT_STAT_EXC_CONFINED]);
 	printf("Fail-closed refusals: %llu no storage, %llu vma lookup, %llu kernel read, %llu stacked fs\n",
 	       (unsigned long long)s->v.stats[NOJIT_STAT_FAIL_NO_STORAGE],
 	       (unsigned long long)s->v.stats[NOJIT_STAT_FAIL_VMA_LOOKUP],

@@ -15,6 +15,7 @@ struct enforce_args {
 	const char *cgroup;
 	const char *manifest;
 	const char *trust;
+	const char *approvers;	/* approver keys, for a manifest's JIT exceptions */
 	__u32 hash_source;
 	__u32 mode;		/* 0: keep, or the manifest's */
 	__u32 on_violation;	/* 0: keep */

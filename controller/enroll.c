@@ -384,6 +384,11 @@ int enroll_view_read(const struct nojit_maps *m, struct enroll_view *v, struct n
 			return nojit_err_set(err, r, "counting the manifest entries of cgroup %llu (%s): %s",
 					     (unsigned long long)v->cgroups[i].id, v->cgroups[i].rec.path,
 					     strerror(-r));
+		r = policy_set_exceptions(m, v->cgroups[i].id, &v->exceptions, &v->nexceptions);
+		if (r)
+			return nojit_err_set(err, r, "reading the JIT exceptions of cgroup %llu (%s): %s",
+					     (unsigned long long)v->cgroups[i].id, v->cgroups[i].rec.path,
+					     strerror(-r));
 	}
 	r = policy_stats(m->stats, v->stats);
 	return r ? nojit_err_set(err, r, "reading the kernel's counters: %s", strerror(-r)) : 0;
@@ -395,4 +400,5 @@ void enroll_view_free(struct enroll_view *v)
 	free(v->cgroups);
 	free(v->responses);
 	free(v->allow_counts);
+	free(v->exceptions);
 }

@@ -11,6 +11,7 @@
 
 #include "bpf_loader.h"
 #include "manifest.h"
+#include "policy_set.h"
 
 /*
  * Govern the cgroup open at FD (cgroup_open() of PATH: its id is ID)
@@ -72,6 +73,8 @@ struct enroll_view {
 	struct nojit_response *responses;	/* per enrollment */
 	size_t *allow_counts;			/* manifest entries in the kernel, per enrollment */
 	size_t ncgroups;
+	struct policy_exception *exceptions;	/* JIT exceptions in force, all enrollments */
+	size_t nexceptions;
 	__u64 stats[NOJIT_STAT_MAX];		/* the kernel's counters */
 };
 

@@ -18,6 +18,8 @@ static const struct key_kind {
 				  NOJIT_PUB_FILE },
 	[KEY_PURPOSE_ATTEST] = { NOJIT_ATTEST_SECRET_KEY_TAG, NOJIT_ATTEST_PUBLIC_KEY_TAG,
 				 NOJIT_ATTEST_KEY_FILE, NOJIT_ATTEST_PUB_FILE },
+	[KEY_PURPOSE_APPROVER] = { NOJIT_APPROVER_SECRET_KEY_TAG, NOJIT_APPROVER_PUBLIC_KEY_TAG,
+				   NOJIT_APPROVER_KEY_FILE, NOJIT_APPROVER_PUB_FILE },
 };
 
 int keys_init(void)
@@ -149,9 +151,16 @@ static const char *key_file_kind(const char *buf, enum key_purpose want)
 		return want == KEY_PURPOSE_ATTEST ? "a malformed or unsupported nojit attestation key"
 						  : "an attestation key (nojit keygen --attest): it signs "
 						    "statements about a node, never this";
+	if (!strncmp(buf, "nojit-ed25519-approver-", 23))
+		return want == KEY_PURPOSE_APPROVER ? "a malformed or unsupported nojit approver key"
+						    : "an approver key (nojit keygen --approver): it signs "
+						      "JIT exceptions, never this";
 	if (want == KEY_PURPOSE_ATTEST && !strncmp(buf, "nojit-ed25519-", 14))
 		return "a signing key, not an attestation key: attestation needs its own key "
 		       "(nojit keygen --attest)";
+	if (want == KEY_PURPOSE_APPROVER && !strncmp(buf, "nojit-ed25519-", 14))
+		return "not an approver key: JIT exceptions are approved with a key of their own "
+		       "(nojit keygen --approver)";
 	if (!strncmp(buf, "nojit-ed25519-secret-", 21))
 		return strncmp(buf, NOJIT_SECRET_KEY_TAG " ", sizeof(NOJIT_SECRET_KEY_TAG))
 			       ? "a nojit secret key of an unsupported version"

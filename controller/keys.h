@@ -30,14 +30,20 @@
  * What a key is for. An attestation key signs statements about a node
  * (nojit attest), never manifests, and a manifest-signing key never signs
  * a statement: each purpose has its own file tags, so one cannot be loaded
- * as the other by mistake.
+ * as the other by mistake. An approver key signs JIT exceptions and
+ * nothing else, so whoever holds the manifest key cannot grant one.
  *   attest.key "nojit-ed25519-attest-secret-v1 <base64 seed>"  mode 0600
  *   attest.pub "nojit-ed25519-attest-public-v1 <base64 public key>"
  */
 enum key_purpose {
 	KEY_PURPOSE_SIGNING	= 0,	/* manifests, audit seals, megabinaries */
 	KEY_PURPOSE_ATTEST	= 1,	/* DSSE statements (docs/attestation.md) */
+	KEY_PURPOSE_APPROVER	= 2,	/* JIT exceptions in manifests (docs/exceptions.md) */
 };
+#define NOJIT_APPROVER_SECRET_KEY_TAG	"nojit-ed25519-approver-secret-v1"
+#define NOJIT_APPROVER_PUBLIC_KEY_TAG	"nojit-ed25519-approver-public-v1"
+#define NOJIT_APPROVER_KEY_FILE		"approver.key"
+#define NOJIT_APPROVER_PUB_FILE		"approver.pub"
 #define NOJIT_ATTEST_SECRET_KEY_TAG	"nojit-ed25519-attest-secret-v1"
 #define NOJIT_ATTEST_PUBLIC_KEY_TAG	"nojit-ed25519-attest-public-v1"
 #define NOJIT_ATTEST_KEY_FILE		"attest.key"

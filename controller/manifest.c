@@ -18,6 +18,7 @@
 
 #include "json_check.h"
 #include "manifest.h"
+#include "manifest_exception.h"
 #include "sha256.h"
 
 #define CTX_LEN		(sizeof(NOJIT_MANIFEST_SIG_CONTEXT) - 1)
@@ -125,8 +126,7 @@ static bool is_control(__u32 cp)
 	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
 }
 
-/* NULL if S (LEN bytes) is acceptable text of MIN..MAX characters. */
-static const char *text_problem(const char *s, size_t len, size_t min, size_t max)
+const char *manifest_text_problem(const char *s, size_t len, size_t min, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t chars = 0;
@@ -258,6 +258,7 @@ void manifest_free(struct nojit_manifest *m)
 	free(m->name);
 	manifest_entries_free(m->entries, m->n_entries);
 	manifest_jit_engines_free(m->jit_engines, m->n_jit_engines);
+	manifest_exceptions_free(m->exceptions, m->n_exceptions);
 	free(m);
 }
 
@@ -564,7 +565,7 @@ static int get_time(struct json_object *root, const char *key, __s64 *ret, struc
 	return 0;
 }
 
-static int parse_sha256(const char *s, size_t len, __u8 out[32])
+int manifest_sha256_parse(const char *s, size_t len, __u8 out[32])
 {
 	if (len != 64)
 		return -EINVAL;
@@ -612,7 +613,7 @@ static int parse_entry(struct json_object *o, size_t idx, struct nojit_manifest_
 		return nojit_err_set(err, -EBADMSG, "entries[%zu]: missing \"sha256\"", idx);
 	if (json_object_get_type(v) != json_type_string)
 		return entry_wrong_type(err, idx, "sha256", v, "a string of 64 hex digits");
-	if (parse_sha256(json_object_get_string(v), (size_t)json_object_get_string_len(v), e->sha256))
+	if (manifest_sha256_parse(json_object_get_string(v), (size_t)json_object_get_string_len(v), e->sha256))
 		return nojit_err_set(err, -EBADMSG,
 				     "entries[%zu]: sha256 is not 64 hex digits (lowercase 0-9a-f)", idx);
 
@@ -630,7 +631,7 @@ static int parse_entry(struct json_object *o, size_t idx, struct nojit_manifest_
 		return entry_wrong_type(err, idx, "path", v, "a string");
 	s = json_object_get_string(v);
 	len = (size_t)json_object_get_string_len(v);
-	why = text_problem(s, len, 0, NOJIT_MANIFEST_PATH_MAX);
+	why = manifest_text_problem(s, len, 0, NOJIT_MANIFEST_PATH_MAX);
 	if (why)
 		return nojit_err_set(err, -EBADMSG, "entries[%zu]: path %s%s", idx, why,
 				     strcmp(why, "is too long") ? "" : " (over 4096 characters)");
@@ -682,7 +683,7 @@ static const char *const top_fields[] = {
 
 /* Optional fields schema 2 adds; a schema 1 file that has one is refused. */
 static const char *const top_fields_v2[] = {
-	"jit_engines",
+	"jit_engines", "exceptions",
 };
 
 static int cmp_jit_engine(const void *a, const void *b)
@@ -721,7 +722,7 @@ static int jit_engine_text(struct json_object *o, size_t idx, const char *field,
 		return wrong_type(err, where, v, "a string");
 	}
 	len = (size_t)json_object_get_string_len(v);
-	why = text_problem(json_object_get_string(v), len, min, max);
+	why = manifest_text_problem(json_object_get_string(v), len, min, max);
 	if (why)
 		return nojit_err_set(err, -EBADMSG, "jit_engines[%zu]: %s %s (%zu to %zu characters, no control characters)",
 				     idx, field, why, min, max);
@@ -775,7 +776,7 @@ static int parse_jit_engines(struct json_object *root, struct nojit_manifest *m,
 		if (!json_object_object_get_ex(o, "sha256", &v))
 			return nojit_err_set(err, -EBADMSG, "jit_engines[%zu]: missing \"sha256\"", i);
 		if (json_object_get_type(v) != json_type_string ||
-		    parse_sha256(json_object_get_string(v), (size_t)json_object_get_string_len(v), j->sha256))
+		    manifest_sha256_parse(json_object_get_string(v), (size_t)json_object_get_string_len(v), j->sha256))
 			return nojit_err_set(err, -EBADMSG, "jit_engines[%zu]: sha256 is not 64 hex digits (lowercase 0-9a-f)", i);
 		memcpy(key.sha256, j->sha256, 32);
 		if (!m->n_entries || !bsearch(&key, m->entries, m->n_entries, sizeof(*m->entries), cmp_entry_sha))
@@ -847,13 +848,13 @@ static int parse_root(struct json_object *root, struct nojit_manifest *m, struct
 					     shown, m->schema);
 		return nojit_err_set(err, -EBADMSG,
 				     "unknown field \"%s\" (schema %u has only schema, name, serial, issued, expires, mode, entries%s)",
-				     shown, m->schema, m->schema >= 2 ? ", jit_engines" : "");
+				     shown, m->schema, m->schema >= 2 ? ", jit_engines, exceptions" : "");
 	}
 
 	r = get_field(root, "name", json_type_string, "a string", &v, err);
 	if (r)
 		return r;
-	why = text_problem(json_object_get_string(v), (size_t)json_object_get_string_len(v), 1,
+	why = manifest_text_problem(json_object_get_string(v), (size_t)json_object_get_string_len(v), 1,
 			   NOJIT_MANIFEST_NAME_MAX);
 	if (why)
 		return nojit_err_set(err, -EBADMSG, "field \"name\" %s%s", why,
@@ -902,7 +903,12 @@ static int parse_root(struct json_object *root, struct nojit_manifest *m, struct
 		m->n_entries++;
 	}
 	merge_entries(m);
-	return parse_jit_engines(root, m, err);
+	r = parse_jit_engines(root, m, err);
+	if (r)
+		return r;
+	if (json_object_object_get_ex(root, "exceptions", &v))
+		return manifest_exceptions_parse(v, m, err);
+	return 0;
 }
 
 int manifest_parse(const char *buf, size_t len, struct nojit_manifest **ret, struct nojit_err *err)
@@ -1280,6 +1286,47 @@ static void sb_json_string(struct strbuf *b, const char *s)
 	sb_add(b, "\"", 1);
 }
 
+static void format_exceptions(struct strbuf *b, const struct nojit_manifest *m)
+{
+	char hex[65], expires[32];
+
+	sb_printf(b, ",\n  \"exceptions\": [");
+	for (size_t i = 0; i < m->n_exceptions; i++) {
+		const struct nojit_manifest_exception *e = &m->exceptions[i];
+		bool first = true;
+
+		sodium_bin2hex(hex, sizeof(hex), e->sha256, 32);
+		manifest_time_format(e->expires, expires);
+		sb_printf(b, "%s\n    {\"id\": ", i ? "," : "");
+		sb_json_string(b, e->id);
+		sb_printf(b, ", \"sha256\": \"%s\", \"allow\": [", hex);
+		for (__u32 bit = 1; bit; bit <<= 1) {
+			if (!(e->allow & bit) || !manifest_exception_allow_name(bit))
+				continue;
+			sb_printf(b, "%s\"%s\"", first ? "" : ", ", manifest_exception_allow_name(bit));
+			first = false;
+		}
+		sb_printf(b, "],\n     \"justification\": ");
+		sb_json_string(b, e->justification);
+		sb_printf(b, ",\n     \"expires\": \"%s\", \"write_paths\": [", expires);
+		for (size_t j = 0; j < e->n_write_paths; j++) {
+			sb_printf(b, "%s", j ? ", " : "");
+			sb_json_string(b, e->write_paths[j]);
+		}
+		sb_printf(b, "]");
+		if (e->approved) {
+			char b64[sodium_base64_ENCODED_LEN(NOJIT_SIG_LEN, sodium_base64_VARIANT_ORIGINAL)];
+
+			sodium_bin2base64(b64, sizeof(b64), e->approval, sizeof(e->approval),
+					  sodium_base64_VARIANT_ORIGINAL);
+			sb_printf(b, ",\n     \"approval\": \"%s %s %s\"", NOJIT_APPROVAL_TAG,
+				  e->approver, b64);
+		}
+		sb_add(b, "}", 1);
+	}
+	sb_add(b, "\n  ]", 4);
+}
+
 int manifest_format(const struct nojit_manifest *m, char **ret_buf, size_t *ret_len,
 		    struct nojit_err *err)
 {
@@ -1323,6 +1370,8 @@ int manifest_format(const struct nojit_manifest *m, char **ret_buf, size_t *ret_
 	}
 	if (m->n_jit_engines)
 		sb_add(&b, "\n  ]", sizeof("\n  ]") - 1);
+	if (m->n_exceptions)
+		format_exceptions(&b, m);
 	sb_add(&b, "\n}\n", sizeof("\n}\n") - 1);
 	if (b.oom) {
 		free(b.p);

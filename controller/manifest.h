@@ -18,9 +18,9 @@
 #include "util.h"
 
 /*
- * Schema versions this nojit reads: 1, and 2, which may add "jit_engines".
- * A field of schema 2 in a schema 1 file is refused, so a schema 1 file
- * means what it always meant.
+ * Schema versions this nojit reads: 1, and 2, which may add "jit_engines"
+ * and "exceptions". A field of schema 2 in a schema 1 file is refused, so
+ * a schema 1 file means what it always meant.
  */
 #define NOJIT_MANIFEST_SCHEMA_MIN	1
 #define NOJIT_MANIFEST_SCHEMA		2	/* the newest */
@@ -61,6 +61,7 @@ struct nojit_manifest_jit_engine {
 	char *path;		/* informational, as entries[].path */
 	char *evidence;		/* what gave it away, for people */
 };
+struct nojit_manifest_exception;
 
 struct nojit_manifest {
 	unsigned int schema;
@@ -72,6 +73,8 @@ struct nojit_manifest {
 	size_t n_entries;
 	struct nojit_manifest_jit_engine *jit_engines;	/* parsed: sorted by sha256, then engine */
 	size_t n_jit_engines;
+	struct nojit_manifest_exception *exceptions;	/* schema 2 (manifest_exception.h) */
+	size_t n_exceptions;
 	__u8 file_sha256[32];		/* SHA-256 of the exact manifest bytes */
 	char key_id[17];		/* key that signed it (set by the verified loader) */
 };
@@ -128,6 +131,12 @@ const char *manifest_kind_name(__u32 kind);
 __u32 manifest_kind_from_name(const char *s);
 const char *manifest_mode_name(__u32 mode);
 __u32 manifest_mode_from_name(const char *s);
+
+/* NULL if S (LEN bytes) is acceptable text of MIN..MAX characters, else why not. */
+const char *manifest_text_problem(const char *s, size_t len, size_t min, size_t max);
+
+/* Exactly 64 lowercase hex digits into OUT: 0, or -EINVAL. */
+int manifest_sha256_parse(const char *s, size_t len, __u8 out[32]);
 
 /* Strict "YYYY-MM-DDTHH:MM:SSZ" (UTC, 1970..9999) to unix seconds and back. */
 int manifest_time_parse(const char *s, size_t len, __s64 *ret);

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "enforce_cgroup.h"
 #include "lsm_probe.h"
+#include "manifest_exception.h"
 #include "policy_dir.h"
 #include "rollback.h"
 
@@ -66,6 +67,7 @@ static void policy_clear(struct policy *p)
 	free(p->annotations);
 	free(p->manifest_path);
 	free(p->trust);
+	free(p->approvers);
 	manifest_free(p->manifest);
 	memset(p, 0, sizeof(*p));
 }
@@ -146,8 +148,8 @@ static char *resolve(const char *dir, const char *path)
 }
 
 static const char *const known_keys[] = {
-	"schema", "name", "selector", "manifest", "trust", "hash_source", "mode", "on_violation",
-	"description",
+	"schema", "name", "selector", "manifest", "trust", "approvers", "hash_source", "mode",
+	"on_violation", "description",
 };
 
 static bool key_known(const char *k, const char *const *keys, size_t n)
@@ -358,6 +360,15 @@ static void parse_policy(struct policy *p, const char *dir, const char *stem, co
 		else
 			p->trust = resolve(dir, json_object_get_string(v));
 	}
+	p->approvers = strdup(NOJIT_DEFAULT_APPROVERS);
+	if (json_object_object_get_ex(root, "approvers", &v)) {
+		free(p->approvers);
+		p->approvers = NULL;
+		if (!json_object_is_type(v, json_type_string) || !json_object_get_string_len(v))
+			problem(pr, "%s: approvers: not a path", p->file);
+		else
+			p->approvers = resolve(dir, json_object_get_string(v));
+	}
 	if (json_object_object_get_ex(root, "manifest", &v)) {
 		if (!json_object_is_type(v, json_type_string) || !json_object_get_string_len(v))
 			problem(pr, "%s: manifest: not a path", p->file);
@@ -367,10 +378,16 @@ static void parse_policy(struct policy *p, const char *dir, const char *stem, co
 		problem(pr, "%s: trust: given without a manifest", p->file);
 	}
 	/* Verify the manifest only when the rest is sound: one message per cause. */
-	if (pr->n != before || !p->manifest_path || !p->trust)
+	if (pr->n != before || !p->manifest_path || !p->trust || !p->approvers)
 		goto out;
 	if (manifest_load_verified(p->manifest_path, p->trust, now, &p->manifest, &err)) {
 		problem(pr, "%s: manifest: %s: %s", p->file, p->manifest_path, err.msg);
+		goto out;
+	}
+	if (manifest_exceptions_verify(p->manifest, p->approvers, now, &err)) {
+		problem(pr, "%s: manifest: %s: %s", p->file, p->manifest_path, err.msg);
+		manifest_free(p->manifest);
+		p->manifest = NULL;
 		goto out;
 	}
 	if (rb->ret || rollback_check_state(&rb->s, p->manifest, &err)) {

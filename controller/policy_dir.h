@@ -49,6 +49,7 @@ struct policy {
 	/* What selected cgroups get. */
 	char *manifest_path;	/* NULL: memory rules only */
 	char *trust;		/* default NOJIT_DEFAULT_TRUST */
+	char *approvers;	/* default NOJIT_DEFAULT_APPROVERS */
 	struct nojit_manifest *manifest;	/* verified, NULL without one */
 	__u32 hash_source;	/* NOJIT_HASH_SOURCE_* */
 	__u32 mode;		/* enum nojit_mode; 0: the manifest's, else enforce */

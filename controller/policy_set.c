@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
+#include <time.h>
 #include <sys/random.h>
 #include <bpf/bpf.h>
 
+#include "manifest_exception.h"
 #include "policy_set.h"
 
 #define BATCH 4096
@@ -55,7 +57,57 @@ static int delete_set(const struct nojit_maps *m, __u32 policy_id)
 	if (prev && prev->policy_id == policy_id &&
 	    bpf_map_delete_elem(m->allow, prev) && errno != ENOENT)
 		ret = -errno;
+	prev = NULL;
+	while (bpf_map_get_next_key(m->exceptions, prev, &next) == 0) {
+		if (prev && prev->policy_id == policy_id &&
+		    bpf_map_delete_elem(m->exceptions, prev) && errno != ENOENT)
+			ret = -errno;
+		key = next;
+		prev = &key;
+	}
+	if (prev && prev->policy_id == policy_id &&
+	    bpf_map_delete_elem(m->exceptions, prev) && errno != ENOENT)
+		ret = -errno;
 	return ret;
+}
+
+/*
+ * UNIX_SECONDS as CLOCK_BOOTTIME, the kernel's clock: setting the wall
+ * clock back later cannot lengthen an exception.
+ */
+static __u64 boot_ns_of(__s64 unix_seconds)
+{
+	struct timespec real, boot;
+	__s64 left;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	left = unix_seconds - real.tv_sec;
+	if (left <= 0)
+		return 0;
+	return (__u64)boot.tv_sec * 1000000000ull + (__u64)boot.tv_nsec +
+	       (__u64)left * 1000000000ull - (__u64)real.tv_nsec;
+}
+
+/* The manifest's exceptions, already verified by the caller. */
+static int insert_exceptions(const struct nojit_maps *m, __u32 policy_id,
+			     const struct nojit_manifest *man)
+{
+	for (size_t i = 0; i < man->n_exceptions; i++) {
+		const struct nojit_manifest_exception *e = &man->exceptions[i];
+		struct nojit_allow_key key = { .policy_id = policy_id };
+		struct nojit_exception v = { .allow = e->allow };
+
+		memcpy(key.sha256, e->sha256, sizeof(key.sha256));
+		v.expires_boot_ns = boot_ns_of(e->expires < man->expires ? e->expires : man->expires);
+		snprintf(v.id, sizeof(v.id), "%s", e->id);
+		v.n_paths = (__u32)e->n_write_paths;
+		for (size_t j = 0; j < e->n_write_paths; j++)
+			snprintf(v.write_paths[j], sizeof(v.write_paths[j]), "%s", e->write_paths[j]);
+		if (bpf_map_update_elem(m->exceptions, &key, &v, BPF_NOEXIST))
+			return -errno;
+	}
+	return 0;
 }
 
 static int insert_set(const struct nojit_maps *m, __u32 policy_id,
@@ -99,6 +151,8 @@ int policy_set_install(const struct nojit_maps *m, __u64 enrolled_id,
 	if (ret)
 		return nojit_err_set(err, ret, "allocating a policy id: %s", strerror(-ret));
 	ret = insert_set(m, ref.policy_id, man);
+	if (!ret)
+		ret = insert_exceptions(m, ref.policy_id, man);
 	if (ret) {
 		delete_set(m, ref.policy_id);
 		return nojit_err_set(err, ret,
@@ -126,6 +180,35 @@ int policy_set_remove(const struct nojit_maps *m, __u64 enrolled_id)
 	if (bpf_map_delete_elem(m->policies, &enrolled_id) && errno != ENOENT)
 		return -errno;
 	return delete_set(m, old.policy_id);
+}
+
+int policy_set_exceptions(const struct nojit_maps *m, __u64 enrolled_id,
+			  struct policy_exception **list, size_t *n)
+{
+	struct nojit_allow_key key, *prev = NULL;
+	struct nojit_policy_ref ref;
+
+	if (bpf_map_lookup_elem(m->policies, &enrolled_id, &ref))
+		return 0;
+	while (bpf_map_get_next_key(m->exceptions, prev, &key) == 0) {
+		struct policy_exception *grown, *e;
+
+		prev = &key;
+		if (key.policy_id != ref.policy_id)
+			continue;
+		grown = realloc(*list, (*n + 1) * sizeof(**list));
+		if (!grown)
+			return -ENOMEM;
+		*list = grown;
+		e = &grown[*n];
+		if (bpf_map_lookup_elem(m->exceptions, &key, &e->v))
+			continue;	/* replaced meanwhile */
+		e->enrolled_id = enrolled_id;
+		memcpy(e->sha256, key.sha256, sizeof(e->sha256));
+		e->v.id[sizeof(e->v.id) - 1] = '\0';
+		(*n)++;
+	}
+	return 0;
 }
 
 int policy_set_count(const struct nojit_maps *m, __u64 enrolled_id, size_t *ret_n)

@@ -23,6 +23,20 @@ int policy_set_install(const struct nojit_maps *m, __u64 enrolled_id,
 /* Drop enrollment ENROLLED_ID's manifest: exec is no longer hash-gated. */
 int policy_set_remove(const struct nojit_maps *m, __u64 enrolled_id);
 
+/* A JIT exception in force in the kernel, with the kernel's counters. */
+struct policy_exception {
+	__u64 enrolled_id;
+	__u8 sha256[32];
+	struct nojit_exception v;
+};
+
+/*
+ * Append the exceptions in force under ENROLLED_ID's manifest to *LIST
+ * (*N entries, realloc'd). 0, or -errno.
+ */
+int policy_set_exceptions(const struct nojit_maps *m, __u64 enrolled_id,
+			  struct policy_exception **list, size_t *n);
+
 /* Entries in the allow map under ENROLLED_ID's policy; 0 without one. */
 int policy_set_count(const struct nojit_maps *m, __u64 enrolled_id, size_t *ret_n);
 

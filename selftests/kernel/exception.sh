@@ -1,0 +1,295 @@
+# SPDX-License-Identifier: GPL-2.0
+# Signed JIT exceptions (docs/exceptions.md), sourced by selftests/kernel/run.
+# node's exception (selftests/kernel/prepare-exceptions) lets node JIT in an
+# enrolled cgroup, and confines it: no TCP, no exec, no writes outside its
+# path. The same cgroup's other programs stay under the full policy. Bad
+# exceptions are refused at load with the policy in force untouched, and an
+# exception that expires while node runs stops its JIT.
+
+T=$BUILD/kernel-test
+XCG=$CG/nojit-exc
+XW=$(mktemp -d /tmp/nojit-exc.XXXXXX)
+WORK=/tmp/nojit-exc-work
+XTRUST=(--trust "$T/keys/nojit.pub" --approvers "$T/approvers")
+NODE=/usr/bin/node
+ip link set lo up 2>/dev/null
+mkdir -p "$XCG" "$WORK"
+
+# A function V8 has compiled to machine code has status bit 32 (Maglev)
+# or 64 (TurboFan): proof that the JIT ran, not a timing.
+cat >"$XW/jit.js" <<'EOF'
+function hot(n) { let s = 0; for (let i = 0; i < n; i++) s = (s + i * i) % 1000003; return s; }
+%PrepareFunctionForOptimization(hot);
+hot(100); hot(100);
+%OptimizeFunctionOnNextCall(hot);
+const r = hot(3000000);
+console.log("optimized=" + ((%GetOptimizationStatus(hot) & (32 | 64)) ? 1 : 0) + " result=" + r);
+EOF
+
+node_in() {	# node_in ARGS...: node in the exception's cgroup; output in $XW/out
+	run_in "$XCG" "$NODE" "$@" >"$XW/out" 2>&1
+}
+
+xstat() {	# xstat KEY: a kernel counter
+	"$NOJIT" --json status | python3 -c "import json,sys; print(json.load(sys.stdin)['counters']['$1'])"
+}
+
+"$NOJIT" keygen --out "$XW/akey" >/dev/null
+AKEY_X=$XW/akey/nojit.key
+"$NOJIT" daemon --log "$XW/audit.log" --key "$AKEY_X" 2>"$XW/daemon.err" &
+XDAEMON=$!
+for _ in $(seq 100); do
+	grep -q "draining events" "$XW/daemon.err" 2>/dev/null && break
+	sleep 0.1
+done
+
+tap_check "exception: a manifest with an approved JIT exception is put in force" \
+	"$NOJIT" enforce --cgroup "$XCG" --manifest "$T/exc.json" "${XTRUST[@]}"
+
+# Outside any enrolled cgroup node JITs: the reference for both directions.
+if "$NODE" --allow-natives-syntax "$XW/jit.js" >"$XW/out" 2>&1 && grep -q 'optimized=1' "$XW/out"; then
+	tap_ok "exception: node optimises to machine code outside (reference)"
+else
+	tap_not_ok "exception: node optimises to machine code outside (reference)" "$(cat "$XW/out")"
+fi
+
+uses0=$(xstat exception_uses)
+if node_in --allow-natives-syntax "$XW/jit.js" && grep -q 'optimized=1' "$XW/out"; then
+	tap_ok "exception: node under its exception JIT-compiles in the enrolled cgroup"
+else
+	tap_not_ok "exception: node under its exception JIT-compiles in the enrolled cgroup" \
+		"$(cat "$XW/out")"
+fi
+uses1=$(xstat exception_uses)
+if [ "$uses1" -gt "$uses0" ]; then
+	tap_ok "exception: the kernel counted node's uses of its exception ($((uses1 - uses0)))"
+else
+	tap_not_ok "exception: the kernel counted node's uses of its exception" "$uses0 -> $uses1"
+fi
+
+# Speed, reported, never asserted: JIT vs --jitless in the same cgroup.
+loop='let s=0; for (let i=0;i<20000000;i++) s=(s+i*i)%1000003; console.log(s)'
+t0=$(date +%s%N); node_in -e "$loop"; t1=$(date +%s%N)
+node_in --jitless -e "$loop"; t2=$(date +%s%N)
+echo "# exception: CPU loop in the cgroup: JIT $(((t1 - t0) / 1000000)) ms, --jitless $(((t2 - t1) / 1000000)) ms"
+
+connect_js='const s=require("net").connect(9,"127.0.0.1");
+s.on("connect",()=>{console.log("connected");process.exit(0)});
+s.on("error",e=>{console.log("error "+e.code);process.exit(3)})'
+node_in -e "$connect_js"
+if grep -q 'error EPERM' "$XW/out"; then
+	tap_ok "exception: node under its exception cannot open a TCP socket (EPERM)"
+else
+	tap_not_ok "exception: node under its exception cannot open a TCP socket (EPERM)" "$(cat "$XW/out")"
+fi
+# The refusal is the mark's, not the cgroup's: --jitless node is the same
+# binary (so marked as well); python3 in the same cgroup is not marked.
+out=$(run_in "$XCG" /usr/bin/python3 -c '
+import socket, errno
+s = socket.socket()
+try:
+    s.connect(("127.0.0.1", 9))
+except OSError as e:
+    print(errno.errorcode[e.errno])' 2>&1)
+if [ -n "$out" ] && [ "$out" != EPERM ]; then
+	tap_ok "exception: an unmarked program in the same cgroup may use TCP ($out)"
+else
+	tap_not_ok "exception: an unmarked program in the same cgroup may use TCP" "$out"
+fi
+node_in -e 'const {Worker}=require("worker_threads");
+new Worker(`const s=require("net").connect(9,"127.0.0.1");
+s.on("error",e=>{console.log("error "+e.code);process.exit(3)})`,{eval:true})'
+if grep -q 'error EPERM' "$XW/out"; then
+	tap_ok "exception: node's worker threads inherit the confinement (no TCP)"
+else
+	tap_not_ok "exception: node's worker threads inherit the confinement (no TCP)" "$(cat "$XW/out")"
+fi
+
+node_in -e 'try { require("child_process").execSync("true"); console.log("ran") }
+catch (e) { console.log("error " + (e.code || e.message)); process.exit(3) }'
+if [ $? -eq 3 ] && ! grep -q '^ran' "$XW/out"; then
+	tap_ok "exception: node under its exception cannot run a program ($(head -c 60 "$XW/out"))"
+else
+	tap_not_ok "exception: node under its exception cannot run a program" "$(cat "$XW/out")"
+fi
+
+node_in -e 'const fs=require("fs"); fs.writeFileSync("/tmp/nojit-exc-work/ok", "x");
+try { fs.writeFileSync("/tmp/nojit-exc-outside", "x"); console.log("wrote outside") }
+catch (e) { console.log("error " + e.code); process.exit(3) }'
+if [ $? -eq 3 ] && grep -q 'error EPERM' "$XW/out" && [ -f "$WORK/ok" ] &&
+   [ ! -e /tmp/nojit-exc-outside ]; then
+	tap_ok "exception: node writes under its write path, not outside it"
+else
+	tap_not_ok "exception: node writes under its write path, not outside it" "$(cat "$XW/out")"
+fi
+echo x >/tmp/nojit-exc-unmarked
+node_in -e 'const fs=require("fs"); fs.writeFileSync("/tmp/nojit-exc-work/r", "x");
+const tries = [["rename out", () => fs.renameSync("/tmp/nojit-exc-work/r", "/tmp/nojit-exc-moved")],
+	["mkdir", () => fs.mkdirSync("/tmp/nojit-exc-dir")],
+	["symlink", () => fs.symlinkSync("/tmp/nojit-exc-work/r", "/tmp/nojit-exc-link")],
+	["chmod", () => fs.chmodSync("/tmp/nojit-exc-unmarked", 0o777)],
+	["unlink", () => fs.unlinkSync("/tmp/nojit-exc-unmarked")]];
+let bad = 0;
+for (const [what, f] of tries) {
+	try { f(); console.log(what + " done"); bad++ } catch (e) { console.log(what + " " + e.code); if (e.code !== "EPERM") bad++ }
+}
+fs.renameSync("/tmp/nojit-exc-work/r", "/tmp/nojit-exc-work/r2");
+process.exit(bad ? 4 : 0)'
+if [ $? -eq 0 ] && [ -f "$WORK/r2" ] && [ ! -e /tmp/nojit-exc-moved ] && [ ! -e /tmp/nojit-exc-dir ] &&
+   [ -f /tmp/nojit-exc-unmarked ]; then
+	tap_ok "exception: node renames within its write path, changes no name outside it"
+else
+	tap_not_ok "exception: node renames within its write path, changes no name outside it" "$(cat "$XW/out")"
+fi
+if run_in "$XCG" /bin/sh -c 'echo x >/tmp/nojit-exc-unmarked'; then
+	tap_ok "exception: an unmarked program in the same cgroup writes anywhere"
+else
+	tap_not_ok "exception: an unmarked program in the same cgroup writes anywhere"
+fi
+
+# The digest decides: a byte-modified copy of node is listed, runs, gets no JIT.
+run_in "$XCG" "$T/node-mod" --jitless -e 'console.log("jitless ok")' >"$XW/out" 2>&1
+run_in "$XCG" "$T/node-mod" -e 'console.log("jit ok")' >"$XW/out2" 2>&1
+rc=$?
+if grep -q 'jitless ok' "$XW/out" && [ $rc -ne 0 ] && ! grep -q 'jit ok' "$XW/out2"; then
+	tap_ok "exception: a byte-modified copy of node runs but gets no exception (JIT refused, status $rc)"
+else
+	tap_not_ok "exception: a byte-modified copy of node runs but gets no exception" \
+		"jitless: $(cat "$XW/out"); jit (status $rc): $(cat "$XW/out2")"
+fi
+if run_in "$XCG" /usr/bin/luajit -e 'local s=0 for i=1,3000000 do s=(s+i)%7 end print(s)' \
+	>"$XW/out" 2>&1; then
+	tap_not_ok "exception: luajit in the same cgroup still cannot JIT" "$(cat "$XW/out")"
+else
+	tap_ok "exception: luajit in the same cgroup still cannot JIT"
+fi
+
+# Refused at load; the policy in force stays exactly as it was.
+serial_in_force() {
+	"$NOJIT" --json status | python3 -c "
+import json, sys
+for c in json.load(sys.stdin)['enrolled']:
+    if c['path'].endswith('/nojit-exc'):
+        print(c['manifest']['serial'], len(c['manifest']['exceptions']))"
+}
+before=$(serial_in_force)
+for bad in "self:an exception needs a second party" \
+	   "untrusted:not a trusted approver" \
+	   "expired:expired at" \
+	   "unlisted:not an executable the manifest lists" \
+	   "tampered:bad approval"; do
+	name=${bad%%:*}
+	want=${bad#*:}
+	"$NOJIT" enforce --cgroup "$XCG" --manifest "$T/exc-$name.json" "${XTRUST[@]}" \
+		>"$XW/out" 2>&1
+	rc=$?
+	after=$(serial_in_force)
+	if [ $rc -eq 1 ] && grep -q "$want" "$XW/out" && [ "$after" = "$before" ]; then
+		tap_ok "exception: refused at load ($name: $want); policy in force unchanged"
+	else
+		tap_not_ok "exception: refused at load ($name)" \
+			"status $rc, in force $before -> $after: $(cat "$XW/out")"
+	fi
+done
+if "$NOJIT" enforce --cgroup "$XCG" --manifest "$T/exc.json" --trust "$T/keys/nojit.pub" \
+	--approvers "$T/approver2/approver.pub" >"$XW/out" 2>&1; then
+	tap_not_ok "exception: refused when its approver is not in the approver directory given"
+else
+	tap_ok "exception: refused when its approver is not in the approver directory given"
+fi
+if node_in --allow-natives-syntax "$XW/jit.js" && grep -q 'optimized=1' "$XW/out"; then
+	tap_ok "exception: after the refusals node still JITs under the old policy"
+else
+	tap_not_ok "exception: after the refusals node still JITs under the old policy" "$(cat "$XW/out")"
+fi
+tap_check "exception: a PyNaCl-made approval by the trusted approver verifies" \
+	"$NOJIT" manifest verify "${XTRUST[@]}" "$T/exc-pynacl.json"
+
+"$NOJIT" --json status >"$XW/status.json"
+if python3 - "$XW/status.json" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+x = [e for c in s["enrolled"] if c["path"].endswith("/nojit-exc")
+     for e in c["manifest"]["exceptions"]]
+assert len(x) == 1 and x[0]["id"] == "node-jit", x
+assert x[0]["marks"] >= 1 and x[0]["uses"] >= 1, x
+assert x[0]["write_paths"] == ["/tmp/nojit-exc-work"], x
+assert x[0]["seconds_left"] > 3600, x
+EOF
+then
+	tap_ok "exception: nojit status shows the exception in force, its marks and uses"
+else
+	tap_not_ok "exception: nojit status shows the exception in force, its marks and uses" \
+		"$(head -c 2000 "$XW/status.json")"
+fi
+
+# An exception expiring while node runs: its next JIT is refused. The
+# manifest is re-issued with the exception ending 25 s from now.
+/usr/bin/python3 - "$T/exc.json" "$XW/short.json" <<'EOF'
+import datetime, json, sys
+m = json.load(open(sys.argv[1]))
+m["serial"] = 600
+end = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=25)
+m["exceptions"][0]["expires"] = end.strftime("%Y-%m-%dT%H:%M:%SZ")
+del m["exceptions"][0]["approval"]
+json.dump(m, open(sys.argv[2], "w"), indent=1)
+print(int(end.timestamp()))
+EOF
+"$NOJIT" manifest approve --key "$T/approver/approver.key" "$XW/short.json" >/dev/null &&
+	"$NOJIT" manifest sign --key "$T/keys/nojit.key" "$XW/short.json" >/dev/null &&
+	"$NOJIT" enforce --cgroup "$XCG" --manifest "$XW/short.json" "${XTRUST[@]}" >/dev/null ||
+	tap_not_ok "exception: a short exception is put in force"
+end=$(python3 -c "import json; print(json.load(open('$XW/short.json'))['exceptions'][0]['expires'])")
+end_s=$(date -d "$end" +%s)
+cat >"$XW/expire.js" <<EOF
+function hot(n) { let s = 0; for (let i = 0; i < n; i++) s = (s + i * 3) % 1000003; return s; }
+%PrepareFunctionForOptimization(hot); hot(10); hot(10);
+%OptimizeFunctionOnNextCall(hot); hot(1000);
+console.log("before=" + ((%GetOptimizationStatus(hot) & (32 | 64)) ? 1 : 0));
+const wait = () => {
+	if (Date.now() / 1000 < $end_s + 2) return setTimeout(wait, 200);
+	const g = new Function("n", "let s = 1; for (let i = 0; i < n; i++) s = (s * 7 + i) % 1000003; return s;");
+	%PrepareFunctionForOptimization(g); g(10); g(10);
+	%OptimizeFunctionOnNextCall(g); g(1000);
+	console.log("after=" + ((%GetOptimizationStatus(g) & (32 | 64)) ? 1 : 0));
+};
+wait();
+EOF
+node_in --allow-natives-syntax "$XW/expire.js"
+rc=$?
+if grep -q 'before=1' "$XW/out" && ! grep -q 'after=1' "$XW/out" && [ $rc -ne 0 ]; then
+	tap_ok "exception: expired while node ran: its next JIT is refused (status $rc)"
+else
+	tap_not_ok "exception: expired while node ran: its next JIT is refused" \
+		"status $rc: $(head -c 600 "$XW/out")"
+fi
+
+# Every use is in the audit log: records (aggregated, with counts) plus
+# uses no record could carry equal the kernel's count.
+kill -TERM "$XDAEMON" 2>/dev/null
+wait "$XDAEMON" 2>/dev/null
+if python3 - "$XW/audit.log" "$(xstat exception_uses)" "$(xstat exception_uses_unreported)" <<'EOF'
+import json, sys
+log, uses, lost = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+n = 0
+recs = [json.loads(l) for l in open(log)]
+exc = [r for r in recs if r.get("action") == "exception"]
+assert exc, "no exception records"
+assert all(r["exception"] == "node-jit" and r["count"] >= 1 for r in exc), exc[:2]
+n = sum(r["count"] for r in exc)
+assert n + lost == uses, (n, lost, uses)
+confined = [r for r in recs if r.get("route") == 18]
+assert confined, "no confinement records"
+print("# %d uses in %d records, %d confinement refusals" % (n, len(exc), len(confined)))
+EOF
+then
+	tap_ok "exception: the audit log accounts for every use (aggregated) and each confinement refusal"
+else
+	tap_not_ok "exception: the audit log accounts for every use (aggregated) and each confinement refusal" \
+		"$(grep -c . "$XW/audit.log") records"
+fi
+
+"$NOJIT" release --cgroup "$XCG" >/dev/null 2>&1
+rmdir "$XCG" 2>/dev/null
+rm -rf "$XW" "$WORK" /tmp/nojit-exc-unmarked /tmp/nojit-exc-outside /tmp/nojit-exc-moved \
+	/tmp/nojit-exc-dir /tmp/nojit-exc-link
