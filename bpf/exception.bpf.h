@@ -71,9 +71,9 @@ static __always_inline struct nojit_exception *exception_lookup(const struct noj
  * tries again).
  */
 static __always_inline int exception_report(const struct nojit_cgroup_policy *pol,
-					    struct task_state *ts)
+					    struct nojit_task_state *ts)
 {
-	struct task_mark *mk = &ts->mark;
+	struct nojit_task_mark *mk = &ts->mark;
 	struct nojit_violation *ev;
 	__u64 pid_tgid, uid_gid;
 
@@ -122,8 +122,8 @@ static __always_inline bool exception_permits(const struct nojit_cgroup_policy *
 					      __u32 prot, __u64 flags)
 {
 	struct nojit_exception *exc;
-	struct task_state *ts;
-	struct task_mark *mk;
+	struct nojit_task_state *ts;
+	struct nojit_task_mark *mk;
 	__u64 now;
 
 	ts = task_marked();
@@ -163,7 +163,7 @@ static __always_inline void exception_exec_checked(const struct nojit_cgroup_pol
 {
 	struct nojit_file_hash *fh = data_state(data, false);
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct task_state *ts;
+	struct nojit_task_state *ts;
 
 	if (!fh || !fh->valid || fh->hashed_gen != fh->gen ||
 	    !exception_lookup(pol, fh->sha256)) {
@@ -192,7 +192,7 @@ int BPF_PROG(nojit_bprm_committing_creds, struct linux_binprm *bprm)
 {
 	const struct nojit_cgroup_policy *pol;
 	struct nojit_exception *exc = NULL;
-	struct task_state *ts;
+	struct nojit_task_state *ts;
 
 	ts = task_state_get(bpf_get_current_task_btf(), false);
 	if (!ts)
@@ -215,7 +215,7 @@ int BPF_PROG(nojit_bprm_committing_creds, struct linux_binprm *bprm)
 SEC("lsm/task_alloc")
 int BPF_PROG(nojit_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
 {
-	struct task_state *parent, *child;
+	struct nojit_task_state *parent, *child;
 
 	if (ret)
 		return ret;
@@ -237,7 +237,7 @@ int BPF_PROG(nojit_task_alloc, struct task_struct *task, unsigned long clone_fla
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(nojit_exception_exit, struct task_struct *task)
 {
-	struct task_state *ts = task_marked();
+	struct nojit_task_state *ts = task_marked();
 
 	if (!ts || !ts->mark.pending)
 		return 0;
@@ -308,7 +308,7 @@ extern int bpf_path_d_path(struct path *path, char *buf, size_t buf__sz) __ksym;
  * lies under one of its exception's paths. A path that cannot be
  * resolved, or an exception no longer in force, allows no writes.
  */
-static __always_inline int exception_write_check(struct task_state *ts, const struct path *p,
+static __always_inline int exception_write_check(struct nojit_task_state *ts, const struct path *p,
 						 struct inode *inode, __u32 hook, __u64 flags)
 {
 	const struct nojit_cgroup_policy *pol = policy_current();
@@ -332,7 +332,7 @@ static __always_inline int exception_write_check(struct task_state *ts, const st
 /* A change to the entries (or modes) of directory DIR by a marked task. */
 static __always_inline int path_change(const struct path *dir, __u32 change)
 {
-	struct task_state *ts = task_marked();
+	struct nojit_task_state *ts = task_marked();
 
 	if (!ts)
 		return 0;

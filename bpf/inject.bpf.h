@@ -54,7 +54,7 @@ SEC("lsm/file_open")
 int BPF_PROG(nojit_file_open, struct file *file, int ret)
 {
 	const struct nojit_cgroup_policy *pol;
-	struct task_state *ts;
+	struct nojit_task_state *ts;
 	__u32 route;
 
 	if (ret)

@@ -289,7 +289,7 @@ int BPF_PROG(nojit_brk, struct vma_iterator *vmi, struct vm_area_struct *vma,
 		.prot = PROT_READ | PROT_WRITE | PROT_EXEC,
 		.flags = flags,
 	};
-	struct task_state *ts;
+	struct nojit_task_state *ts;
 
 	if (flags & VM_EXEC)
 		vi.route = NOJIT_ROUTE_KERNEL_EXEC_MEM;
@@ -320,7 +320,7 @@ SEC("fexit/do_brk_flags")
 int BPF_PROG(nojit_brk_exit, struct vma_iterator *vmi, struct vm_area_struct *vma,
 	     unsigned long addr, unsigned long len, unsigned long flags, int ret)
 {
-	struct task_state *ts;
+	struct nojit_task_state *ts;
 
 	ts = bpf_task_storage_get(&nojit_task_state, bpf_get_current_task_btf(), 0, 0);
 	if (ts)
@@ -336,7 +336,7 @@ int BPF_PROG(nojit_brk_exit, struct vma_iterator *vmi, struct vm_area_struct *vm
 SEC("fmod_ret/security_vm_enough_memory_mm")
 int BPF_PROG(nojit_vm_enough_memory, struct mm_struct *mm, long pages, int ret)
 {
-	struct task_state *ts;
+	struct nojit_task_state *ts;
 
 	if (ret)
 		return ret;

@@ -219,6 +219,37 @@ struct nojit_exception {
 	char write_paths[NOJIT_EXC_MAX_PATHS][NOJIT_EXC_PATH_MAX];
 };
 
+/*
+ * Per-task state (map nojit_task_state, task storage). The daemon reads it
+ * by pidfd to find tasks whose exception ended (exception_sweep.h).
+ * A task allowed to JIT by a signed exception, and its unreported uses:
+ */
+struct nojit_task_mark {
+	__u8 sha256[32];	/* the executable whose exception marked the task */
+	__u32 marked;
+	__u32 route;		/* of the last use: what it would have been refused as */
+	__u64 pending;		/* uses not yet in a record */
+	__u64 first_ns;		/* CLOCK_BOOTTIME of the first pending use */
+	__u64 last_ns;
+	__u64 reported_ns;	/* when the last record went out; 0: never */
+	__u32 hook;		/* of the last use */
+	__u32 prot;
+	__u64 flags;
+	char exception[NOJIT_EXC_ID_MAX];
+};
+
+struct nojit_task_state {
+	__u64 refuse_brk;	/* do_brk_flags() in progress must fail its accounting */
+	/*
+	 * The exec in progress whose file has an exception: set by
+	 * bprm_check_security for the last file it checked, turned into the
+	 * mark only when that same exec commits.
+	 */
+	__u64 pending_bprm;
+	__u8 pending_sha256[32];
+	struct nojit_task_mark mark;
+};
+
 /* Controller-owned record of an enrollment, for status and release. */
 struct nojit_enrollment {
 	__u64 enrolled_at_ns;	/* CLOCK_REALTIME */

@@ -37,6 +37,7 @@ static const struct {
 	{ "nojit_responses", offsetof(struct nojit_maps, responses) },
 	{ "nojit_daemon_state", offsetof(struct nojit_maps, daemon_state) },
 	{ "nojit_exceptions", offsetof(struct nojit_maps, exceptions) },
+	{ "nojit_task_state", offsetof(struct nojit_maps, task_state) },
 };
 
 static int *map_fd(struct nojit_maps *m, size_t i)

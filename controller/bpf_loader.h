@@ -25,9 +25,10 @@ struct nojit_maps {
 	int responses;
 	int daemon_state;
 	int exceptions;
+	int task_state;
 };
 
-#define NOJIT_MAPS_INIT { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 }
+#define NOJIT_MAPS_INIT { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 }
 
 void nojit_maps_close(struct nojit_maps *m);
 

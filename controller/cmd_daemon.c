@@ -22,6 +22,7 @@
 #include "audit_log.h"
 #include "bpf_loader.h"
 #include "cgroup_names.h"
+#include "exception_sweep.h"
 #include "cli.h"
 #include "cmd.h"
 #include "daemon_policy.h"
@@ -90,6 +91,7 @@ struct daemon {
 	struct daemon_policy *policy;	/* --policy-dir, or NULL */
 	struct metrics *metrics;	/* NULL without --listen */
 	__s64 scan_every_ns, next_scan_ns;	/* CLOCK_MONOTONIC */
+	__s64 next_sweep_ns;			/* CLOCK_MONOTONIC: exception_sweep() */
 	struct nojit_maps maps;
 	struct nojit_daemon_state *state;	/* mmap of the pinned nojit_daemon_state */
 	__s64 boot_to_real_ns;
@@ -392,6 +394,42 @@ out:
 	return r;
 }
 
+static void log_exception_kill(void *ctx, const struct exception_sweep_kill *k)
+{
+	struct daemon *d = ctx;
+	char detail[160], hex[65];
+	struct audit_response r = {
+		.action = "kill", .pid = (__u32)k->pid, .cgroup_id = k->cgroup_id,
+		.cgroup_path = cgroup_names_path(d->names, k->cgroup_id), .error = k->error,
+		.detail = detail,
+	};
+	struct nojit_err err;
+
+	hex_encode(k->sha256, sizeof(k->sha256), hex);
+	snprintf(detail, sizeof(detail),
+		 "JIT exception for %.16s %s: the process may hold code made under it", hex, k->why);
+	if (audit_log_append_response(d->log, &r, NULL, &err))
+		d->error = -EIO;
+}
+
+/*
+ * Once a second, while the kernel has marked any task: end the processes
+ * whose JIT exception expired or was revoked (exception_sweep.h).
+ */
+static void maybe_sweep_exceptions(struct daemon *d)
+{
+	__s64 now = clock_ns(CLOCK_MONOTONIC);
+	__u64 stats[NOJIT_STAT_MAX];
+	size_t marked;
+
+	if (now < d->next_sweep_ns)
+		return;
+	d->next_sweep_ns = now + 1000000000ll;
+	if (policy_stats(d->maps.stats, stats) || !stats[NOJIT_STAT_EXC_MARKS])
+		return;
+	exception_sweep(&d->maps, d->names, log_exception_kill, d, &marked);
+}
+
 /* The periodic scan, when due. Only a log that cannot be written is fatal. */
 static int maybe_scan(struct daemon *d)
 {
@@ -568,6 +606,7 @@ static int run(struct daemon *d, struct ring_buffer *rb, int sfd)
 			return d->error ? d->error : -EIO;
 		if (maybe_scan(d))
 			return -EIO;
+		maybe_sweep_exceptions(d);
 		if (d->policy && daemon_policy_tick(d->policy, d->log))
 			return -EIO;
 		publish_policy_state(d);

@@ -15,15 +15,16 @@ NODE=/usr/bin/node
 ip link set lo up 2>/dev/null
 mkdir -p "$XCG" "$WORK"
 
-# A function V8 has compiled to machine code has status bit 32 (Maglev)
-# or 64 (TurboFan): proof that the JIT ran, not a timing.
+# A function V8 has compiled to machine code has status bit 15 (Sparkplug
+# baseline), 4, 5 or 6 (optimised tiers), 32880 together: proof that the
+# JIT ran, not a timing.
 cat >"$XW/jit.js" <<'EOF'
 function hot(n) { let s = 0; for (let i = 0; i < n; i++) s = (s + i * i) % 1000003; return s; }
 %PrepareFunctionForOptimization(hot);
 hot(100); hot(100);
 %OptimizeFunctionOnNextCall(hot);
 const r = hot(3000000);
-console.log("optimized=" + ((%GetOptimizationStatus(hot) & (32 | 64)) ? 1 : 0) + " result=" + r);
+console.log("optimized=" + ((%GetOptimizationStatus(hot) & 32880) ? 1 : 0) + " result=" + r);
 EOF
 
 node_in() {	# node_in ARGS...: node in the exception's cgroup; output in $XW/out
@@ -34,6 +35,11 @@ xstat() {	# xstat KEY: a kernel counter
 	"$NOJIT" --json status | python3 -c "import json,sys; print(json.load(sys.stdin)['counters']['$1'])"
 }
 
+tap_check "exception: a manifest with an approved JIT exception is put in force" \
+	"$NOJIT" enforce --cgroup "$XCG" --manifest "$T/exc.json" "${XTRUST[@]}"
+
+# The daemon drains the kernel's records into a log, and ends processes
+# whose exception ended. It needs the policy loaded.
 "$NOJIT" keygen --out "$XW/akey" >/dev/null
 AKEY_X=$XW/akey/nojit.key
 "$NOJIT" daemon --log "$XW/audit.log" --key "$AKEY_X" 2>"$XW/daemon.err" &
@@ -42,9 +48,6 @@ for _ in $(seq 100); do
 	grep -q "draining events" "$XW/daemon.err" 2>/dev/null && break
 	sleep 0.1
 done
-
-tap_check "exception: a manifest with an approved JIT exception is put in force" \
-	"$NOJIT" enforce --cgroup "$XCG" --manifest "$T/exc.json" "${XTRUST[@]}"
 
 # Outside any enrolled cgroup node JITs: the reference for both directions.
 if "$NODE" --allow-natives-syntax "$XW/jit.js" >"$XW/out" 2>&1 && grep -q 'optimized=1' "$XW/out"; then
@@ -223,8 +226,11 @@ else
 		"$(head -c 2000 "$XW/status.json")"
 fi
 
-# An exception expiring while node runs: its next JIT is refused. The
-# manifest is re-issued with the exception ending 25 s from now.
+# An exception expiring while node runs. node 20's V8 writes code into a
+# code space it made writable and executable once, with no further system
+# call to refuse; so the kernel refuses anything new at once, and nojit
+# daemon ends the process (exception_sweep.h). Either way, no JIT after
+# the end. The manifest is re-issued with the exception ending in 25 s.
 /usr/bin/python3 - "$T/exc.json" "$XW/short.json" <<'EOF'
 import datetime, json, sys
 m = json.load(open(sys.argv[1]))
@@ -233,7 +239,6 @@ end = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=
 m["exceptions"][0]["expires"] = end.strftime("%Y-%m-%dT%H:%M:%SZ")
 del m["exceptions"][0]["approval"]
 json.dump(m, open(sys.argv[2], "w"), indent=1)
-print(int(end.timestamp()))
 EOF
 "$NOJIT" manifest approve --key "$T/approver/approver.key" "$XW/short.json" >/dev/null &&
 	"$NOJIT" manifest sign --key "$T/keys/nojit.key" "$XW/short.json" >/dev/null &&
@@ -244,23 +249,27 @@ end_s=$(date -d "$end" +%s)
 cat >"$XW/expire.js" <<EOF
 function hot(n) { let s = 0; for (let i = 0; i < n; i++) s = (s + i * 3) % 1000003; return s; }
 %PrepareFunctionForOptimization(hot); hot(10); hot(10);
-%OptimizeFunctionOnNextCall(hot); hot(1000);
-console.log("before=" + ((%GetOptimizationStatus(hot) & (32 | 64)) ? 1 : 0));
+%OptimizeFunctionOnNextCall(hot); hot(100000);
+console.log("before=" + ((%GetOptimizationStatus(hot) & 32880) ? 1 : 0));
 const wait = () => {
-	if (Date.now() / 1000 < $end_s + 2) return setTimeout(wait, 200);
-	const g = new Function("n", "let s = 1; for (let i = 0; i < n; i++) s = (s * 7 + i) % 1000003; return s;");
-	%PrepareFunctionForOptimization(g); g(10); g(10);
-	%OptimizeFunctionOnNextCall(g); g(1000);
-	console.log("after=" + ((%GetOptimizationStatus(g) & (32 | 64)) ? 1 : 0));
+	if (Date.now() / 1000 < $end_s + 3) return setTimeout(wait, 200);
+	let n = 0;
+	for (let k = 0; k < 300; k++) {
+		const g = new Function("n", "let s = " + k + "; for (let i = 0; i < n; i++) s = (s * 7 + i + " + k + ") % 1000003; return s;");
+		%PrepareFunctionForOptimization(g); g(10); g(10);
+		%OptimizeFunctionOnNextCall(g); g(100000);
+		if (%GetOptimizationStatus(g) & 32880) n++;
+	}
+	console.log("after=" + n);
 };
 wait();
 EOF
 node_in --allow-natives-syntax "$XW/expire.js"
 rc=$?
-if grep -q 'before=1' "$XW/out" && ! grep -q 'after=1' "$XW/out" && [ $rc -ne 0 ]; then
-	tap_ok "exception: expired while node ran: its next JIT is refused (status $rc)"
+if grep -q 'before=1' "$XW/out" && ! grep -q 'after=' "$XW/out" && [ $rc -ne 0 ]; then
+	tap_ok "exception: expired while node ran: no JIT after the end (status $rc)"
 else
-	tap_not_ok "exception: expired while node ran: its next JIT is refused" \
+	tap_not_ok "exception: expired while node ran: no JIT after the end" \
 		"status $rc: $(head -c 600 "$XW/out")"
 fi
 
@@ -280,13 +289,15 @@ n = sum(r["count"] for r in exc)
 assert n + lost == uses, (n, lost, uses)
 confined = [r for r in recs if r.get("route") == 18]
 assert confined, "no confinement records"
-print("# %d uses in %d records, %d confinement refusals" % (n, len(exc), len(confined)))
+ended = [r for r in recs if r.get("type") == "response" and "expired" in (r.get("detail") or "")]
+print("# %d uses in %d records, %d confinement refusals, %d processes ended at expiry"
+      % (n, len(exc), len(confined), len(ended)))
 EOF
 then
 	tap_ok "exception: the audit log accounts for every use (aggregated) and each confinement refusal"
 else
 	tap_not_ok "exception: the audit log accounts for every use (aggregated) and each confinement refusal" \
-		"$(grep -c . "$XW/audit.log") records"
+		"$(grep -c . "$XW/audit.log") records; daemon: $(tail -c 600 "$XW/daemon.err")"
 fi
 
 "$NOJIT" release --cgroup "$XCG" >/dev/null 2>&1
