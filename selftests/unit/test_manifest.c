@@ -461,7 +461,7 @@ static const struct bad_case bad_cases[] = {
 	  "jit_engines[0]: unknown field", -EBADMSG, false },
 	{ "schema", "2, \"jit_engines\": [" JIT(HA, "v8", "/x", "x") ", " JIT(HA, "v8", "/y", "y") "]",
 	  "the same file and engine are recorded twice", -EBADMSG, true },
-	{ "schema", "2, \"exceptions\": []", "unknown field \"exceptions\" (schema 2 has only", -EBADMSG, false },
+	{ "schema", "2, \"exemptions\": []", "unknown field \"exemptions\" (schema 2 has only", -EBADMSG, false },
 	{ "unknown", "1", "unknown field \"unknown\"", -EBADMSG, false },
 	{ "Schema", "1", "unknown field \"Schema\"", -EBADMSG, false },
 	{ "signature", "\"AAAA\"", "unknown field \"signature\"", -EBADMSG, false },
