@@ -193,6 +193,17 @@ a_expect "aot java: java -Xint cannot start inside under a plain manifest (needs
 	'jit_refused "Failed to mark memory page as executable|Error occurred during initialization of VM" &&
 	 [[ $A_OUT != "$LOOP "* ]]'
 
+# ... and under a signed exception it runs, interpreted and with its JIT.
+"$NOJIT" enforce --cgroup "$CGJ" --manifest "$A/java-exc.json" --trust "$ATRUST" \
+	--approvers "$A/approver/approver.pub" >"$AOTW/enforce" 2>&1 ||
+	tap_not_ok "aot java: the manifest with the JVM's exception is put in force" "$(cat "$AOTW/enforce")"
+aot_run "$CGJ" $JAVA -XX:-UsePerfData -Xint -cp "$A/java" Loop $N
+a_expect "aot java: java -Xint runs inside under its signed exception" \
+	'[ $A_RC -eq 0 ] && [[ $A_OUT == "$LOOP "* ]]'
+aot_run "$CGJ" $JAVA -XX:-UsePerfData -cp "$A/java" Loop $N
+a_expect "aot java: java with its JIT runs inside under its signed exception" \
+	'[ $A_RC -eq 0 ] && [[ $A_OUT == "$LOOP "* ]]'
+
 for c in node python lua java; do
 	"$NOJIT" release --cgroup "$CG/nojit-test-aot-$c" >/dev/null 2>&1
 	rmdir "$CG/nojit-test-aot-$c" 2>/dev/null
