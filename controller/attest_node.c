@@ -64,7 +64,32 @@ static struct json_object *manifest_json(const struct nojit_enrollment *rec, siz
 	return m;
 }
 
-static struct json_object *enrollment_json(const struct nojit_enrolled *e,
+/* The JIT exceptions the kernel holds for enrollment ENROLLED_ID, as it holds them. */
+static struct json_object *exceptions_json(const struct enroll_view *v, __u64 enrolled_id)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; a && i < v->nexceptions; i++) {
+		const struct policy_exception *x = &v->exceptions[i];
+		struct json_object *o;
+
+		if (x->enrolled_id != enrolled_id)
+			continue;
+		o = json_object_new_object();
+		if (!o)
+			break;
+		json_object_object_add(o, "id", json_object_new_string(x->v.id));
+		json_object_object_add(o, "sha256", json_new_hex(x->sha256, 32));
+		json_object_object_add(o, "anonExec", json_object_new_boolean(x->v.allow & NOJIT_EXC_ANON_EXEC));
+		json_object_object_add(o, "wxFlip", json_object_new_boolean(x->v.allow & NOJIT_EXC_WX_FLIP));
+		json_object_object_add(o, "marks", json_object_new_uint64(x->v.marks));
+		json_object_object_add(o, "uses", json_object_new_uint64(x->v.uses));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static struct json_object *enrollment_json(const struct enroll_view *v, const struct nojit_enrolled *e,
 					   const struct nojit_response *resp, size_t entries)
 {
 	struct json_object *c = json_object_new_object();
@@ -88,6 +113,7 @@ static struct json_object *enrollment_json(const struct nojit_enrolled *e,
 	json_object_object_add(c, "onViolation",
 			       json_object_new_string(on_violation_name(resp->on_violation)));
 	json_object_object_add(c, "manifest", e->rec.key_id[0] ? manifest_json(&e->rec, entries) : NULL);
+	json_object_object_add(c, "jitExceptions", exceptions_json(v, e->id));
 	return c;
 }
 
@@ -284,7 +310,7 @@ int attest_node_statement(const struct attest_node_opts *o, struct json_object *
 	if (!r)
 		r = program_subjects(subjects, programs, &f);
 	for (size_t i = 0; !r && i < f.v.ncgroups; i++) {
-		struct json_object *c = enrollment_json(&f.v.cgroups[i], &f.v.responses[i],
+		struct json_object *c = enrollment_json(&f.v, &f.v.cgroups[i], &f.v.responses[i],
 							f.v.allow_counts[i]);
 
 		r = c ? json_object_array_add(enrollments, c) : -ENOMEM;
