@@ -75,32 +75,21 @@ static __always_inline int exception_report(const struct nojit_cgroup_policy *po
 {
 	struct nojit_task_mark *mk = &ts->mark;
 	struct nojit_violation *ev;
-	__u64 pid_tgid, uid_gid;
 
 	ev = bpf_ringbuf_reserve(&nojit_events, sizeof(*ev), 0);
 	if (!ev)
 		return -ENOSPC;
-	pid_tgid = bpf_get_current_pid_tgid();
-	uid_gid = bpf_get_current_uid_gid();
 	__builtin_memset(ev, 0, sizeof(*ev));
-	ev->hdr.type = NOJIT_EVENT_VIOLATION;
-	ev->hdr.version = NOJIT_EVENT_VERSION;
-	ev->hdr.size = sizeof(*ev);
+	event_fill_task(ev, pol ? pol->enrolled_id : 0);
 	ev->time_ns = mk->last_ns;
 	ev->first_ns = mk->first_ns;
 	ev->count = mk->pending;
-	ev->cgroup_id = bpf_get_current_cgroup_id();
-	ev->enrolled_id = pol ? pol->enrolled_id : 0;
-	ev->pid = (__u32)pid_tgid;
-	ev->tgid = pid_tgid >> 32;
-	ev->uid = (__u32)uid_gid;
 	ev->route = mk->route;
 	ev->hook = mk->hook;
 	ev->action = NOJIT_ACTION_EXCEPTION;
 	ev->prot = mk->prot;
 	ev->flags = mk->flags;
 	ev->on_violation = NOJIT_ON_VIOLATION_DENY;
-	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	__builtin_memcpy(ev->sha256, mk->sha256, sizeof(ev->sha256));
 	ev->has_sha256 = 1;
 	__builtin_memcpy(ev->exception, mk->exception, sizeof(ev->exception));

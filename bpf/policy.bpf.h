@@ -67,6 +67,22 @@ static __always_inline void stat_inc(__u32 idx)
 		*v += 1;
 }
 
+/* The record's header and who it is about: the current task, under ENROLLED_ID. */
+static __always_inline void event_fill_task(struct nojit_violation *ev, __u64 enrolled_id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	ev->hdr.type = NOJIT_EVENT_VIOLATION;
+	ev->hdr.version = NOJIT_EVENT_VERSION;
+	ev->hdr.size = sizeof(*ev);
+	ev->cgroup_id = bpf_get_current_cgroup_id();
+	ev->enrolled_id = enrolled_id;
+	ev->pid = (__u32)pid_tgid;
+	ev->tgid = pid_tgid >> 32;
+	ev->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+}
+
 struct violation_info {
 	__u32 route;
 	__u32 hook;
@@ -92,7 +108,6 @@ static __always_inline int violation(const struct nojit_cgroup_policy *pol,
 	struct inode *inode = vi->inode;
 	struct nojit_violation *ev;
 	__u32 on_violation = NOJIT_ON_VIOLATION_DENY;
-	__u64 uid_gid, pid_tgid;
 	int verdict = -EPERM;
 
 	resp = bpf_map_lookup_elem(&nojit_responses, &pol->enrolled_id);
@@ -118,29 +133,19 @@ static __always_inline int violation(const struct nojit_cgroup_policy *pol,
 		stat_inc(NOJIT_STAT_EVENTS_DROPPED);
 		return verdict;
 	}
-	pid_tgid = bpf_get_current_pid_tgid();
-	uid_gid = bpf_get_current_uid_gid();
-	ev->hdr.type = NOJIT_EVENT_VIOLATION;
-	ev->hdr.version = NOJIT_EVENT_VERSION;
-	ev->hdr.size = sizeof(*ev);
+	event_fill_task(ev, pol->enrolled_id);
 	ev->time_ns = bpf_ktime_get_boot_ns();
 	ev->first_ns = ev->time_ns;
 	ev->count = 1;
 	__builtin_memset(ev->exception, 0, sizeof(ev->exception));
-	ev->cgroup_id = bpf_get_current_cgroup_id();
-	ev->enrolled_id = pol->enrolled_id;
 	ev->ino = inode ? BPF_CORE_READ(inode, i_ino) : 0;
 	ev->dev = inode ? BPF_CORE_READ(inode, i_sb, s_dev) : 0;
-	ev->pid = (__u32)pid_tgid;
-	ev->tgid = pid_tgid >> 32;
-	ev->uid = (__u32)uid_gid;
 	ev->route = vi->route;
 	ev->hook = vi->hook;
 	ev->action = action;
 	ev->prot = vi->prot;
 	ev->flags = vi->flags;
 	ev->on_violation = on_violation;
-	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	ev->has_sha256 = 0;
 	__builtin_memset(ev->sha256, 0, sizeof(ev->sha256));
 	if (vi->sha256) {

@@ -37,8 +37,8 @@ static int new_policy_id(const struct nojit_maps *m, __u32 *ret)
 	return -EAGAIN;
 }
 
-/* Every allow-map key under POLICY_ID, deleted. */
-static int delete_set(const struct nojit_maps *m, __u32 policy_id)
+/* Every key of map FD (keyed by struct nojit_allow_key) under POLICY_ID, deleted. */
+static int delete_keys(int fd, __u32 policy_id)
 {
 	struct nojit_allow_key key, next, *prev = NULL;
 	int ret = 0;
@@ -47,28 +47,26 @@ static int delete_set(const struct nojit_maps *m, __u32 policy_id)
 	 * Deleting the current key would restart get_next_key from the top,
 	 * so a key is deleted only once its successor is known.
 	 */
-	while (bpf_map_get_next_key(m->allow, prev, &next) == 0) {
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		if (prev && prev->policy_id == policy_id &&
-		    bpf_map_delete_elem(m->allow, prev) && errno != ENOENT)
+		    bpf_map_delete_elem(fd, prev) && errno != ENOENT)
 			ret = -errno;
 		key = next;
 		prev = &key;
 	}
 	if (prev && prev->policy_id == policy_id &&
-	    bpf_map_delete_elem(m->allow, prev) && errno != ENOENT)
-		ret = -errno;
-	prev = NULL;
-	while (bpf_map_get_next_key(m->exceptions, prev, &next) == 0) {
-		if (prev && prev->policy_id == policy_id &&
-		    bpf_map_delete_elem(m->exceptions, prev) && errno != ENOENT)
-			ret = -errno;
-		key = next;
-		prev = &key;
-	}
-	if (prev && prev->policy_id == policy_id &&
-	    bpf_map_delete_elem(m->exceptions, prev) && errno != ENOENT)
+	    bpf_map_delete_elem(fd, prev) && errno != ENOENT)
 		ret = -errno;
 	return ret;
+}
+
+/* POLICY_ID's allow set and exceptions, deleted. */
+static int delete_set(const struct nojit_maps *m, __u32 policy_id)
+{
+	int ret = delete_keys(m->allow, policy_id);
+	int r = delete_keys(m->exceptions, policy_id);
+
+	return ret ? ret : r;
 }
 
 /*
