@@ -133,6 +133,10 @@ static const char *family_help(const char *fam)
 		{ "hashes_computed", "File digests the kernel computed for the hash gate." },
 		{ "hash_cache_hits", "Hash-gate decisions answered from the per-file digest cache." },
 		{ "audited", "Violations allowed because their enrollment is in audit mode." },
+		{ "exception_marks", "Execs that marked a task with a signed JIT exception." },
+		{ "exception_uses", "Anonymous executable mappings and W/X flips a JIT exception allowed." },
+		{ "exception_uses_unreported", "JIT exception uses no audit record could carry." },
+		{ "exception_confinement_denials", "Requests of tasks marked with a JIT exception refused by their confinement." },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(helps); i++)
