@@ -55,6 +55,9 @@ int BPF_PROG(nojit_socket_setsockopt, struct socket *sock, int level,
 
 	if (ret)
 		return ret;
+	ret = socket_use(sock, NOJIT_HOOK_SOCKET_SETSOCKOPT, false);
+	if (ret)
+		return ret;
 	if (!sockopt_loads_cbpf(level, optname))
 		return 0;
 	pol = policy_current();

@@ -288,6 +288,20 @@ static long write_path_step(__u32 i, void *ctx)
 	return 0;
 }
 
+/*
+ * Whether P's mount belongs to the current task's mount namespace, or is
+ * a kernel-internal one (the layers an overlayfs opens its files on,
+ * which no task names).
+ */
+static __always_inline bool path_in_own_namespace(const struct path *p)
+{
+	struct mount *mnt = container_of(BPF_CORE_READ(p, mnt), struct mount, mnt);
+	struct task_struct *task = bpf_get_current_task_btf();
+	unsigned long ns = (unsigned long)BPF_CORE_READ(mnt, mnt_ns);
+
+	return ns == MNT_NS_INTERNAL || ns == (unsigned long)BPF_CORE_READ(task, nsproxy, mnt_ns);
+}
+
 /* In every LSM hook, unlike bpf_d_path(): the path hooks have no file. */
 extern int bpf_path_d_path(struct path *path, char *buf, size_t buf__sz) __ksym;
 
@@ -308,6 +322,14 @@ static __always_inline int exception_write_check(struct nojit_task_state *ts, co
 	buf = bpf_map_lookup_elem(&nojit_exc_scratch, &zero);
 	wc.exc = pol ? exception_lookup(pol, ts->mark.sha256) : NULL;
 	if (!buf || !wc.exc)
+		return confined(hook, 0, flags, inode, NULL);
+	/*
+	 * A name is only as good as the view it is resolved in, and the file
+	 * only as singular as its name: a file reached through another mount
+	 * namespace (/proc/PID/root), or one with a second name (a hard link
+	 * to a file outside), is not written, whatever its path says.
+	 */
+	if (!path_in_own_namespace(p) || (inode && inode->i_nlink > 1))
 		return confined(hook, 0, flags, inode, NULL);
 	if (bpf_path_d_path((struct path *)p, buf->path, sizeof(buf->path)) < 0) {
 		stat_inc(NOJIT_STAT_FAIL_KERNEL_READ);
@@ -367,11 +389,14 @@ int BPF_PROG(nojit_path_symlink, const struct path *dir, struct dentry *dentry,
 	return ret ? ret : path_change(dir, NOJIT_PATH_SYMLINK);
 }
 
+/* A hard link gives a file a second name, which the path rules cannot follow. */
 SEC("lsm/path_link")
 int BPF_PROG(nojit_path_link, struct dentry *old_dentry, const struct path *new_dir,
 	     struct dentry *new_dentry, int ret)
 {
-	return ret ? ret : path_change(new_dir, NOJIT_PATH_LINK);
+	if (ret || !task_marked())
+		return ret;
+	return confined(NOJIT_HOOK_PATH_CHANGE, 0, NOJIT_PATH_LINK, NULL, NULL);
 }
 
 /* Both ends: moving a file out of a write path places it elsewhere too. */
@@ -399,11 +424,115 @@ int BPF_PROG(nojit_path_chown, const struct path *path, __u64 uid, __u64 gid, in
 }
 
 /*
- * Sockets: a marked task is networkless. AF_UNIX stays (the runtime's own
- * plumbing); every other family is refused at creation, and a socket it
- * got any other way (inherited across the exec, passed over AF_UNIX,
- * pidfd_getfd()) is useless: no connect, bind, listen, accept, send or
- * receive, whatever system call or io_uring operation asks.
+ * Attributes: extended attributes and ACLs (chmod by another name), and
+ * any attribute change not made through a descriptor opened for writing
+ * (where the write paths were checked) are refused to a marked task.
+ */
+static __always_inline int xattr_change(void)
+{
+	return task_marked() ? confined(NOJIT_HOOK_PATH_CHANGE, 0, NOJIT_PATH_XATTR, NULL, NULL) : 0;
+}
+
+SEC("lsm/inode_setxattr")
+int BPF_PROG(nojit_inode_setxattr, struct mnt_idmap *idmap, struct dentry *dentry,
+	     const char *name, const void *value, size_t size, int flags, int ret)
+{
+	return ret ? ret : xattr_change();
+}
+
+SEC("lsm/inode_removexattr")
+int BPF_PROG(nojit_inode_removexattr, struct mnt_idmap *idmap, struct dentry *dentry,
+	     const char *name, int ret)
+{
+	return ret ? ret : xattr_change();
+}
+
+SEC("lsm/inode_set_acl")
+int BPF_PROG(nojit_inode_set_acl, struct mnt_idmap *idmap, struct dentry *dentry,
+	     const char *acl_name, struct posix_acl *kacl, int ret)
+{
+	return ret ? ret : xattr_change();
+}
+
+SEC("lsm/inode_remove_acl")
+int BPF_PROG(nojit_inode_remove_acl, struct mnt_idmap *idmap, struct dentry *dentry,
+	     const char *acl_name, int ret)
+{
+	return ret ? ret : xattr_change();
+}
+
+SEC("lsm/inode_setattr")
+int BPF_PROG(nojit_inode_setattr, struct mnt_idmap *idmap, struct dentry *dentry,
+	     struct iattr *attr, int ret)
+{
+	struct file *f;
+
+	if (ret || !task_marked())
+		return ret;
+	f = attr->ia_valid & ATTR_FILE ? attr->ia_file : NULL;
+	if (f && (BPF_CORE_READ(f, f_mode) & FMODE_WRITE))
+		return 0;
+	return confined(NOJIT_HOOK_PATH_CHANGE, 0, NOJIT_PATH_SETATTR, NULL, NULL);
+}
+
+/*
+ * The view: write paths are names, so a marked task may not rename the
+ * world under them. No mount of any kind, no chroot, no new user
+ * namespace (whose own mount namespace would allow the rest).
+ */
+static __always_inline int view_change(__u32 change)
+{
+	return task_marked() ? confined(NOJIT_HOOK_VIEW_CHANGE, 0, change, NULL, NULL) : 0;
+}
+
+SEC("lsm/sb_mount")
+int BPF_PROG(nojit_sb_mount, const char *dev_name, const struct path *path, const char *type,
+	     unsigned long flags, void *data, int ret)
+{
+	return ret ? ret : view_change(NOJIT_VIEW_MOUNT);
+}
+
+SEC("lsm/move_mount")
+int BPF_PROG(nojit_move_mount, const struct path *from_path, const struct path *to_path, int ret)
+{
+	return ret ? ret : view_change(NOJIT_VIEW_MOVE_MOUNT);
+}
+
+SEC("lsm/sb_umount")
+int BPF_PROG(nojit_sb_umount, struct vfsmount *mnt, int flags, int ret)
+{
+	return ret ? ret : view_change(NOJIT_VIEW_UMOUNT);
+}
+
+SEC("lsm/sb_pivotroot")
+int BPF_PROG(nojit_sb_pivotroot, const struct path *old_path, const struct path *new_path, int ret)
+{
+	return ret ? ret : view_change(NOJIT_VIEW_PIVOT_ROOT);
+}
+
+SEC("lsm/path_chroot")
+int BPF_PROG(nojit_path_chroot, const struct path *path, int ret)
+{
+	return ret ? ret : view_change(NOJIT_VIEW_CHROOT);
+}
+
+SEC("lsm/userns_create")
+int BPF_PROG(nojit_userns_create, const struct cred *cred, int ret)
+{
+	return ret ? ret : view_change(NOJIT_VIEW_USERNS);
+}
+
+/*
+ * Sockets: a marked task is networkless. Every family but AF_UNIX is
+ * refused at creation, and a socket it got any other way (inherited
+ * across the exec, passed over AF_UNIX, pidfd_getfd()) is useless: no
+ * connect, bind, listen, accept, send, receive or socket option, whatever
+ * system call or io_uring operation asks; file_permission() covers read,
+ * write and splice on its descriptor. Of AF_UNIX it keeps the sockets it
+ * was handed and socketpair(): it may not connect or send to an address,
+ * since a named socket is a door to whatever serves it (a container
+ * runtime, a bus), and binding one is a file creation under its write
+ * paths (path_mknod).
  */
 SEC("lsm/socket_create")
 int BPF_PROG(nojit_socket_create, int family, int type, int protocol, int kern, int ret)
@@ -415,7 +544,8 @@ int BPF_PROG(nojit_socket_create, int family, int type, int protocol, int kern, 
 	return confined(NOJIT_HOOK_SOCKET_CREATE, 0, family, NULL, NULL);
 }
 
-static __always_inline int socket_use(struct socket *sock, __u32 hook)
+/* A marked task's use of SOCK; with ADDRESSED, AF_UNIX counts as well. */
+static __always_inline int socket_use(struct socket *sock, __u32 hook, bool addressed)
 {
 	struct sock *sk = sock->sk;
 	__u16 family;
@@ -423,7 +553,7 @@ static __always_inline int socket_use(struct socket *sock, __u32 hook)
 	if (!sk)
 		return 0;
 	family = sk->__sk_common.skc_family;
-	if (family == AF_UNIX || !task_marked())
+	if ((family == AF_UNIX && !addressed) || !task_marked())
 		return 0;
 	return confined(hook, 0, family, NULL, NULL);
 }
@@ -434,7 +564,7 @@ int BPF_PROG(nojit_socket_connect, struct socket *sock, struct sockaddr *address
 {
 	if (ret)
 		return ret;
-	return socket_use(sock, NOJIT_HOOK_SOCKET_CONNECT);
+	return socket_use(sock, NOJIT_HOOK_SOCKET_CONNECT, true);
 }
 
 SEC("lsm/socket_bind")
@@ -443,7 +573,7 @@ int BPF_PROG(nojit_socket_bind, struct socket *sock, struct sockaddr *address,
 {
 	if (ret)
 		return ret;
-	return socket_use(sock, NOJIT_HOOK_SOCKET_BIND);
+	return socket_use(sock, NOJIT_HOOK_SOCKET_BIND, false);
 }
 
 SEC("lsm/socket_listen")
@@ -451,7 +581,7 @@ int BPF_PROG(nojit_socket_listen, struct socket *sock, int backlog, int ret)
 {
 	if (ret)
 		return ret;
-	return socket_use(sock, NOJIT_HOOK_SOCKET_LISTEN);
+	return socket_use(sock, NOJIT_HOOK_SOCKET_LISTEN, false);
 }
 
 SEC("lsm/socket_accept")
@@ -459,7 +589,7 @@ int BPF_PROG(nojit_socket_accept, struct socket *sock, struct socket *newsock, i
 {
 	if (ret)
 		return ret;
-	return socket_use(sock, NOJIT_HOOK_SOCKET_ACCEPT);
+	return socket_use(sock, NOJIT_HOOK_SOCKET_ACCEPT, false);
 }
 
 SEC("lsm/socket_sendmsg")
@@ -467,7 +597,7 @@ int BPF_PROG(nojit_socket_sendmsg, struct socket *sock, struct msghdr *msg, int 
 {
 	if (ret)
 		return ret;
-	return socket_use(sock, NOJIT_HOOK_SOCKET_SENDMSG);
+	return socket_use(sock, NOJIT_HOOK_SOCKET_SENDMSG, msg->msg_name != NULL);
 }
 
 SEC("lsm/socket_recvmsg")
@@ -476,7 +606,50 @@ int BPF_PROG(nojit_socket_recvmsg, struct socket *sock, struct msghdr *msg, int 
 {
 	if (ret)
 		return ret;
-	return socket_use(sock, NOJIT_HOOK_SOCKET_RECVMSG);
+	return socket_use(sock, NOJIT_HOOK_SOCKET_RECVMSG, false);
+}
+
+SEC("lsm/socket_getsockopt")
+int BPF_PROG(nojit_socket_getsockopt, struct socket *sock, int level, int optname, int ret)
+{
+	if (ret)
+		return ret;
+	return socket_use(sock, NOJIT_HOOK_SOCKET_GETSOCKOPT, false);
+}
+
+/* A socket's descriptor read, written or spliced (file_permission). */
+static __always_inline bool file_is_inet_socket(struct file *file)
+{
+	struct socket *sock = file->private_data;
+
+	return BPF_CORE_READ(sock, sk, __sk_common.skc_family) != AF_UNIX;
+}
+
+/*
+ * Descriptors: what a marked task opens is checked at file_open; what its
+ * launcher handed it across the exec (stdout, a log file, a socket the
+ * runtime set up) is the launcher's grant. Anything received afterwards
+ * (SCM_RIGHTS, pidfd_getfd) is checked like an open: a file open for
+ * writing outside its write paths, or a network socket, is refused.
+ */
+SEC("lsm/file_receive")
+int BPF_PROG(nojit_file_receive, struct file *file, int ret)
+{
+	struct nojit_task_state *ts;
+	umode_t type;
+
+	if (ret)
+		return ret;
+	ts = task_marked();
+	if (!ts)
+		return 0;
+	type = file->f_inode->i_mode & S_IFMT;
+	if (type == S_IFSOCK && file_is_inet_socket(file))
+		return confined(NOJIT_HOOK_FILE_RECEIVE, 0, file->f_mode, file->f_inode, NULL);
+	if (!(file->f_mode & FMODE_WRITE) || file_is_pathless(file))
+		return 0;
+	return exception_write_check(ts, &file->f_path, file->f_inode, NOJIT_HOOK_FILE_RECEIVE,
+				     file->f_mode);
 }
 
 #endif /* NOJIT_EXCEPTION_BPF_H */

@@ -99,13 +99,24 @@ int BPF_PROG(nojit_file_permission, struct file *file, int mask, int ret)
 {
 	const struct nojit_cgroup_policy *pol;
 	struct data_ref data;
+	umode_t type;
 
 	if (ret)
 		return ret;
-	if (!(mask & MAY_WRITE))
+	type = file->f_inode->i_mode & S_IFMT;
+	if (!(mask & MAY_WRITE) && type != S_IFSOCK)
 		return 0;
 	pol = policy_current();
 	if (!pol)
+		return 0;
+	/*
+	 * A task marked with a JIT exception reads or writes no network
+	 * socket, however it got the descriptor, whichever system call
+	 * (splice included) asks.
+	 */
+	if (type == S_IFSOCK && file_is_inet_socket(file) && task_marked())
+		return confined(NOJIT_HOOK_FILE_PERMISSION, 0, mask, file->f_inode, NULL);
+	if (!(mask & MAY_WRITE))
 		return 0;
 	if (file_is_proc_mem(file))
 		return deny(pol, NOJIT_ROUTE_PROC_MEM_PTRACE,

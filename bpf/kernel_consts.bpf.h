@@ -48,6 +48,11 @@
 #define S_IFMT			00170000
 #define S_IFREG			0100000
 #define S_IFCHR			0020000
+#define S_IFSOCK		0140000
+
+#define ATTR_FILE		(1 << 13)
+
+#define MAP_GROWSDOWN		0x0100
 
 #define CGROUP2_SUPER_MAGIC	0x63677270
 #define PROC_SUPER_MAGIC	0x9fa0

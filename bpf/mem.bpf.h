@@ -102,7 +102,7 @@ int BPF_PROG(nojit_mmap_file, struct file *file, unsigned long reqprot,
 		return deny(pol, NOJIT_ROUTE_READ_IMPLIES_EXEC,
 			    NOJIT_HOOK_MMAP_FILE, prot, flags, NULL);
 	if (!file_addr) {
-		if ((flags & MAP_TYPE) == MAP_PRIVATE &&
+		if ((flags & MAP_TYPE) == MAP_PRIVATE && !(flags & MAP_GROWSDOWN) &&
 		    exception_permits(pol, NOJIT_EXC_ANON_EXEC, NOJIT_ROUTE_ANON_EXEC,
 				      NOJIT_HOOK_MMAP_FILE, prot, flags))
 			return 0;

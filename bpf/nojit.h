@@ -76,6 +76,10 @@ enum nojit_hook {
 	NOJIT_HOOK_SOCKET_RECVMSG	= 27,
 	/* path_mknod, _mkdir, _rmdir, _unlink, _symlink, _link, _rename, _chmod, _chown */
 	NOJIT_HOOK_PATH_CHANGE		= 28,
+	/* sb_mount, move_mount, sb_umount, sb_pivotroot, path_chroot, userns_create */
+	NOJIT_HOOK_VIEW_CHANGE		= 29,
+	NOJIT_HOOK_SOCKET_GETSOCKOPT	= 30,
+	NOJIT_HOOK_FILE_RECEIVE		= 31,	/* SCM_RIGHTS, pidfd_getfd() */
 };
 
 /* nojit_violation.flags of NOJIT_HOOK_PATH_CHANGE: which change. */
@@ -89,6 +93,18 @@ enum nojit_path_change {
 	NOJIT_PATH_RENAME	= 7,
 	NOJIT_PATH_CHMOD	= 8,
 	NOJIT_PATH_CHOWN	= 9,
+	NOJIT_PATH_XATTR	= 10,	/* setxattr, removexattr, ACLs */
+	NOJIT_PATH_SETATTR	= 11,	/* utimes, and any attribute change not through a writable descriptor */
+};
+
+/* nojit_violation.flags of NOJIT_HOOK_VIEW_CHANGE: which change of the file system view. */
+enum nojit_view_change {
+	NOJIT_VIEW_MOUNT	= 1,
+	NOJIT_VIEW_MOVE_MOUNT	= 2,
+	NOJIT_VIEW_UMOUNT	= 3,
+	NOJIT_VIEW_PIVOT_ROOT	= 4,
+	NOJIT_VIEW_CHROOT	= 5,
+	NOJIT_VIEW_USERNS	= 6,
 };
 
 enum nojit_action {

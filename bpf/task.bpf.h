@@ -22,10 +22,18 @@ static __always_inline struct nojit_task_state *task_state_get(struct task_struc
 				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 
+/*
+ * Hooks every task passes ask this: a task that has no local storage at
+ * all, as almost none has, is answered with one load, no helper call.
+ */
 static __always_inline struct nojit_task_state *task_marked(void)
 {
-	struct nojit_task_state *ts = task_state_get(bpf_get_current_task_btf(), false);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct nojit_task_state *ts;
 
+	if (!task->bpf_storage)
+		return NULL;
+	ts = task_state_get(task, false);
 	return ts && ts->mark.marked ? ts : NULL;
 }
 

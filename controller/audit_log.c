@@ -382,6 +382,9 @@ const char *audit_hook_name(__u32 hook)
 		[NOJIT_HOOK_SOCKET_SENDMSG] = "socket_sendmsg",
 		[NOJIT_HOOK_SOCKET_RECVMSG] = "socket_recvmsg",
 		[NOJIT_HOOK_PATH_CHANGE] = "path_change",
+		[NOJIT_HOOK_VIEW_CHANGE] = "view_change",
+		[NOJIT_HOOK_SOCKET_GETSOCKOPT] = "socket_getsockopt",
+		[NOJIT_HOOK_FILE_RECEIVE] = "file_receive",
 	};
 
 	return hook < ARRAY_SIZE(names) ? names[hook] : NULL;
@@ -419,6 +422,9 @@ static const char *hook_operation(__u32 hook, __u32 route)
 		[NOJIT_HOOK_SOCKET_SENDMSG] = "send",
 		[NOJIT_HOOK_SOCKET_RECVMSG] = "receive",
 		[NOJIT_HOOK_PATH_CHANGE] = "create/rename/unlink/chmod",
+		[NOJIT_HOOK_VIEW_CHANGE] = "mount/chroot/unshare",
+		[NOJIT_HOOK_SOCKET_GETSOCKOPT] = "getsockopt",
+		[NOJIT_HOOK_FILE_RECEIVE] = "receive a descriptor",
 	};
 
 	/* inode_permission refuses uselib()'s open as well as cgroup moves. */
@@ -650,7 +656,10 @@ static void body_node_policy(struct sbuf *b, const void *arg)
 	sb_field_str(b, "action", p->action);
 	sb_field_str(b, "dir", p->dir);
 	sb_field_hash(b, "digest", p->digest, p->has_digest);
-	if (!strncmp(p->action, "apply", 5)) {
+	if (!strcmp(p->action, "exceptions")) {
+		sb_field_u64(b, "in_force", p->policies);
+		sb_field_str(b, "what", p->changes_text);
+	} else if (!strncmp(p->action, "apply", 5)) {
 		sb_field_u64(b, "policies", p->policies);
 		sb_field_u64(b, "changes", p->changes);
 		sb_field_u64(b, "done", p->done);

@@ -148,7 +148,12 @@ struct audit_scan_finding {
  * (nojit daemon --policy-dir; docs/policy.md): a "policy" record.
  */
 struct audit_policy_event {
-	const char *action;	/* "apply", "apply-failed", "rollback-state", "rollback-reset" */
+	/*
+	 * "apply", "apply-failed", "rollback-state", "rollback-reset", or
+	 * "exceptions": the JIT exceptions in force changed (policies: how
+	 * many now; changes_text: them, one per line).
+	 */
+	const char *action;
 	const char *dir;
 	bool has_digest;
 	__u8 digest[32];	/* the policy directory's */

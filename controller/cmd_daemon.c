@@ -92,6 +92,8 @@ struct daemon {
 	struct metrics *metrics;	/* NULL without --listen */
 	__s64 scan_every_ns, next_scan_ns;	/* CLOCK_MONOTONIC */
 	__s64 next_sweep_ns;			/* CLOCK_MONOTONIC: exception_sweep() */
+	bool exc_known;				/* exc_digest describes a state the log has */
+	__u8 exc_digest[32];			/* of the JIT exceptions in force (exception_state()) */
 	struct nojit_maps maps;
 	struct nojit_daemon_state *state;	/* mmap of the pinned nojit_daemon_state */
 	__s64 boot_to_real_ns;
@@ -412,9 +414,36 @@ static void log_exception_kill(void *ctx, const struct exception_sweep_kill *k)
 		d->error = -EIO;
 }
 
+/* An "exceptions" record whenever the set of JIT exceptions in force changes. */
+static void log_exception_state(struct daemon *d)
+{
+	struct audit_policy_event p = { .action = "exceptions" };
+	_cleanup_free_ char *text = NULL;
+	struct nojit_err err;
+	__u8 digest[32];
+	size_t n;
+
+	if (exception_state(&d->maps, d->names, &text, &n, digest))
+		return;
+	if (d->exc_known ? !memcmp(digest, d->exc_digest, 32) : !n) {
+		memcpy(d->exc_digest, digest, 32);
+		d->exc_known = true;
+		return;
+	}
+	p.policies = n;
+	p.changes_text = text;
+	if (audit_log_append_policy(d->log, &p, NULL, &err)) {
+		d->error = -EIO;
+		return;
+	}
+	memcpy(d->exc_digest, digest, 32);
+	d->exc_known = true;
+}
+
 /*
- * Once a second, while the kernel has marked any task: end the processes
- * whose JIT exception expired or was revoked (exception_sweep.h).
+ * Once a second: log a change of the JIT exceptions in force, and while
+ * the kernel has marked any task, end the processes whose exception
+ * expired or was revoked (exception_sweep.h).
  */
 static void maybe_sweep_exceptions(struct daemon *d)
 {
@@ -425,6 +454,7 @@ static void maybe_sweep_exceptions(struct daemon *d)
 	if (now < d->next_sweep_ns)
 		return;
 	d->next_sweep_ns = now + 1000000000ll;
+	log_exception_state(d);
 	if (policy_stats(d->maps.stats, stats) || !stats[NOJIT_STAT_EXC_MARKS])
 		return;
 	exception_sweep(&d->maps, d->names, log_exception_kill, d, &marked);

@@ -9,7 +9,7 @@
 #include "manifest_exception.h"
 
 static const char approve_usage[] =
-	"Usage: nojit manifest approve --key APPROVER.key [--id ID] FILE\n"
+	"Usage: nojit manifest approve --key APPROVER.key --signer PUB [--id ID] FILE\n"
 	"\n"
 	"Approve the JIT exceptions of manifest FILE (all of them, or only ID):\n"
 	"each gets a signature by the approver key, written into FILE. FILE must\n"
@@ -17,32 +17,39 @@ static const char approve_usage[] =
 	"node loads an exception only with both, from two different keys\n"
 	"(docs/exceptions.md). Read what you approve first.\n"
 	"\n"
-	"  -k, --key KEY   approver secret key (nojit keygen --approver)\n"
-	"      --id ID     approve only the exception ID\n"
-	"  -h, --help      show this help\n";
+	"  -k, --key KEY     approver secret key (nojit keygen --approver)\n"
+	"  -s, --signer PUB  public key of the manifest signer: the approval holds\n"
+	"                    only for a manifest that key signs\n"
+	"      --id ID       approve only the exception ID\n"
+	"  -h, --help        show this help\n";
 
 int do_manifest_approve(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "key", required_argument, NULL, 'k' },
 		{ "id", required_argument, NULL, 'i' },
+		{ "signer", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	_cleanup_seckey_ struct nojit_seckey key = {};
-	const char *key_path = NULL, *id = NULL, *file;
+	const char *key_path = NULL, *signer_path = NULL, *id = NULL, *file;
+	struct nojit_pubkey signer;
 	struct nojit_err err;
 	size_t n = 0;
 	int c;
 
 	optind = 0;	/* 0: full reset, so options may follow operands */
-	while ((c = getopt_long(argc, argv, "k:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			key_path = optarg;
 			break;
 		case 'i':
 			id = optarg;
+			break;
+		case 's':
+			signer_path = optarg;
 			break;
 		case 'h':
 			printf("%s", approve_usage);
@@ -54,13 +61,16 @@ int do_manifest_approve(int argc, char **argv)
 	}
 	if (!key_path)
 		return cli_usage_error(approve_usage, "--key APPROVER.key is required");
+	if (!signer_path)
+		return cli_usage_error(approve_usage, "--signer PUB (the manifest signer's public key) is required");
 	if (optind >= argc)
 		return cli_usage_error(approve_usage, "no manifest FILE to approve");
 	if (optind + 1 < argc)
 		return cli_usage_error(approve_usage, "unexpected argument '%s'", argv[optind + 1]);
 	file = argv[optind];
-	if (key_load_secret_for(key_path, KEY_PURPOSE_APPROVER, &key, &err) ||
-	    manifest_exceptions_approve(file, &key, id, &n, &err)) {
+	if (key_load_public(signer_path, &signer, &err) ||
+	    key_load_secret_for(key_path, KEY_PURPOSE_APPROVER, &key, &err) ||
+	    manifest_exceptions_approve(file, &key, signer.id, id, &n, &err)) {
 		cli_error("%s", err.msg);
 		return EXIT_FAILED;
 	}
@@ -69,12 +79,13 @@ int do_manifest_approve(int argc, char **argv)
 
 		json_object_object_add(o, "file", json_object_new_string(file));
 		json_object_object_add(o, "approver", json_object_new_string(key.pub.id));
+		json_object_object_add(o, "signer", json_object_new_string(signer.id));
 		json_object_object_add(o, "approved", json_object_new_uint64(n));
 		cli_json_print(o);
 	} else {
-		printf("approved %zu exception%s of %s with approver key %s\n"
-		       "  now sign it with the manifest key: nojit manifest sign --key KEY %s\n",
-		       n, n == 1 ? "" : "s", file, key.pub.id, file);
+		printf("approved %zu exception%s of %s with approver key %s, for signer %s\n"
+		       "  now sign it with that manifest key: nojit manifest sign --key KEY %s\n",
+		       n, n == 1 ? "" : "s", file, key.pub.id, signer.id, file);
 	}
 	return EXIT_OK;
 }

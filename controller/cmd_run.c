@@ -230,6 +230,13 @@ int do_run(int argc, char **argv)
 		cli_error("manifest %s: %s", manifest, err.msg);
 		return EXIT_FAILED;
 	}
+	/* An exception needs its approvers checked and a daemon to end it: not here. */
+	if (man && man->n_exceptions) {
+		cli_error("manifest %s: carries JIT exceptions, which nojit run does not grant (nojit enforce does, docs/exceptions.md)",
+			  manifest);
+		manifest_free(man);
+		return EXIT_FAILED;
+	}
 
 	if (!n_exec && man) {
 		const char **dirs = realloc(exec_paths, (man->n_entries + 1) * sizeof(*dirs));

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
+#include <sodium.h>
 
 #include "exception_sweep.h"
 
@@ -85,5 +86,80 @@ int exception_sweep(const struct nojit_maps *m, struct cgroup_names *names,
 		fclose(f);
 	}
 	*ret_marked = marked;
+	return 0;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int exception_state(const struct nojit_maps *m, struct cgroup_names *names, char **ret_text,
+		    size_t *ret_n, __u8 digest[32])
+{
+	struct nojit_policy_ref ref;
+	__u64 id, *prev = NULL, now = boot_ns();
+	char **lines = NULL, *text = NULL;
+	size_t n = 0, len = 0;
+	int r = 0;
+	FILE *f;
+
+	while (!r && bpf_map_get_next_key(m->policies, prev, &id) == 0) {
+		struct nojit_allow_key key, *kprev = NULL;
+
+		prev = &id;
+		if (bpf_map_lookup_elem(m->policies, &id, &ref))
+			continue;
+		while (!r && bpf_map_get_next_key(m->exceptions, kprev, &key) == 0) {
+			const char *path = cgroup_names_path(names, id);
+			struct nojit_exception x;
+			char hex[65], **grown;
+			__u64 left;
+
+			kprev = &key;
+			if (key.policy_id != ref.policy_id || bpf_map_lookup_elem(m->exceptions, &key, &x))
+				continue;
+			x.id[sizeof(x.id) - 1] = '\0';
+			hex_encode(key.sha256, 32, hex);
+			left = x.expires_boot_ns > now ? (x.expires_boot_ns - now) / 1000000000ull : 0;
+			grown = realloc(lines, (n + 1) * sizeof(*lines));
+			if (!grown) {
+				r = -ENOMEM;
+				break;
+			}
+			lines = grown;
+			/* Whether it is past its end, not the time left: stable from one read to the next. */
+			if (asprintf(&lines[n], "%s: %s for %s%s%s, %s\n", path ? path : "(removed cgroup)", x.id,
+				     hex, x.allow & NOJIT_EXC_ANON_EXEC ? " anon-exec" : "",
+				     x.allow & NOJIT_EXC_WX_FLIP ? " wx-flip" : "",
+				     left ? "in force" : "expired") < 0) {
+				r = -ENOMEM;
+				break;
+			}
+			n++;
+		}
+	}
+	if (!r) {
+		qsort(lines, n, sizeof(*lines), cmp_line);
+		f = open_memstream(&text, &len);
+		if (!f) {
+			r = -ENOMEM;
+		} else {
+			for (size_t i = 0; i < n; i++)
+				fputs(lines[i], f);
+			if (fclose(f))
+				r = -ENOMEM;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	if (r) {
+		free(text);
+		return r;
+	}
+	crypto_hash_sha256(digest, (const unsigned char *)text, len);
+	*ret_text = text;
+	*ret_n = n;
 	return 0;
 }

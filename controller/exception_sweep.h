@@ -33,4 +33,14 @@ typedef void (*exception_sweep_fn)(void *ctx, const struct exception_sweep_kill 
 int exception_sweep(const struct nojit_maps *m, struct cgroup_names *names,
 		    exception_sweep_fn fn, void *ctx, size_t *ret_marked);
 
+/*
+ * The exceptions in force now, one line each, sorted: enrolled cgroup, id,
+ * executable digest, permissions, end (and whether it is past). *RET_TEXT
+ * is malloc'd ("" for none), *RET_N the number of exceptions; DIGEST
+ * changes exactly when the text does. The kernel's counters are left out,
+ * so that only a change of what is in force changes the digest.
+ */
+int exception_state(const struct nojit_maps *m, struct cgroup_names *names, char **ret_text,
+		    size_t *ret_n, __u8 digest[32]);
+
 #endif /* NOJIT_EXCEPTION_SWEEP_H */

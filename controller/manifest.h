@@ -75,6 +75,7 @@ struct nojit_manifest {
 	size_t n_jit_engines;
 	struct nojit_manifest_exception *exceptions;	/* schema 2 (manifest_exception.h) */
 	size_t n_exceptions;
+	bool exceptions_verified;	/* manifest_exceptions_verify() passed: they may be loaded */
 	__u8 file_sha256[32];		/* SHA-256 of the exact manifest bytes */
 	char key_id[17];		/* key that signed it (set by the verified loader) */
 };

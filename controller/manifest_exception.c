@@ -303,7 +303,7 @@ int manifest_exceptions_parse(struct json_object *arr, struct nojit_manifest *m,
 	return 0;
 }
 
-int manifest_exception_message(const struct nojit_manifest *m,
+int manifest_exception_message(const struct nojit_manifest *m, const char *signer,
 			       const struct nojit_manifest_exception *e, char **ret, size_t *ret_len)
 {
 	char hex[65], expires[32];
@@ -317,7 +317,7 @@ int manifest_exception_message(const struct nojit_manifest *m,
 	sodium_bin2hex(hex, sizeof(hex), e->sha256, 32);
 	manifest_time_format(e->expires, expires);
 	fputs(NOJIT_EXC_SIG_CONTEXT, f);
-	fprintf(f, "manifest %s\nid %s\nsha256 %s\nallow", m->name, e->id, hex);
+	fprintf(f, "manifest %s\nsigner %s\nid %s\nsha256 %s\nallow", m->name, signer, e->id, hex);
 	for (size_t i = 0; i < ARRAY_SIZE(allow_names); i++)
 		if (e->allow & (1u << i))
 			fprintf(f, " %s", allow_names[i]);
@@ -334,12 +334,13 @@ int manifest_exception_message(const struct nojit_manifest *m,
 	return 0;
 }
 
-int manifest_exceptions_verify(const struct nojit_manifest *m, const char *approvers, __s64 now,
+int manifest_exceptions_verify(struct nojit_manifest *m, const char *approvers, __s64 now,
 			       struct nojit_err *err)
 {
 	struct nojit_trust t = {};
 	int r = 0;
 
+	m->exceptions_verified = false;
 	if (!m->n_exceptions)
 		return 0;
 	r = trust_load_for(approvers, KEY_PURPOSE_APPROVER, &t, err);
@@ -376,15 +377,15 @@ int manifest_exceptions_verify(const struct nojit_manifest *m, const char *appro
 					  e->id, e->approver, approvers);
 			break;
 		}
-		r = manifest_exception_message(m, e, &msg, &len);
+		r = manifest_exception_message(m, m->key_id, e, &msg, &len);
 		if (r) {
 			r = nojit_err_set(err, r, "out of memory");
 			break;
 		}
 		if (key_verify(key, msg, len, e->approval)) {
 			r = nojit_err_set(err, -EKEYREJECTED,
-					  "exception \"%s\": bad approval: it does not verify with approver key %s (the exception was changed after approval)",
-					  e->id, e->approver);
+					  "exception \"%s\": bad approval: it does not verify with approver key %s (the exception was changed after approval, or approved for a manifest signed by another key than %s)",
+					  e->id, e->approver, m->key_id);
 			break;
 		}
 		if (now >= e->expires) {
@@ -394,17 +395,23 @@ int manifest_exceptions_verify(const struct nojit_manifest *m, const char *appro
 		}
 	}
 	trust_free(&t);
+	m->exceptions_verified = r == 0;
 	return r;
 }
 
-int manifest_exceptions_approve(const char *file, const struct nojit_seckey *key, const char *id,
-				size_t *ret_n, struct nojit_err *err)
+int manifest_exceptions_approve(const char *file, const struct nojit_seckey *key,
+				const char *signer, const char *id, size_t *ret_n,
+				struct nojit_err *err)
 {
 	_cleanup_free_ char *buf = NULL, *out = NULL;
 	struct nojit_manifest *m = NULL;
 	size_t len, out_len, n = 0;
 	int r;
 
+	if (!strcmp(signer, key->pub.id))
+		return nojit_err_set(err, -EPERM,
+				     "manifest %s: the approver key %s is the manifest's signer: an exception needs a second party",
+				     file, signer);
 	r = read_file_max(AT_FDCWD, file, NOJIT_MANIFEST_MAX_BYTES, &buf, &len);
 	if (r)
 		return nojit_err_set(err, r, "manifest %s: %s", file,
@@ -419,7 +426,7 @@ int manifest_exceptions_approve(const char *file, const struct nojit_seckey *key
 
 		if (id && strcmp(id, e->id))
 			continue;
-		r = manifest_exception_message(m, e, &msg, &msg_len);
+		r = manifest_exception_message(m, signer, e, &msg, &msg_len);
 		if (!r)
 			r = key_sign(key, msg, msg_len, e->approval);
 		if (r) {

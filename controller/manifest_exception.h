@@ -45,12 +45,13 @@ int manifest_exceptions_parse(struct json_object *arr, struct nojit_manifest *m,
 void manifest_exceptions_free(struct nojit_manifest_exception *e, size_t n);
 
 /*
- * The exact bytes an approver signs for exception E of manifest M:
- * NOJIT_EXC_SIG_CONTEXT, then one "field value" line each for the
- * manifest's name and every field of E but the approval, in a fixed
- * order. *RET is malloc'd.
+ * The exact bytes an approver signs for exception E of manifest M, to be
+ * signed by manifest key SIGNER (a key id): NOJIT_EXC_SIG_CONTEXT, then
+ * one "field value" line each for the manifest's name, the signer and
+ * every field of E but the approval, in a fixed order. Naming the signer
+ * keeps another trusted signer from reusing the approval. *RET is malloc'd.
  */
-int manifest_exception_message(const struct nojit_manifest *m,
+int manifest_exception_message(const struct nojit_manifest *m, const char *signer,
 			       const struct nojit_manifest_exception *e, char **ret, size_t *ret_len);
 
 /*
@@ -59,18 +60,22 @@ int manifest_exception_message(const struct nojit_manifest *m,
  * approver keys), that key not the manifest's signer, not expired.
  * -ENOKEY unapproved or unknown approver, -EKEYREJECTED bad approval,
  * -EPERM approved by the manifest's own signer, -EKEYEXPIRED expired.
- * 0 for a manifest without exceptions, whatever APPROVERS is.
+ * 0 for a manifest without exceptions, whatever APPROVERS is. Only then
+ * may M's exceptions go into the kernel (policy_set_install() refuses
+ * them otherwise).
  */
-int manifest_exceptions_verify(const struct nojit_manifest *m, const char *approvers, __s64 now,
+int manifest_exceptions_verify(struct nojit_manifest *m, const char *approvers, __s64 now,
 			       struct nojit_err *err);
 
 /*
- * Approve FILE's exceptions (all, or only ID's) with approver KEY: the
- * approvals are written into FILE (atomically, as manifest_format() lays
- * it out), whose signature is then stale. *RET_N: exceptions approved.
+ * Approve FILE's exceptions (all, or only ID's) with approver KEY, for a
+ * manifest that key SIGNER (a key id) will sign: the approvals are written
+ * into FILE (atomically, as manifest_format() lays it out), whose
+ * signature is then stale. *RET_N: exceptions approved.
  */
-int manifest_exceptions_approve(const char *file, const struct nojit_seckey *key, const char *id,
-				size_t *ret_n, struct nojit_err *err);
+int manifest_exceptions_approve(const char *file, const struct nojit_seckey *key,
+				const char *signer, const char *id, size_t *ret_n,
+				struct nojit_err *err);
 
 /* "anon-exec", "wx-flip" and back (0 if unknown). */
 const char *manifest_exception_allow_name(__u32 bit);

@@ -144,6 +144,11 @@ int policy_set_install(const struct nojit_maps *m, __u64 enrolled_id,
 	bool had_old;
 	int ret;
 
+	/* Every way into the kernel passes here: none without its approvals checked. */
+	if (man->n_exceptions && !man->exceptions_verified)
+		return nojit_err_set(err, -EPERM,
+				     "manifest \"%s\": its JIT exceptions were not checked against approver keys",
+				     man->name);
 	had_old = bpf_map_lookup_elem(m->policies, &enrolled_id, &old) == 0;
 	ret = new_policy_id(m, &ref.policy_id);
 	if (ret)

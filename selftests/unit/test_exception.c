@@ -150,9 +150,10 @@ Test(exception, approved_message_is_stable)
 	size_t len;
 
 	cr_assert_eq(parse(GOOD_EXC, &m, &err), 0, "%s", err.msg);
-	cr_assert_eq(manifest_exception_message(m, &m->exceptions[0], &msg, &len), 0);
+	cr_assert_eq(manifest_exception_message(m, "0123456789abcdef", &m->exceptions[0], &msg, &len), 0);
 	cr_assert_str_eq(msg, "nojit-exception-v1\n"
 			 "manifest agent\n"
+			 "signer 0123456789abcdef\n"
 			 "id node-jit\n"
 			 "sha256 " DIGEST_NODE "\n"
 			 "allow anon-exec wx-flip\n"
@@ -191,7 +192,8 @@ static struct nojit_manifest *approved(const char *file, const struct nojit_seck
 	fputs(s, f);
 	fclose(f);
 	free(s);
-	cr_assert_eq(manifest_exceptions_approve(file, approver, NULL, &n, &err), 0, "%s", err.msg);
+	cr_assert_eq(manifest_exceptions_approve(file, approver, signer_id, NULL, &n, &err), 0, "%s",
+		     err.msg);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(read_file_max(AT_FDCWD, file, 1 << 20, &buf, &len), 0);
 	cr_assert_eq(manifest_parse(buf, len, &m, &err), 0, "%s", err.msg);
@@ -206,6 +208,7 @@ Test(exception, two_parties_and_nothing_else)
 	struct nojit_manifest *m;
 	struct nojit_err err;
 	char approvers[256], file[256];
+	size_t n;
 
 	keypair("signer", KEY_PURPOSE_SIGNING, &signer);
 	keypair("approver", KEY_PURPOSE_APPROVER, &approver);
@@ -215,7 +218,9 @@ Test(exception, two_parties_and_nothing_else)
 
 	m = approved(file, &approver, signer.pub.id);
 	cr_assert(m->exceptions[0].approved);
+	cr_assert(!m->exceptions_verified);
 	cr_assert_eq(manifest_exceptions_verify(m, approvers, NOW, &err), 0, "%s", err.msg);
+	cr_assert(m->exceptions_verified);
 	/* Not before its own expiry, checked at load. */
 	cr_assert_eq(manifest_exceptions_verify(m, approvers, m->exceptions[0].expires, &err),
 		     -EKEYEXPIRED);
@@ -228,9 +233,15 @@ Test(exception, two_parties_and_nothing_else)
 	cr_assert_eq(manifest_exceptions_verify(m, approvers, NOW, &err), -EKEYREJECTED, "%s", err.msg);
 	manifest_free(m);
 
-	/* The approver signed the manifest too: one party, refused. */
-	m = approved(file, &approver, approver.pub.id);
+	/* The approver signed the manifest too: one party, refused, at approval and at load. */
+	m = approved(file, &approver, signer.pub.id);
+	cr_assert_eq(manifest_exceptions_approve(file, &approver, approver.pub.id, NULL, &n, &err), -EPERM);
+	snprintf(m->key_id, sizeof(m->key_id), "%s", approver.pub.id);
 	cr_assert_eq(manifest_exceptions_verify(m, approvers, NOW, &err), -EPERM, "%s", err.msg);
+	cr_assert(!m->exceptions_verified);
+	/* Approved for one signer, signed by another trusted one: not reusable. */
+	snprintf(m->key_id, sizeof(m->key_id), "%s", other.pub.id);
+	cr_assert_eq(manifest_exceptions_verify(m, approvers, NOW, &err), -EKEYREJECTED, "%s", err.msg);
 	manifest_free(m);
 
 	/* An approver the node does not trust. */
