@@ -251,8 +251,8 @@ bench: all bench-bins scan-bins $(STORM) vm-kernel vk-guests
 	$(Q)selftests/bench/vk $(BUILD)
 	$(Q)selftests/bench/scan $(BUILD)
 	$(Q)selftests/aot/prepare $(BUILD)
-	$(Q)$(VM_RUN) --tpm --timeout 3000 -- sh -c \
-		'selftests/bench/run $(BUILD) && selftests/bench/hashgate $(BUILD) && selftests/bench/audit $(BUILD) && selftests/bench/apply $(BUILD) && selftests/bench/oci $(BUILD) && selftests/bench/attest $(BUILD) && selftests/bench/aot $(BUILD)'
+	$(Q)$(VM_RUN) --tpm --timeout 3400 -- sh -c \
+		'selftests/bench/run $(BUILD) && selftests/bench/exception $(BUILD) && selftests/bench/hashgate $(BUILD) && selftests/bench/audit $(BUILD) && selftests/bench/apply $(BUILD) && selftests/bench/oci $(BUILD) && selftests/bench/attest $(BUILD) && selftests/bench/aot $(BUILD)'
 
 # The bypass matrix: every attack under every configuration, host columns
 # here and BPF LSM columns in one VM; fails if the measured table differs

@@ -88,6 +88,57 @@ BENCH_LSM(file_ioctl, struct file *file, unsigned int cmd, unsigned long arg)
 BENCH_LSM(file_ioctl_compat, struct file *file, unsigned int cmd,
 	  unsigned long arg)
 BENCH_LSM(socket_setsockopt, struct socket *sock, int level, int optname)
+/* The JIT exception's confinement (bpf/exception.bpf.h): every task passes. */
+BENCH_LSM(file_truncate, struct file *file)
+BENCH_LSM(socket_create, int family, int type, int protocol, int kern)
+BENCH_LSM(socket_connect, struct socket *sock, struct sockaddr *address, int addrlen)
+BENCH_LSM(socket_bind, struct socket *sock, struct sockaddr *address, int addrlen)
+BENCH_LSM(socket_listen, struct socket *sock, int backlog)
+BENCH_LSM(socket_accept, struct socket *sock, struct socket *newsock)
+BENCH_LSM(socket_sendmsg, struct socket *sock, struct msghdr *msg, int size)
+BENCH_LSM(socket_recvmsg, struct socket *sock, struct msghdr *msg, int size, int flags)
+BENCH_LSM(task_alloc, struct task_struct *task, unsigned long clone_flags)
+BENCH_LSM(path_mknod, const struct path *dir, struct dentry *dentry, umode_t mode,
+	  unsigned int dev)
+BENCH_LSM(path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode)
+BENCH_LSM(path_rmdir, const struct path *dir, struct dentry *dentry)
+BENCH_LSM(path_unlink, const struct path *dir, struct dentry *dentry)
+BENCH_LSM(path_symlink, const struct path *dir, struct dentry *dentry,
+	  const char *old_name)
+BENCH_LSM(path_link, struct dentry *old_dentry, const struct path *new_dir,
+	  struct dentry *new_dentry)
+BENCH_LSM(path_rename, const struct path *old_dir, struct dentry *old_dentry,
+	  const struct path *new_dir, struct dentry *new_dentry, unsigned int flags)
+BENCH_LSM(path_chmod, const struct path *path, umode_t mode)
+BENCH_LSM(path_chown, const struct path *path, __u64 uid, __u64 gid)
+
+/* A void hook: no earlier verdict to pass on, nothing to refuse. */
+SEC("lsm/bprm_committing_creds")
+int BPF_PROG(b0_bprm_committing_creds, struct linux_binprm *bprm)
+{
+	return 0;
+}
+
+SEC("lsm/bprm_committing_creds")
+int BPF_PROG(b1_bprm_committing_creds, struct linux_binprm *bprm)
+{
+	cgroup_verdict();
+	return 0;
+}
+
+/* nojit reports a marked task's pending exception uses when it exits. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(b0_sched_process_exit, struct task_struct *task)
+{
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(b1_sched_process_exit, struct task_struct *task)
+{
+	cgroup_verdict();
+	return 0;
+}
 
 /* Called for every freed inode: only deletes, never refuses. */
 SEC("lsm/inode_free_security")

@@ -12,9 +12,13 @@
  * CMD runs, moved first into the cgroup2 directory --run-in DIR if given,
  * and the programs are detached. With --stats, FILE receives, for every
  * BPF program loaded on the system, what CMD's lifetime added to its
- * kernel.bpf_stats_enabled counters: "ID NAME RUN_CNT RUN_TIME_NS" lines.
- * The snapshots only make bpf() calls, so they add no runs to the file and
- * memory hooks they measure.
+ * kernel.bpf_stats_enabled counters: "ID NAME RUN_CNT RUN_TIME_NS TARGET"
+ * lines, TARGET being the kernel function the program is attached to
+ * (bpf_lsm_<hook> for an LSM program; "-" if none): the kernel keeps only
+ * 15 characters of a name, too few to tell nojit_socket_sendmsg from
+ * nojit_socket_setsockopt. The snapshots only make bpf() calls (the
+ * kernel's BTF is read before the first), so they add no runs to the file
+ * and memory hooks they measure.
  *
  * Nothing is pinned: the links live in this process's fds, so however it
  * ends, the programs go with it (all libbpf fds are O_CLOEXEC: CMD holds
@@ -34,6 +38,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "empty.skel.h"
@@ -42,7 +47,7 @@
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
-#define MAX_LINKS 32
+#define MAX_LINKS 64
 #define MAX_CGROUPS 16
 
 struct bench_policy {		/* empty.bpf.c */
@@ -58,6 +63,8 @@ struct attached {
 
 struct prog_stat {
 	__u32 id;
+	__u32 attach_btf_obj_id;	/* the BTF object attach_btf_id is in */
+	__u32 attach_btf_id;
 	char name[BPF_OBJ_NAME_LEN];
 	__u64 run_cnt;
 	__u64 run_time_ns;
@@ -210,6 +217,8 @@ static int stats_snapshot(struct stats *s)
 			s->progs = p;
 		}
 		s->progs[s->n].id = id;
+		s->progs[s->n].attach_btf_obj_id = info.attach_btf_obj_id;
+		s->progs[s->n].attach_btf_id = info.attach_btf_id;
 		memcpy(s->progs[s->n].name, info.name, sizeof(info.name));
 		s->progs[s->n].name[BPF_OBJ_NAME_LEN - 1] = '\0';
 		s->progs[s->n].run_cnt = info.run_cnt;
@@ -219,9 +228,61 @@ static int stats_snapshot(struct stats *s)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-/* "ID NAME RUN_CNT RUN_TIME_NS", after minus before, one line a program. */
+static void btf_freep(struct btf **btf)
+{
+	btf__free(*btf);	/* accepts NULL */
+}
+
+/* The kernel's own BTF object's ID in *RET_ID (modules have their own). */
+static int vmlinux_btf_obj_id(__u32 *ret_id)
+{
+	__u32 id = 0;
+
+	while (!bpf_btf_get_next_id(id, &id)) {
+		struct bpf_btf_info info = {};
+		__u32 len = sizeof(info);
+		char name[16] = "";
+		int fd, err;
+
+		fd = bpf_btf_get_fd_by_id(id);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			return -errno;
+		}
+		info.name = (__u64)(unsigned long)name;
+		info.name_len = sizeof(name);
+		err = bpf_obj_get_info_by_fd(fd, &info, &len);
+		err = err ? -errno : 0;
+		close(fd);
+		if (err)
+			return err;
+		if (info.kernel_btf && !strcmp(name, "vmlinux")) {
+			*ret_id = id;
+			return 0;
+		}
+	}
+	return errno == ENOENT ? -ENOENT : -errno;
+}
+
+/* What P is attached to, if a kernel function (VMLINUX is object OBJ_ID), or "-". */
+static const char *attach_target(const struct btf *vmlinux, __u32 obj_id,
+				 const struct prog_stat *p)
+{
+	const struct btf_type *t = p->attach_btf_obj_id == obj_id && p->attach_btf_id ?
+				   btf__type_by_id(vmlinux, p->attach_btf_id) : NULL;
+	const char *name = t ? btf__name_by_offset(vmlinux, t->name_off) : NULL;
+
+	return name && name[0] ? name : "-";
+}
+
+/*
+ * "ID NAME RUN_CNT RUN_TIME_NS TARGET", after minus before, one line a
+ * program.
+ */
 static int stats_write(const char *path, const struct stats *before,
-		       const struct stats *after)
+		       const struct stats *after, const struct btf *vmlinux,
+		       __u32 vmlinux_obj_id)
 {
 	FILE *f = fopen(path, "we");
 
@@ -238,8 +299,9 @@ static int stats_write(const char *path, const struct stats *before,
 			ns -= before->progs[j].run_time_ns;
 			break;
 		}
-		fprintf(f, "%u %s %llu %llu\n", a->id, a->name[0] ? a->name : "-",
-			(unsigned long long)cnt, (unsigned long long)ns);
+		fprintf(f, "%u %s %llu %llu %s\n", a->id, a->name[0] ? a->name : "-",
+			(unsigned long long)cnt, (unsigned long long)ns,
+			attach_target(vmlinux, vmlinux_obj_id, a));
 	}
 	if (fclose(f))
 		return -errno;
@@ -293,6 +355,8 @@ int main(int argc, char **argv)
 	struct attached a __attribute__((cleanup(attached_destroy))) = {};
 	struct stats before __attribute__((cleanup(stats_free))) = {};
 	struct stats after __attribute__((cleanup(stats_free))) = {};
+	struct btf *vmlinux __attribute__((cleanup(btf_freep))) = NULL;
+	__u32 vmlinux_obj_id = 0;
 	const char *set, *run_in = NULL, *stats_path = NULL;
 	char *cgroups[MAX_CGROUPS];
 	size_t ncgroups = 0;
@@ -343,7 +407,10 @@ int main(int argc, char **argv)
 		}
 	}
 	if (stats_path) {
-		err = stats_snapshot(&before);
+		vmlinux = btf__load_vmlinux_btf();
+		err = vmlinux ? vmlinux_btf_obj_id(&vmlinux_obj_id) : -errno;
+		if (!err)
+			err = stats_snapshot(&before);
 		if (err) {
 			fprintf(stderr, "loader: cannot read program statistics: %s\n",
 				strerror(-err));
@@ -358,7 +425,8 @@ int main(int argc, char **argv)
 	if (stats_path) {
 		err = stats_snapshot(&after);
 		if (!err)
-			err = stats_write(stats_path, &before, &after);
+			err = stats_write(stats_path, &before, &after, vmlinux,
+					  vmlinux_obj_id);
 		if (err) {
 			fprintf(stderr, "loader: --stats %s: %s\n", stats_path,
 				strerror(-err));
