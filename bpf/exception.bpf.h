@@ -194,6 +194,7 @@ int BPF_PROG(nojit_bprm_committing_creds, struct linux_binprm *bprm)
 	if (!exc)
 		return 0;
 	__builtin_memcpy(ts->mark.sha256, ts->pending_sha256, sizeof(ts->mark.sha256));
+	ts->mark.mnt_ns = (__u64)BPF_CORE_READ(bpf_get_current_task_btf(), nsproxy, mnt_ns);
 	ts->mark.marked = 1;
 	__sync_fetch_and_add(&exc->marks, 1);
 	stat_inc(NOJIT_STAT_EXC_MARKS);
@@ -218,6 +219,7 @@ int BPF_PROG(nojit_task_alloc, struct task_struct *task, unsigned long clone_fla
 	}
 	__builtin_memset(&child->mark, 0, sizeof(child->mark));
 	__builtin_memcpy(child->mark.sha256, parent->mark.sha256, sizeof(child->mark.sha256));
+	child->mark.mnt_ns = parent->mark.mnt_ns;
 	child->mark.marked = 1;
 	return 0;
 }
@@ -289,17 +291,21 @@ static long write_path_step(__u32 i, void *ctx)
 }
 
 /*
- * Whether P's mount belongs to the current task's mount namespace, or is
- * a kernel-internal one (the layers an overlayfs opens its files on,
- * which no task names).
+ * Whether the task still sees the file system as when it was marked (no
+ * setns() into another mount namespace, which no LSM hook sees), and P's
+ * mount belongs to that namespace or is a kernel-internal one (the layers
+ * an overlayfs opens its files on, which no task names).
  */
-static __always_inline bool path_in_own_namespace(const struct path *p)
+static __always_inline bool path_in_own_namespace(const struct nojit_task_state *ts,
+						  const struct path *p)
 {
 	struct mount *mnt = container_of(BPF_CORE_READ(p, mnt), struct mount, mnt);
 	struct task_struct *task = bpf_get_current_task_btf();
 	unsigned long ns = (unsigned long)BPF_CORE_READ(mnt, mnt_ns);
 
-	return ns == MNT_NS_INTERNAL || ns == (unsigned long)BPF_CORE_READ(task, nsproxy, mnt_ns);
+	if ((__u64)BPF_CORE_READ(task, nsproxy, mnt_ns) != ts->mark.mnt_ns)
+		return false;
+	return ns == MNT_NS_INTERNAL || ns == ts->mark.mnt_ns;
 }
 
 /* In every LSM hook, unlike bpf_d_path(): the path hooks have no file. */
@@ -329,7 +335,7 @@ static __always_inline int exception_write_check(struct nojit_task_state *ts, co
 	 * namespace (/proc/PID/root), or one with a second name (a hard link
 	 * to a file outside), is not written, whatever its path says.
 	 */
-	if (!path_in_own_namespace(p) || (inode && inode->i_nlink > 1))
+	if (!path_in_own_namespace(ts, p) || (inode && inode->i_nlink > 1))
 		return confined(hook, 0, flags, inode, NULL);
 	if (bpf_path_d_path((struct path *)p, buf->path, sizeof(buf->path)) < 0) {
 		stat_inc(NOJIT_STAT_FAIL_KERNEL_READ);
@@ -544,7 +550,7 @@ int BPF_PROG(nojit_socket_create, int family, int type, int protocol, int kern, 
 	return confined(NOJIT_HOOK_SOCKET_CREATE, 0, family, NULL, NULL);
 }
 
-/* A marked task's use of SOCK; with ADDRESSED, AF_UNIX counts as well. */
+/* A marked task's use of SOCK; with ADDRESSED (or serving), AF_UNIX counts as well. */
 static __always_inline int socket_use(struct socket *sock, __u32 hook, bool addressed)
 {
 	struct sock *sk = sock->sk;
@@ -567,13 +573,23 @@ int BPF_PROG(nojit_socket_connect, struct socket *sock, struct sockaddr *address
 	return socket_use(sock, NOJIT_HOOK_SOCKET_CONNECT, true);
 }
 
+/*
+ * An AF_UNIX name outside the file system (abstract, or autobound) is a
+ * door others in the network namespace can knock on: a marked task binds
+ * only path names, which path_mknod holds to its write paths, and serves
+ * no AF_UNIX socket (listen would autobind one).
+ */
 SEC("lsm/socket_bind")
 int BPF_PROG(nojit_socket_bind, struct socket *sock, struct sockaddr *address,
 	     int addrlen, int ret)
 {
+	bool abstract;
+
 	if (ret)
 		return ret;
-	return socket_use(sock, NOJIT_HOOK_SOCKET_BIND, false);
+	abstract = addrlen <= (int)sizeof(__u16) ||
+		   BPF_CORE_READ((struct sockaddr_un *)address, sun_path[0]) == 0;
+	return socket_use(sock, NOJIT_HOOK_SOCKET_BIND, abstract);
 }
 
 SEC("lsm/socket_listen")
@@ -581,7 +597,7 @@ int BPF_PROG(nojit_socket_listen, struct socket *sock, int backlog, int ret)
 {
 	if (ret)
 		return ret;
-	return socket_use(sock, NOJIT_HOOK_SOCKET_LISTEN, false);
+	return socket_use(sock, NOJIT_HOOK_SOCKET_LISTEN, true);
 }
 
 SEC("lsm/socket_accept")
@@ -650,6 +666,51 @@ int BPF_PROG(nojit_file_receive, struct file *file, int ret)
 		return 0;
 	return exception_write_check(ts, &file->f_path, file->f_inode, NOJIT_HOOK_FILE_RECEIVE,
 				     file->f_mode);
+}
+
+/*
+ * Capabilities: whatever a marked task could do as root through a check
+ * no other hook sees (setns, sethostname, modules, kexec, raw I/O, the
+ * clock, immutable flags, tty injection...) ends here. It keeps only
+ * those a runtime running as root needs to use its own files.
+ */
+#define CAP_DAC_OVERRIDE	1
+#define CAP_DAC_READ_SEARCH	2
+#define CAP_FOWNER		3
+#define CAP_SETGID		6
+#define CAP_SETUID		7
+#define CAP_OPT_NOAUDIT		(1 << 1)
+
+SEC("lsm/capable")
+int BPF_PROG(nojit_capable, const struct cred *cred, struct user_namespace *ns, int cap,
+	     unsigned int opts, int ret)
+{
+	if (ret || !task_marked())
+		return ret;
+	if (cap == CAP_DAC_OVERRIDE || cap == CAP_DAC_READ_SEARCH || cap == CAP_FOWNER ||
+	    cap == CAP_SETGID || cap == CAP_SETUID)
+		return 0;
+	/* A probe the kernel itself would not audit is refused, not reported. */
+	if (opts & CAP_OPT_NOAUDIT) {
+		stat_inc(NOJIT_STAT_EXC_CONFINED);
+		return -EPERM;
+	}
+	return confined(NOJIT_HOOK_CAPABLE, 0, cap, NULL, NULL);
+}
+
+/* Signals only within what it marked: itself, its threads, its children. */
+SEC("lsm/task_kill")
+int BPF_PROG(nojit_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
+	     const struct cred *cred, int ret)
+{
+	struct nojit_task_state *target;
+
+	if (ret || !task_marked())
+		return ret;
+	target = task_state_get(p, false);
+	if (target && target->mark.marked)
+		return 0;
+	return confined(NOJIT_HOOK_TASK_KILL, 0, sig, NULL, NULL);
 }
 
 #endif /* NOJIT_EXCEPTION_BPF_H */

@@ -28,6 +28,7 @@
 
 #include "policy.bpf.h"
 #include "file.bpf.h"
+#include "task.bpf.h"
 
 #define UFFD_NAME	"[userfaultfd]"
 #define IO_URING_NAME	"[io_uring]"
@@ -75,10 +76,37 @@ static __always_inline int uffd_ioctl(struct file *file, unsigned int cmd)
 		    0, cmd, NULL);
 }
 
+/*
+ * A task marked with a JIT exception (exception.bpf.h) may not type into
+ * a terminal (TIOCSTI, TIOCLINUX: the shell that started it would run
+ * it), take over the console or a line discipline, or change a file's
+ * attribute flags, whichever descriptor it holds.
+ */
+#define TIOCSTI			0x5412
+#define TIOCLINUX		0x541C
+#define TIOCCONS		0x541D
+#define TIOCSETD		0x5423
+#define FS_IOC_SETFLAGS		0x40086602
+#define FS_IOC32_SETFLAGS	0x40046602
+#define FS_IOC_FSSETXATTR	0x401c5820
+
+static __always_inline int marked_ioctl(struct file *file, unsigned int cmd)
+{
+	if (cmd != TIOCSTI && cmd != TIOCLINUX && cmd != TIOCCONS && cmd != TIOCSETD &&
+	    cmd != FS_IOC_SETFLAGS && cmd != FS_IOC32_SETFLAGS && cmd != FS_IOC_FSSETXATTR)
+		return 0;
+	if (!task_marked())
+		return 0;
+	return confined(NOJIT_HOOK_FILE_IOCTL, 0, cmd, file->f_inode, NULL);
+}
+
 SEC("lsm/file_ioctl")
 int BPF_PROG(nojit_file_ioctl, struct file *file, unsigned int cmd,
 	     unsigned long arg, int ret)
 {
+	if (ret)
+		return ret;
+	ret = marked_ioctl(file, cmd);
 	return ret ? ret : uffd_ioctl(file, cmd);
 }
 
@@ -87,6 +115,9 @@ SEC("lsm/file_ioctl_compat")
 int BPF_PROG(nojit_file_ioctl_compat, struct file *file, unsigned int cmd,
 	     unsigned long arg, int ret)
 {
+	if (ret)
+		return ret;
+	ret = marked_ioctl(file, cmd);
 	return ret ? ret : uffd_ioctl(file, cmd);
 }
 

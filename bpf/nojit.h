@@ -80,6 +80,8 @@ enum nojit_hook {
 	NOJIT_HOOK_VIEW_CHANGE		= 29,
 	NOJIT_HOOK_SOCKET_GETSOCKOPT	= 30,
 	NOJIT_HOOK_FILE_RECEIVE		= 31,	/* SCM_RIGHTS, pidfd_getfd() */
+	NOJIT_HOOK_CAPABLE		= 32,
+	NOJIT_HOOK_TASK_KILL		= 33,
 };
 
 /* nojit_violation.flags of NOJIT_HOOK_PATH_CHANGE: which change. */
@@ -252,6 +254,7 @@ struct nojit_task_mark {
 	__u32 prot;
 	__u64 flags;
 	char exception[NOJIT_EXC_ID_MAX];
+	__u64 mnt_ns;		/* the mount namespace it was marked in (kernel address) */
 };
 
 struct nojit_task_state {

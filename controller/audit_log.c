@@ -385,6 +385,8 @@ const char *audit_hook_name(__u32 hook)
 		[NOJIT_HOOK_VIEW_CHANGE] = "view_change",
 		[NOJIT_HOOK_SOCKET_GETSOCKOPT] = "socket_getsockopt",
 		[NOJIT_HOOK_FILE_RECEIVE] = "file_receive",
+		[NOJIT_HOOK_CAPABLE] = "capable",
+		[NOJIT_HOOK_TASK_KILL] = "task_kill",
 	};
 
 	return hook < ARRAY_SIZE(names) ? names[hook] : NULL;
@@ -425,6 +427,8 @@ static const char *hook_operation(__u32 hook, __u32 route)
 		[NOJIT_HOOK_VIEW_CHANGE] = "mount/chroot/unshare",
 		[NOJIT_HOOK_SOCKET_GETSOCKOPT] = "getsockopt",
 		[NOJIT_HOOK_FILE_RECEIVE] = "receive a descriptor",
+		[NOJIT_HOOK_CAPABLE] = "use a capability",
+		[NOJIT_HOOK_TASK_KILL] = "signal",
 	};
 
 	/* inode_permission refuses uselib()'s open as well as cgroup moves. */

@@ -60,7 +60,7 @@ void metrics_set_policy_state(struct metrics *m, bool applied, const char *diges
 
 /* ---- exposition, separable for tests --------------------------------- */
 
-#define METRICS_HOOK_MAX	32	/* > every enum nojit_hook */
+#define METRICS_HOOK_MAX	48	/* > every enum nojit_hook */
 #define METRICS_ACTION_MAX	5	/* > every enum nojit_action */
 #define METRICS_EVENT_SLOTS	(NOJIT_ROUTE_MAX * METRICS_HOOK_MAX * METRICS_ACTION_MAX)
 #define METRICS_EVENT_SLOT(route, hook, action) \

@@ -22,11 +22,20 @@
  *   chroot DIR               chroot
  *   splice FD                read a network socket it inherited, by splice
  *   unixconnect PATH         connect to a named AF_UNIX socket
+ *   abstract                 bind an abstract AF_UNIX name
+ *   setns NSFILE FILE        join the mount namespace NSFILE, write FILE there
+ *   hostname                 sethostname (to the name it already has)
+ *   setflags FILE            FS_IOC_SETFLAGS (nodump) through a read-only descriptor
+ *   tiocsti FD               push a character into the terminal FD
+ *   kill PID                 SIGCONT to a process it did not start
  */
 #define ATTACK_NAME "exception_escape"
 #include "attack.h"
 
 #include <sched.h>
+#include <signal.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -151,6 +160,49 @@ int main(int argc, char **argv)
 		snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", a);
 		step("connect to a named AF_UNIX socket", connect(fd, (struct sockaddr *)&addr, sizeof(addr)));
 		attack_worked("connected to a named AF_UNIX socket");
+	}
+	if (!strcmp(s, "abstract")) {
+		struct sockaddr_un addr = { .sun_family = AF_UNIX, .sun_path = "\0nojit-escape" };
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		step("socket(AF_UNIX)", fd);
+		step("bind an abstract name", bind(fd, (struct sockaddr *)&addr,
+						   offsetof(struct sockaddr_un, sun_path) + 13));
+		attack_worked("bound an abstract AF_UNIX name");
+	}
+	if (!strcmp(s, "setns") && argc > 3) {
+		int ns = open(a, O_RDONLY | O_CLOEXEC);
+
+		step("open the namespace", ns);
+		step("setns(CLONE_NEWNS)", setns(ns, CLONE_NEWNS));
+		write_to(argv[3]);
+	}
+	if (!strcmp(s, "hostname")) {
+		char name[256] = "";
+
+		if (gethostname(name, sizeof(name) - 1))
+			attack_error("gethostname: %s", strerror(errno));
+		step("sethostname", sethostname(name, strlen(name)));
+		attack_worked("set the host name");
+	}
+	if (!strcmp(s, "setflags")) {
+		int fd = open(a, O_RDONLY | O_CLOEXEC), flags = 0;
+
+		step("open read-only", fd);
+		step("FS_IOC_GETFLAGS", ioctl(fd, FS_IOC_GETFLAGS, &flags));
+		flags |= FS_NODUMP_FL;
+		step("FS_IOC_SETFLAGS", ioctl(fd, FS_IOC_SETFLAGS, &flags));
+		attack_worked("changed a file's flags through a read-only descriptor");
+	}
+	if (!strcmp(s, "tiocsti")) {
+		char c = '\n';
+
+		step("TIOCSTI", ioctl(atoi(a), TIOCSTI, &c));
+		attack_worked("typed into a terminal");
+	}
+	if (!strcmp(s, "kill")) {
+		step("kill(SIGCONT)", kill(atoi(a), SIGCONT));
+		attack_worked("signalled a process it did not start");
 	}
 	attack_error("usage: exception_escape STEP ARGS... (see the source)");
 }

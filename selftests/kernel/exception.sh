@@ -186,6 +186,10 @@ p = subprocess.Popen([sys.argv[1], "recvfd", str(b.fileno())], pass_fds=[b.filen
 socket.send_fds(a, [b"x"], [os.open(sys.argv[2], os.O_WRONLY | os.O_APPEND)])
 sys.exit(p.wait())' "$ESC" "$2" ;;
 	splice) run_in "$cg" bash -c 'exec 3<>/dev/tcp/127.0.0.1/4719; exec "$0" splice 3' "$ESC" ;;
+	tiocsti) run_in "$cg" /usr/bin/python3 -c '
+import os, pty, subprocess, sys
+master, slave = pty.openpty()
+sys.exit(subprocess.call([sys.argv[1], "tiocsti", str(slave)], pass_fds=[slave]))' "$ESC" ;;
 	*) run_in "$cg" "$ESC" "$@" ;;
 	esac >>"$XW/escape.out" 2>&1
 }
@@ -242,6 +246,21 @@ escape_case userns
 escape_case chroot "$XT/root"
 escape_case splice
 escape_case unixconnect "$XT/sock"
+escape_case abstract
+# Another mount namespace in which the write path is another directory.
+echo x >"$XT/m/plain"
+unshare -m sh -c "mount --bind $XT/m $WORK && exec sleep 300" &
+XNS=$!
+sleep 1
+escape_case setns "/proc/$XNS/ns/mnt" "$WORK/plain"
+kill "$XNS" 2>/dev/null
+escape_case hostname
+escape_case setflags "$XT/target"
+escape_case tiocsti
+sleep 300 &
+XSLEEP=$!
+escape_case kill "$XSLEEP"
+kill "$XSLEEP" 2>/dev/null
 kill "$XSERVER" 2>/dev/null
 wait "$XSERVER" 2>/dev/null
 umount "$XT/m" 2>/dev/null
