@@ -66,28 +66,36 @@ static int loop_mmap(unsigned long n)
 	return 0;
 }
 
+/*
+ * mprotect() of one anonymous page (*PAGE, made on first use) between
+ * read-write and OTHER; an even count of calls leaves it read-write.
+ */
+static int flip_loop(void **page, unsigned long n, int other)
+{
+	if (!*page) {
+		*page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (*page == MAP_FAILED) {
+			*page = NULL;
+			return -errno;
+		}
+	}
+	for (unsigned long i = 0; i < n; i++) {
+		int prot = i & 1 ? PROT_READ | PROT_WRITE : other;
+
+		if (mprotect(*page, 4096, prot) < 0)
+			return -errno;
+	}
+	if (n & 1 && mprotect(*page, 4096, PROT_READ | PROT_WRITE) < 0)
+		return -errno;
+	return 0;
+}
+
 static int loop_mprotect(unsigned long n)
 {
 	static void *page;
 
-	if (!page) {
-		page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (page == MAP_FAILED) {
-			page = NULL;
-			return -errno;
-		}
-	}
-	/* Even count: the page ends RW, ready for the next call. */
-	for (unsigned long i = 0; i < n; i++) {
-		int prot = i & 1 ? PROT_READ | PROT_WRITE : PROT_READ;
-
-		if (mprotect(page, 4096, prot) < 0)
-			return -errno;
-	}
-	if (n & 1 && mprotect(page, 4096, PROT_READ | PROT_WRITE) < 0)
-		return -errno;
-	return 0;
+	return flip_loop(&page, n, PROT_READ);
 }
 
 static int loop_forkexec(unsigned long n)
@@ -223,28 +231,12 @@ static int loop_files(unsigned long n)
 	return 0;
 }
 
+/* mprotect() of one anonymous page between W and X (a JIT's flip). */
 static int loop_jit(unsigned long n)
 {
 	static void *page;
 
-	if (!page) {
-		page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (page == MAP_FAILED) {
-			page = NULL;
-			return -errno;
-		}
-	}
-	/* Even count: the page ends RW, ready for the next call. */
-	for (unsigned long i = 0; i < n; i++) {
-		int prot = i & 1 ? PROT_READ | PROT_WRITE : PROT_READ | PROT_EXEC;
-
-		if (mprotect(page, 4096, prot) < 0)
-			return -errno;
-	}
-	if (n & 1 && mprotect(page, 4096, PROT_READ | PROT_WRITE) < 0)
-		return -errno;
-	return 0;
+	return flip_loop(&page, n, PROT_READ | PROT_EXEC);
 }
 
 static int loop_jitmap(unsigned long n)

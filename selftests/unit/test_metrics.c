@@ -73,7 +73,7 @@ static char *format_sample(void)
 		s.stats[i] = i;
 	counts[METRICS_EVENT_SLOT(NOJIT_ROUTE_ANON_EXEC, NOJIT_HOOK_MMAP_FILE, NOJIT_ACTION_DENIED)] = 3;
 	counts[METRICS_EVENT_SLOT(NOJIT_ROUTE_MPROTECT, NOJIT_HOOK_FILE_MPROTECT, NOJIT_ACTION_AUDITED)] = 1;
-	counts[METRICS_EVENT_SLOT(0, 31, 0)] = 1;	/* unknown everything */
+	counts[METRICS_EVENT_SLOT(0, METRICS_HOOK_MAX - 1, 0)] = 1;	/* unknown everything */
 	s.event_counts = counts;
 	f = open_memstream(&buf, &len);
 	cr_assert_eq(metrics_format(f, &s), 0);
