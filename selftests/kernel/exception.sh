@@ -401,7 +401,9 @@ n = 0
 recs = [json.loads(l) for l in open(log)]
 exc = [r for r in recs if r.get("action") == "exception"]
 assert exc, "no exception records"
-assert all(r["exception"] in ("node-jit", "escape") and r["count"] >= 1 for r in exc), exc[:2]
+# Earlier parts' exceptions (the AOT guide's JVM) are drained here too.
+assert all(r["exception"] and r["count"] >= 1 for r in exc), exc[:2]
+assert any(r["exception"] == "node-jit" for r in exc), "no node-jit records"
 n = sum(r["count"] for r in exc)
 assert n + lost == uses, (n, lost, uses)
 confined = [r for r in recs if r.get("route") == 18]
