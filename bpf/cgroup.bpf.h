@@ -11,25 +11,6 @@
 
 #define NOJIT_MAX_CGROUP_DEPTH 64
 
-/* 6.15 renamed kernfs_node::parent to __parent; CO-RE picks the one present. */
-struct kernfs_node___new {
-	struct kernfs_node *__parent;
-} __attribute__((preserve_access_index));
-
-struct kernfs_node___old {
-	struct kernfs_node *parent;
-} __attribute__((preserve_access_index));
-
-static __always_inline struct kernfs_node *kernfs_parent(struct kernfs_node *kn)
-{
-	struct kernfs_node___new *kn_new = (void *)kn;
-	struct kernfs_node___old *kn_old = (void *)kn;
-
-	if (bpf_core_field_exists(kn_new->__parent))
-		return BPF_CORE_READ(kn_new, __parent);
-	return BPF_CORE_READ(kn_old, parent);
-}
-
 /*
  * A cgroup created below a governed one inherits its policy entry at the
  * moment its kernfs node exists, before any task can be moved into it, so

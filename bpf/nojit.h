@@ -18,6 +18,7 @@
 #define NOJIT_RINGBUF_BYTES	(1u << 20)
 #define NOJIT_CGROUP_PATH_MAX	256
 #define NOJIT_EVENT_PATH_MAX	256
+#define NOJIT_CGROUP_NAME_MAX	128	/* a container scope's name is ~90 bytes */
 #define NOJIT_MAX_ALLOW		(1u << 20)	/* all manifests together, twice during a swap */
 #define NOJIT_MAX_FILES		(1u << 18)	/* files with a digest or a mark, live inodes only */
 
@@ -363,7 +364,7 @@ enum nojit_event_type {
 	NOJIT_EVENT_VIOLATION	= 1,
 };
 
-#define NOJIT_EVENT_VERSION	3
+#define NOJIT_EVENT_VERSION	4
 
 struct nojit_event_hdr {
 	__u16 type;		/* enum nojit_event_type */
@@ -395,6 +396,9 @@ struct nojit_violation {
 	__u64 count;		/* attempts this record stands for, >= 1 */
 	__u64 first_ns;		/* CLOCK_BOOTTIME of the first of them; time_ns: the last */
 	char exception[NOJIT_EXC_ID_MAX];	/* NOJIT_ACTION_EXCEPTION: which one */
+	/* Version 4: names the cgroup once cgroup_id no longer does. */
+	__u64 cgroup_parent_id;
+	char cgroup_name[NOJIT_CGROUP_NAME_MAX];	/* the cgroup's own name, "" for the root */
 };
 
 #endif /* NOJIT_H */

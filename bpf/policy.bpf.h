@@ -67,6 +67,42 @@ static __always_inline void stat_inc(__u32 idx)
 		*v += 1;
 }
 
+/* 6.15 renamed kernfs_node::parent to __parent; CO-RE picks the one present. */
+struct kernfs_node___new {
+	struct kernfs_node *__parent;
+} __attribute__((preserve_access_index));
+
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kernfs_parent(struct kernfs_node *kn)
+{
+	struct kernfs_node___new *kn_new = (void *)kn;
+	struct kernfs_node___old *kn_old = (void *)kn;
+
+	if (bpf_core_field_exists(kn_new->__parent))
+		return BPF_CORE_READ(kn_new, __parent);
+	return BPF_CORE_READ(kn_old, parent);
+}
+
+/*
+ * A short-lived cgroup (a systemd service that failed at once, a container
+ * scope) can be removed before the daemon reads the record, and its id then
+ * names nothing. Its own name and its parent's id are enough to name it
+ * later, as long as the parent outlives it, which slices and pods do.
+ */
+static __always_inline void event_fill_cgroup_name(struct nojit_violation *ev)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct kernfs_node *kn = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn);
+	const char *name = BPF_CORE_READ(kn, name);
+
+	if (bpf_probe_read_kernel_str(ev->cgroup_name, sizeof(ev->cgroup_name), name) < 0)
+		ev->cgroup_name[0] = '\0';
+	ev->cgroup_parent_id = BPF_CORE_READ(kernfs_parent(kn), id);
+}
+
 /* The record's header and who it is about: the current task, under ENROLLED_ID. */
 static __always_inline void event_fill_task(struct nojit_violation *ev, __u64 enrolled_id)
 {
@@ -81,6 +117,7 @@ static __always_inline void event_fill_task(struct nojit_violation *ev, __u64 en
 	ev->tgid = pid_tgid >> 32;
 	ev->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	event_fill_cgroup_name(ev);
 }
 
 struct violation_info {

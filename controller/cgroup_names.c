@@ -91,6 +91,26 @@ const char *cgroup_names_path(struct cgroup_names *c, __u64 id)
 	return c->cache[slot].path;
 }
 
+const char *cgroup_names_path_of(struct cgroup_names *c, __u64 id, __u64 parent_id,
+				 const char *name)
+{
+	unsigned int slot = (unsigned int)(id % CACHE_SLOTS);
+	char parent[PATH_MAX];
+	const char *p = cgroup_names_path(c, id);
+
+	if (p || !name[0] || strchr(name, '/') || !parent_id || parent_id == id)
+		return p;
+	p = cgroup_names_path(c, parent_id);
+	if (!p)
+		return NULL;
+	snprintf(parent, sizeof(parent), "%s", p);
+	if ((size_t)snprintf(c->cache[slot].path, sizeof(c->cache[slot].path), "%s/%s",
+			     strcmp(parent, "/") ? parent : "", name) >= sizeof(c->cache[slot].path))
+		return NULL;
+	c->cache[slot].id = id;
+	return c->cache[slot].path;
+}
+
 int cgroup_names_dir(struct cgroup_names *c, __u64 id, char *buf, size_t size)
 {
 	const char *p = cgroup_names_path(c, id);

@@ -18,6 +18,14 @@ void cgroup_names_free(struct cgroup_names *c);
  */
 const char *cgroup_names_path(struct cgroup_names *c, __u64 id);
 
+/*
+ * As cgroup_names_path(), for a cgroup that may be gone already: then named
+ * by its parent's path and its own NAME, cached under ID. NULL if the
+ * parent is gone too, or NAME is empty.
+ */
+const char *cgroup_names_path_of(struct cgroup_names *c, __u64 id, __u64 parent_id,
+				 const char *name);
+
 /* Absolute directory of cgroup ID ("/sys/fs/cgroup/system.slice/x"). */
 int cgroup_names_dir(struct cgroup_names *c, __u64 id, char *buf, size_t size);
 

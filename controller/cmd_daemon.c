@@ -293,6 +293,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	const struct nojit_violation *v = data;
 	struct nojit_enrollment rec;
 	char path[NOJIT_EVENT_PATH_MAX + 1];
+	char cgroup_name[NOJIT_CGROUP_NAME_MAX + 1];
 	struct daemon *d = ctx;
 	struct audit_event ev;
 	struct nojit_err err;
@@ -306,7 +307,10 @@ static int handle_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	audit_event_from_violation(v, d->boot_to_real_ns, &ev);
-	cgroup_path = cgroup_names_path(d->names, v->cgroup_id);
+	memcpy(cgroup_name, v->cgroup_name, sizeof(v->cgroup_name));
+	cgroup_name[sizeof(v->cgroup_name)] = '\0';
+	cgroup_path = cgroup_names_path_of(d->names, v->cgroup_id, v->cgroup_parent_id,
+					   cgroup_name);
 	ev.cgroup_path = cgroup_path;
 	/* The kernel terminates it; a copy makes sure of it. */
 	memcpy(path, v->path, sizeof(v->path));

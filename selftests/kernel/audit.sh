@@ -91,6 +91,27 @@ if bad:
     sys.exit("\n".join(bad))
 PY
 
+# --- a cgroup removed before the daemon reads its record is still named -------
+# A failed service or container is often gone before its record is drained:
+# the daemon is stopped while one runs and is removed, then let go.
+GONE=$AUD/gone.scope
+start_daemon "$AW/gone.log"
+kill -STOP "$DAEMON"
+mkdir "$GONE"
+( echo "$BASHPID" >"$GONE/cgroup.procs" && echo "$BASHPID" >"$AW/gone.pid" &&
+  exec "$ATTACKS/anon_rwx_private" ) >/dev/null 2>&1
+rmdir "$GONE" || tap_not_ok "the attack's cgroup could be removed" "$GONE"
+kill -CONT "$DAEMON"
+sleep 0.5
+stop_daemon
+tap_check "a record whose cgroup was removed before it was read names it (${GONE#$CG})" \
+	python3 - "$AW/gone.log" "${GONE#$CG}" "$(cat "$AW/gone.pid")" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+ev = [r for r in ev if r["type"] == "event" and r["tgid"] == int(sys.argv[3])]
+assert ev and all(r["cgroup"] == sys.argv[2] for r in ev), [r["cgroup"] for r in ev]
+PY
+
 # --- a refused exec under a manifest names the file and its digest ------------
 AUDG=$CG/nojit-test-audit-gate
 mkdir -p "$AUDG"
