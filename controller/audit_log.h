@@ -2,9 +2,11 @@
 /*
  * The audit log: JSON Lines, one record per line, every record carrying a
  * sequence number and the SHA-256 of the line before it; Ed25519 seal
- * records sign the chain periodically, at rotation and at shutdown. The
- * writer (for `nojit daemon`) and the offline verifier (`nojit audit
- * verify`). Format, canonical form, restart and what the verifier reports:
+ * records sign the chain periodically, at rotation and at shutdown. This
+ * header is the writer (for `nojit daemon`) and the head of a log file (for
+ * attestation); it includes the record format (audit_record.h) and the
+ * offline verifier (audit_verify.h), so that users of the log need only
+ * this one. Format, canonical form, restart and what the verifier reports:
  * docs/audit-log.md. Never prints.
  */
 #ifndef NOJIT_AUDIT_LOG_H
@@ -15,159 +17,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "audit_record.h"
+#include "audit_verify.h"
 #include "keys.h"
-#include "nojit.h"
 #include "util.h"
-
-#define AUDIT_FORMAT			1
-#define AUDIT_LOG_DEFAULT_PATH		"/var/log/nojit/audit.log"	/* nojit daemon --log */
-#define AUDIT_SEAL_CONTEXT		"nojit-audit-seal-v1\n"
-#define AUDIT_LOG_ID_LEN		32	/* hex digits: 16 random bytes */
-#define AUDIT_LINE_MAX			(1u << 20)	/* the verifier refuses longer lines */
-#define AUDIT_STRING_MAX		4096	/* longer string values are cut (bytes) */
-#define AUDIT_SEAL_EVERY_DEFAULT	1000
-#define AUDIT_SEAL_EVERY_MS_DEFAULT	10000
-#define AUDIT_SEAL_EVERY_MAX		1000000
-#define AUDIT_SEAL_EVERY_MS_MAX		86400000
-
-#define AUDIT_TIME_LEN			30	/* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" */
-
-/* RFC 3339, UTC, always nine fractional digits: exactly AUDIT_TIME_LEN characters. */
-void audit_time_format(__u64 ns, char buf[AUDIT_TIME_LEN + 1]);
-/*
- * Exactly what audit_time_format() writes (at least AUDIT_TIME_LEN
- * characters at S), for a time a __u64 of nanoseconds holds (up to 2554).
- */
-bool audit_time_parse(const char *s, __u64 *ret);
-
-/* ---- records ---------------------------------------------------------- */
-
-/*
- * One violation as written to the log. Pointers may be NULL and numbers 0
- * where unknown: the record then says null. audit_event_from_violation()
- * fills what the kernel reported; the daemon adds paths and hashes.
- */
-struct audit_event {
-	__u64 time_ns;		/* when it happened, CLOCK_REALTIME ns; 0 unknown */
-	__u32 hook;		/* enum nojit_hook */
-	__u32 route;		/* enum nojit_route */
-	__u32 action;		/* enum nojit_action */
-	__u32 prot;		/* PROT_* requested */
-	__u64 flags;		/* hook-specific (mmap/shmat flags, bpf cmd, ptrace mode) */
-	const char *operation;	/* NULL: derived from the hook ("mmap", "execve", ...) */
-	__u32 pid;		/* thread id */
-	__u32 tgid;
-	__u32 uid;
-	char comm[17];
-	const char *exe;	/* the offender's executable (/proc/PID/exe) */
-	bool has_exe_sha256;
-	__u8 exe_sha256[32];
-	__u64 cgroup_id;
-	__u64 enrolled_id;	/* the enrolled ancestor that governs it */
-	const char *cgroup_path; /* relative to the cgroup2 mount, "/system.slice/..." */
-	const char *container_id; /* NULL: derived from cgroup_path when possible */
-	const char *path;	/* the file involved */
-	__u32 dev;		/* kernel dev_t (major << 20 | minor); with ino != 0 */
-	__u64 ino;		/* 0: no file involved */
-	bool has_sha256;
-	__u8 sha256[32];	/* the file's digest when known */
-	/* NOJIT_ACTION_EXCEPTION: the uses of a JIT exception one record stands for. */
-	const char *exception;	/* its id; NULL for every other action */
-	__u64 count;
-	__u64 first_ns;		/* CLOCK_REALTIME of the first use; time_ns: the last */
-	char exception_buf[NOJIT_EXC_ID_MAX + 1];
-};
-
-/*
- * Fill EV from a ring-buffer record. BOOT_TO_REAL_NS is CLOCK_REALTIME
- * minus CLOCK_BOOTTIME (the kernel stamps events with the latter).
- */
-void audit_event_from_violation(const struct nojit_violation *v, __s64 boot_to_real_ns,
-				struct audit_event *ev);
-
-/*
- * Container id from a cgroup path: the deepest component that is a
- * 64-hex-digit id, bare or as docker-/cri-containerd-/crio-/libpod-
- * <id>[.scope] (Docker, containerd/Kubernetes, CRI-O, Podman). 0, or
- * -ENOENT when the path names none.
- */
-int audit_container_id(const char *cgroup_path, char id[65]);
-
-/* A response the daemon applied, or tried to, after an event. */
-struct audit_response {
-	const char *action;	/* "kill", "kill-cgroup", "freeze", ... */
-	__u32 pid;		/* 0: none */
-	__u64 cgroup_id;	/* 0: none */
-	const char *cgroup_path;
-	__u64 event_seq;	/* the event record it answers; 0: none */
-	int error;		/* 0 or -errno */
-	const char *detail;	/* NULL or a human-readable note */
-};
-
-/*
- * Something the vkernel refused or saw go wrong in a guest (docs/vkernel.md):
- * a "vkernel" record. Strings may be NULL.
- */
-struct audit_vk_event {
-	const char *event;	/* "spawn_denied", "path_escape_denied", "trap", ... */
-	const char *reason;
-	const char *module;	/* the guest module */
-	__u32 pid;
-	const char *target;	/* what it tried to run or open */
-	bool has_sha256;
-	__u8 sha256[32];	/* of the bytes it tried to run */
-	const char *app;	/* the megabinary */
-	__u64 cgroup_id;
-};
-
-/*
- * What nojit daemon --scan-every found in a running task's executable
- * memory (docs/scan.md): a "scan" record. Strings may be NULL.
- */
-struct audit_scan_finding {
-	const char *reason;	/* "anonymous", "modified", ... (scan_reason_name()) */
-	__u32 pid;
-	__u32 tgid;
-	const char *comm;
-	__u64 cgroup_id;	/* 0: unknown */
-	__u64 enrolled_id;	/* 0: unknown */
-	const char *cgroup_path;
-	__u64 start, end;	/* the address range */
-	const char *perms;	/* as in /proc/PID/maps: "r-xp" */
-	__u64 offset;		/* file offset of start */
-	const char *file;	/* NULL: anonymous */
-	unsigned int dev_major, dev_minor;	/* with ino != 0 */
-	__u64 ino;
-	bool has_sha256;
-	__u8 sha256[32];	/* the backing file's digest, when it was hashed */
-	const char *detail;
-};
-
-/*
- * A change to, or a failed attempt at, the node's declarative policy
- * (nojit daemon --policy-dir; docs/policy.md): a "policy" record.
- */
-struct audit_policy_event {
-	/*
-	 * "apply", "apply-failed", "rollback-state", "rollback-reset", or
-	 * "exceptions": the JIT exceptions in force changed (policies: how
-	 * many now; changes_text: them, one per line).
-	 */
-	const char *action;
-	const char *dir;
-	bool has_digest;
-	__u8 digest[32];	/* the policy directory's */
-	__u64 policies, changes, done, unchanged;
-	const char *changes_text;	/* one line per change, NULL when none */
-	const char *manifest;	/* rollback-reset: which manifest ("*": all) */
-	__u64 old_serial, generation, resets;
-	const char *detail;	/* the error, or the reset's reason */
-};
-
-/* LSM hook name for an enum nojit_hook ("mmap_file", ...), NULL if unknown. */
-const char *audit_hook_name(__u32 hook);
-/* "denied", "killed", "audited", NULL if unknown. */
-const char *audit_action_name(__u32 action);
 
 /* ---- writer ----------------------------------------------------------- */
 
@@ -283,8 +136,6 @@ void audit_log_counters(const struct audit_log *log, struct audit_log_counters *
 
 /* ---- the head of a log (for attestation) ------------------------------- */
 
-#define AUDIT_SIG_B64_LEN	88	/* a seal's "sig": base64 of 64 bytes, padded */
-
 /*
  * Where the log file stands now: what a statement binds itself to. Every
  * field can be recomputed from the file by a verifier: last_sha256 is the
@@ -316,83 +167,5 @@ struct audit_log_head {
  * linked; -E2BIG for a line longer than AUDIT_LINE_MAX; ERR says which.
  */
 int audit_log_head(const char *path, struct audit_log_head *ret, struct nojit_err *err);
-
-/* ---- verifier --------------------------------------------------------- */
-
-enum audit_reason {
-	AUDIT_OK		= 0,
-	AUDIT_MALFORMED		= 1,	/* not a well-formed record of this format */
-	AUDIT_ALTERED		= 2,	/* its bytes changed: the chain does not link through it */
-	AUDIT_REMOVED		= 3,	/* records missing: a gap in seq */
-	AUDIT_INSERTED		= 4,	/* a record that is not part of the chain */
-	AUDIT_REORDERED		= 5,	/* records out of order */
-	AUDIT_TRUNCATED		= 6,	/* the log or a segment ends before it should */
-	AUDIT_BAD_SEAL		= 7,	/* a seal's signature does not verify with its key */
-	AUDIT_MISSING_SEAL	= 8,	/* more unsealed records than the writer allows */
-	AUDIT_WRONG_KEY		= 9,	/* sealed by a key that is not trusted */
-};
-
-/* "altered", "bad-seal", ... ("ok" for AUDIT_OK). */
-const char *audit_reason_name(enum audit_reason r);
-
-struct audit_verify_opts {
-	/*
-	 * The log must be complete: start at seq 1 and end with the shutdown
-	 * seal (no unsealed records, no partial line, no missing segment).
-	 */
-	bool strict;
-	/* The chain must reach ANCHOR_SEQ (0: no anchor), whose line hashes to ANCHOR_HASH if set. */
-	__u64 anchor_seq;
-	bool has_anchor_hash;
-	__u8 anchor_hash[32];
-};
-
-#define AUDIT_VERIFY_MAX_KEYS 8
-
-struct audit_verify_result {
-	enum audit_reason reason;
-	/* Where the first problem is; file_index indexes the PATHS given. */
-	size_t file_index;
-	__u64 line;		/* 1-based line in that file; 0: the file as a whole */
-	__u64 seq;		/* the record concerned; 0 unknown */
-	char detail[384];
-
-	/* What was verified (before the problem, if any). */
-	__u64 records;		/* lines in the chain, seals included */
-	__u64 seals;
-	__u64 events, drops_records, dropped, responses, sessions, segments;
-	__u64 scan_findings;	/* "scan" records */
-	__u64 first_seq, last_seq;
-	__u8 head[32];		/* SHA-256 of the last record: an anchor for next time */
-	char log_id[AUDIT_LOG_ID_LEN + 1];
-	char key_ids[AUDIT_VERIFY_MAX_KEYS][NOJIT_KEY_ID_LEN + 1];
-	size_t n_key_ids;
-
-	/* How it ends. */
-	bool closed;		/* with the shutdown seal */
-	bool ends_rotated;	/* with a rotation seal: newer segment files were not given */
-	__u64 last_seal_seq;	/* 0: no seal */
-	__u64 unsealed;		/* complete records after the last seal */
-	__u64 partial_bytes;	/* a partial last line (crash while writing) */
-	size_t last_file_index;	/* the file the chain ends in (PATHS index) */
-	bool starts_mid_chain;	/* earlier segments were not given */
-
-	/* Crashes the log recovered from (all sealed again afterwards). */
-	__u64 recoveries;	/* sessions that ended without their shutdown seal */
-	__u64 recovered_unsealed; /* records those left unsealed until the next start */
-	__u64 discarded_bytes;	/* unusable tails a restart set aside (partial lines) */
-};
-
-/*
- * Verify the log made of the files PATHS (any order: they are put in
- * chain order by content) against the trusted keys. Returns 0 when the
- * files could be read, with the verdict in RES (reason AUDIT_OK: all
- * verified; an unsealed tail or a partial last line is reported in RES,
- * not as a failure, unless OPTS->strict); -errno with ERR when a file
- * cannot be read or the files belong to different logs.
- */
-int audit_verify(const char *const *paths, size_t n, const struct nojit_trust *trust,
-		 const struct audit_verify_opts *opts, struct audit_verify_result *res,
-		 struct nojit_err *err);
 
 #endif /* NOJIT_AUDIT_LOG_H */
