@@ -21,6 +21,7 @@ struct json_object;
 /* Print M's JIT exceptions, or with O add them to O as "exceptions". */
 void manifest_exceptions_show(const struct nojit_manifest *m, struct json_object *o);
 int do_audit(int argc, char **argv);
+int do_audit_ocsf(int argc, char **argv);
 int do_run(int argc, char **argv);
 int do_vk(int argc, char **argv);
 int do_vk_run(int argc, char **argv);

@@ -18,6 +18,8 @@ static const char audit_usage[] =
 	"Commands:\n"
 	"  verify --key PUB|DIR [--strict] [--anchor SEQ[:SHA256]] FILE...\n"
 	"                          verify the chain and its seals\n"
+	"  ocsf [--host NAME] [FILE...]\n"
+	"                          the records as OCSF events (docs/siem.md)\n"
 	"  help                    show this help\n"
 	"\n"
 	"'nojit audit COMMAND --help' for a command's options.\n";
@@ -272,6 +274,7 @@ int do_audit(int argc, char **argv)
 {
 	static const struct cli_cmd cmds[] = {
 		{ "verify", do_verify, "verify the chain and its seals" },
+		{ "ocsf", do_audit_ocsf, "the records as OCSF events" },
 		{ "help", NULL, "show this help" },
 		{}
 	};

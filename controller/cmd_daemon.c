@@ -27,6 +27,7 @@
 #include "cmd.h"
 #include "daemon_policy.h"
 #include "keys.h"
+#include "audit_ocsf.h"
 #include "metrics.h"
 #include "notify.h"
 #include "responses.h"
@@ -44,6 +45,7 @@
 
 static const char daemon_usage[] =
 	"Usage: nojit daemon [--log FILE] [--key KEY] [--stdout] [--syslog]\n"
+	"                    [--format audit|ocsf]\n"
 	"                    [--seal-every N] [--seal-every-ms MS]\n"
 	"                    [--exec-on-violation CMD [--exec-timeout MS] [--exec-max N]]\n"
 	"                    [--scan-every SECONDS] [--policy-dir DIR [--reapply-every S]]\n"
@@ -61,6 +63,9 @@ static const char daemon_usage[] =
 	"                             (default " DEFAULT_KEY ")\n"
 	"      --stdout               also write every record to stdout (log shippers)\n"
 	"      --syslog               also send every record to syslog (RFC 5424, /dev/log)\n"
+	"      --format audit|ocsf    what --stdout and --syslog send: the record as the\n"
+	"                             log holds it (default), or as an OCSF " AUDIT_OCSF_VERSION " event\n"
+	"                             (docs/siem.md)\n"
 	"      --seal-every N         seal after N records (default 1000)\n"
 	"      --seal-every-ms MS     ... or after MS ms (default 10000)\n"
 	"      --exec-on-violation CMD  run CMD (sh -c) with the event record on stdin\n"
@@ -99,6 +104,7 @@ struct daemon {
 	__s64 boot_to_real_ns;
 	int syslog_fd;
 	bool to_stdout;
+	bool ocsf;		/* --format ocsf */
 	char hostname[256];
 	/* The record line just written, for --exec-on-violation. */
 	char *last_line;
@@ -116,11 +122,16 @@ struct daemon {
 	int error;
 };
 
-/* RFC 5424 over the local syslog socket; the record is the message. */
+/*
+ * RFC 5424 over the local syslog socket; the record is the message, never
+ * cut (a cut record is not JSON): the receiver's message size limit must
+ * hold the longest record (docs/siem.md).
+ */
 static void send_syslog(struct daemon *d, const char *line, size_t len)
 {
-	char buf[8192], ts[40];
+	char hdr[512], ts[40];
 	struct timespec now;
+	struct iovec iov[2];
 	struct tm tm;
 	int n;
 
@@ -128,25 +139,36 @@ static void send_syslog(struct daemon *d, const char *line, size_t len)
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	/* <facility authpriv(10) * 8 + severity warning(4)> */
-	n = snprintf(buf, sizeof(buf), "<84>1 %s.%06ldZ %s nojit %d audit - %.*s", ts,
-		     now.tv_nsec / 1000, d->hostname, getpid(), (int)len, line);
-	if (n > 0)
-		send(d->syslog_fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1,
-		     MSG_DONTWAIT);
+	n = snprintf(hdr, sizeof(hdr), "<84>1 %s.%06ldZ %s nojit %d audit - ", ts,
+		     now.tv_nsec / 1000, d->hostname, getpid());
+	if (n <= 0 || (size_t)n >= sizeof(hdr))
+		return;
+	iov[0] = (struct iovec){ .iov_base = hdr, .iov_len = (size_t)n };
+	iov[1] = (struct iovec){ .iov_base = (void *)line, .iov_len = len };
+	sendmsg(d->syslog_fd, &(struct msghdr){ .msg_iov = iov, .msg_iovlen = 2 }, MSG_DONTWAIT);
 }
 
 static void on_line(void *ctx, const char *line, size_t len)
 {
 	struct daemon *d = ctx;
+	_cleanup_free_ char *ocsf = NULL;
+	const char *out = line;
+	size_t out_len = len;
 	char *copy;
 
+	/* The writer's lines always convert; were one not to, the record itself goes out. */
+	if (d->ocsf && (d->to_stdout || d->syslog_fd >= 0) &&
+	    !audit_ocsf_from_line(line, len, d->hostname, &ocsf)) {
+		out = ocsf;
+		out_len = strlen(ocsf);
+	}
 	if (d->to_stdout) {
-		fwrite(line, 1, len, stdout);
+		fwrite(out, 1, out_len, stdout);
 		fputc('\n', stdout);
 		fflush(stdout);
 	}
 	if (d->syslog_fd >= 0)
-		send_syslog(d, line, len);
+		send_syslog(d, out, out_len);
 	copy = realloc(d->last_line, len + 1);
 	if (copy) {
 		memcpy(copy, line, len);
@@ -497,7 +519,7 @@ struct daemon_args {
 	unsigned int reapply_every_s;
 	struct audit_log_config cfg;
 	struct metrics_config metrics;	/* with --listen */
-	bool to_stdout, to_syslog, listen;
+	bool to_stdout, to_syslog, listen, ocsf;
 };
 
 static int parse_args(int argc, char **argv, struct daemon_args *a)
@@ -507,6 +529,7 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		{ "key", required_argument, NULL, 'k' },
 		{ "stdout", no_argument, NULL, 'S' },
 		{ "syslog", no_argument, NULL, 'Y' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "seal-every", required_argument, NULL, 'n' },
 		{ "seal-every-ms", required_argument, NULL, 't' },
 		{ "exec-on-violation", required_argument, NULL, 'x' },
@@ -534,6 +557,12 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		case 'k': a->key = optarg; break;
 		case 'S': a->to_stdout = true; break;
 		case 'Y': a->to_syslog = true; break;
+		case 'F':
+			if (strcmp(optarg, "audit") && strcmp(optarg, "ocsf"))
+				return cli_usage_error(daemon_usage, "--format: 'audit' or 'ocsf', not '%s'",
+						       optarg);
+			a->ocsf = !strcmp(optarg, "ocsf");
+			break;
 		case 'x': a->exec_cmd = optarg; break;
 		case 'P': a->policy_dir = optarg; break;
 		case 'R':
@@ -746,6 +775,7 @@ int do_daemon(int argc, char **argv)
 	}
 	d.names = cgroup_names_new();
 	d.to_stdout = a.to_stdout;
+	d.ocsf = a.ocsf;
 	d.boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	gethostname(d.hostname, sizeof(d.hostname) - 1);
 	if (a.to_syslog) {
