@@ -45,7 +45,7 @@ DEB_PACKAGES := gcc make clang llvm lld libbpf-dev bpftool libelf-dev \
 	libmicrohttpd-dev prometheus libsystemd-dev systemd runc crun \
 	python3-nacl openssl libssl-dev libtss2-dev tpm2-tools swtpm swtpm-tools \
 	git gdb python3-gi gir1.2-glib-2.0 guile-3.0 ruby php-cli pcre2-utils \
-	grep sed gawk jq gnupg coreutils tar gzip unzip zip \
+	grep sed gawk jq gnupg coreutils tar gzip unzip zip rsyslog \
 	openjdk-17-jre-headless
 
 WARN		:= -Wall -Wextra -Werror
