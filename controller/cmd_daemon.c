@@ -45,7 +45,7 @@
 
 static const char daemon_usage[] =
 	"Usage: nojit daemon [--log FILE] [--key KEY] [--stdout] [--syslog]\n"
-	"                    [--format audit|ocsf]\n"
+	"                    [--syslog-socket PATH] [--format audit|ocsf]\n"
 	"                    [--seal-every N] [--seal-every-ms MS]\n"
 	"                    [--exec-on-violation CMD [--exec-timeout MS] [--exec-max N]]\n"
 	"                    [--scan-every SECONDS] [--policy-dir DIR [--reapply-every S]]\n"
@@ -63,6 +63,7 @@ static const char daemon_usage[] =
 	"                             (default " DEFAULT_KEY ")\n"
 	"      --stdout               also write every record to stdout (log shippers)\n"
 	"      --syslog               also send every record to syslog (RFC 5424, /dev/log)\n"
+	"      --syslog-socket PATH   ... to the datagram socket PATH, not /dev/log\n"
 	"      --format audit|ocsf    what --stdout and --syslog send: the record as the\n"
 	"                             log holds it (default), or as an OCSF " AUDIT_OCSF_VERSION " event\n"
 	"                             (docs/siem.md)\n"
@@ -516,6 +517,7 @@ struct daemon_args {
 	unsigned int exec_timeout_ms, exec_max;
 	unsigned int scan_every_s;	/* 0: no periodic scan */
 	const char *policy_dir;
+	const char *syslog_socket;	/* --syslog: where to */
 	unsigned int reapply_every_s;
 	struct audit_log_config cfg;
 	struct metrics_config metrics;	/* with --listen */
@@ -529,6 +531,7 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		{ "key", required_argument, NULL, 'k' },
 		{ "stdout", no_argument, NULL, 'S' },
 		{ "syslog", no_argument, NULL, 'Y' },
+		{ "syslog-socket", required_argument, NULL, 'U' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "seal-every", required_argument, NULL, 'n' },
 		{ "seal-every-ms", required_argument, NULL, 't' },
@@ -547,7 +550,7 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 	char *end;
 	int c;
 
-	*a = (struct daemon_args){ .log = DEFAULT_LOG, .key = DEFAULT_KEY,
+	*a = (struct daemon_args){ .log = DEFAULT_LOG, .key = DEFAULT_KEY, .syslog_socket = "/dev/log",
 				   .exec_timeout_ms = 10000, .exec_max = 4,
 				   .reapply_every_s = 60 };
 	optind = 1;
@@ -557,6 +560,13 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		case 'k': a->key = optarg; break;
 		case 'S': a->to_stdout = true; break;
 		case 'Y': a->to_syslog = true; break;
+		case 'U':
+			if (strlen(optarg) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+				return cli_usage_error(daemon_usage, "--syslog-socket: path too long: '%s'",
+						       optarg);
+			a->syslog_socket = optarg;
+			a->to_syslog = true;
+			break;
 		case 'F':
 			if (strcmp(optarg, "audit") && strcmp(optarg, "ocsf"))
 				return cli_usage_error(daemon_usage, "--format: 'audit' or 'ocsf', not '%s'",
@@ -779,11 +789,12 @@ int do_daemon(int argc, char **argv)
 	d.boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	gethostname(d.hostname, sizeof(d.hostname) - 1);
 	if (a.to_syslog) {
-		struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
 
+		strcpy(sun.sun_path, a.syslog_socket);
 		d.syslog_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (d.syslog_fd < 0 || connect(d.syslog_fd, (struct sockaddr *)&sun, sizeof(sun))) {
-			cli_error("--syslog: /dev/log: %s", strerror(errno));
+			cli_error("--syslog: %s: %s", a.syslog_socket, strerror(errno));
 			ret = EXIT_FAILED;
 			goto out;
 		}

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # SIEM output through a real system logger (docs/siem.md): nojit daemon
-# --syslog --format ocsf sends RFC 5424 messages to /dev/log, Debian's
-# rsyslogd receives them there and writes each message to a file. Every
+# --syslog-socket --format ocsf sends RFC 5424 messages to a socket of
+# Debian's rsyslogd (imuxsock, as it serves /dev/log: audit.sh covers the
+# daemon's default /dev/log), which writes each message to a file. Every
 # record must arrive, whole and in order, as an OCSF event that passes
 # selftests/ocsf/check-ocsf. Sourced by run, after audit.sh.
 
@@ -42,22 +43,21 @@ cp /bin/true "$OW/unlisted"
 printf '\0' >>"$OW/unlisted"
 
 cat >"$OW/rsyslog.conf" <<EOF
-global(maxMessageSize="64k" workDirectory="$OW")
+global(maxMessageSize="128k" workDirectory="$OW")
 module(load="imuxsock" SysSock.Use="off")
-input(type="imuxsock" Socket="/dev/log" UseSpecialParser="off" ParseHostname="on" UseSysTimeStamp="off")
+input(type="imuxsock" Socket="$OW/log" UseSpecialParser="off" ParseHostname="on" UseSysTimeStamp="off")
 template(name="nojit_msg" type="string" string="%msg%\n")
 if \$programname == "nojit" then {
 	action(type="omfile" file="$OW/rsyslog.out" template="nojit_msg")
 }
 EOF
-rm -f /dev/log
 rsyslogd -n -f "$OW/rsyslog.conf" -i "$OW/rsyslogd.pid" 2>"$OW/rsyslogd.err" &
 RSYSLOGD=$!
-for _ in $(seq 1 100); do [ -S /dev/log ] && break; sleep 0.1; done
-[ -S /dev/log ] || die "rsyslogd did not open /dev/log: $(cat "$OW/rsyslogd.err")"
+for _ in $(seq 1 100); do [ -S "$OW/log" ] && break; sleep 0.1; done
+[ -S "$OW/log" ] || die "rsyslogd did not open its socket: $(cat "$OW/rsyslogd.err")"
 
 "$NOJIT" daemon --log "$OW/audit.log" --key "$OW/keys/nojit.key" --seal-every 4 \
-	--stdout --syslog --format ocsf >"$OW/stdout" 2>"$OW/daemon.err" &
+	--stdout --syslog-socket "$OW/log" --format ocsf >"$OW/stdout" 2>"$OW/daemon.err" &
 ODAEMON=$!
 for _ in $(seq 1 100); do
 	grep -q "draining events" "$OW/daemon.err" 2>/dev/null && break
@@ -90,7 +90,6 @@ wait "$ODAEMON"
 sleep 0.5
 kill -TERM "$RSYSLOGD"
 wait "$RSYSLOGD" 2>/dev/null
-rm -f /dev/log
 
 tap_check "rsyslogd received every record of the log, whole, in order, as OCSF" \
 	python3 - "$OW/audit.log" "$OW/rsyslog.out" "$OW/sizes" <<'PY'
