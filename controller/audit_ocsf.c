@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "audit_log.h"
 #include "audit_ocsf.h"
+#include "audit_record.h"
 #include "util.h"
 
 /* Classes and enum values of OCSF 1.8.0 (events/, dictionary.json, profiles/). */
