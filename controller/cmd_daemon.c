@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "audit_log.h"
+#include "audit_ocsf.h"
 #include "bpf_loader.h"
 #include "cgroup_names.h"
 #include "exception_sweep.h"
@@ -27,7 +28,6 @@
 #include "cmd.h"
 #include "daemon_policy.h"
 #include "keys.h"
-#include "audit_ocsf.h"
 #include "metrics.h"
 #include "notify.h"
 #include "responses.h"

@@ -108,6 +108,8 @@ echo "# $(cat "$OW/sizes" 2>/dev/null)"
 tap_check "every OCSF event rsyslogd wrote passes the OCSF 1.8.0 check" \
 	"$HERE/ocsf/check-ocsf" --quiet "$OW/rsyslog.out"
 tap_check "--stdout carries the same OCSF events as syslog" cmp "$OW/stdout" "$OW/rsyslog.out"
+tap_check "nojit audit ocsf of the log is what the daemon sent" \
+	sh -c '"$1" audit ocsf "$2" | cmp - "$3"' - "$NOJIT" "$OW/audit.log" "$OW/stdout"
 tap_check "refusals map to their OCSF class, activity, action and disposition" \
 	python3 - "$OW/rsyslog.out" "$OW/unlisted" "$(sha256sum "$OW/unlisted" | cut -d' ' -f1)" \
 	"$OW/long.path" <<'PY'
