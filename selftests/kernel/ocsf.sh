@@ -63,11 +63,10 @@ for _ in $(seq 1 100); do
 	grep -q "draining events" "$OW/daemon.err" 2>/dev/null && break
 	sleep 0.1
 done
-ocsf_run() {	# ocsf_run CGROUP-NAME PROGRAM [ARGS...]: one violation, its record apart
+ocsf_run() {	# ocsf_run CGROUP-NAME PROGRAM [ARGS...]: refused, or audited
 	local cg=$CG/nojit-test-ocsf-$1
 	shift
 	run_in "$cg" "$@" >/dev/null 2>&1
-	sleep 0.3	# the daemon polls every 100 ms
 }
 ocsf_run deny "$ATTACKS/anon_rwx_private"
 ocsf_run deny "$ATTACKS/mprotect_anon"
@@ -84,6 +83,7 @@ try:
 except OSError:
     pass
 time.sleep(1)'
+sleep 0.3	# the daemon polls every 100 ms; at SIGTERM it drains what is queued
 kill -TERM "$ODAEMON"
 wait "$ODAEMON"
 # rsyslogd writes what it received before it exits on SIGTERM.
