@@ -28,6 +28,7 @@ const char *audit_reason_name(enum audit_reason r)
 		[AUDIT_BAD_SEAL] = "bad-seal",
 		[AUDIT_MISSING_SEAL] = "missing-seal",
 		[AUDIT_WRONG_KEY] = "wrong-key",
+		[AUDIT_UNSEALED_TAIL] = "unsealed-tail",
 	};
 
 	return (unsigned int)r < ARRAY_SIZE(names) && names[r] ? names[r] : "unknown";
@@ -436,6 +437,40 @@ out:
 	return ok;
 }
 
+/*
+ * The end of the log must be proven: the last record is the shutdown seal.
+ * Records after the last seal are chained but not signed: whoever can
+ * write the file can cut them off, or cut it back to any seal, and what is
+ * left looks like a log a crash left behind.
+ */
+static void check_tail(struct verifier *v)
+{
+	struct audit_verify_result *res = v->res;
+	char seal[48] = "no seal at all";
+
+	if (res->last_seal_seq)
+		snprintf(seal, sizeof(seal), "the last seal (seq %llu)", (unsigned long long)res->last_seal_seq);
+	if (res->unsealed)
+		fail(v, AUDIT_UNSEALED_TAIL, v->last_f, v->last_lineno, v->last_seq,
+		     "unsealed tail: %llu record%s after %s cannot be verified%s: a crash or a daemon "
+		     "still running leaves this, and so does a log whose newest records were cut off",
+		     (unsigned long long)res->unsealed, res->unsealed == 1 ? "" : "s", seal,
+		     res->partial_bytes ? ", nor the incomplete record after them" : "");
+	else if (res->partial_bytes)
+		fail(v, AUDIT_UNSEALED_TAIL, v->n - 1, v->last_lineno + 1, v->last_seq + 1,
+		     "unsealed tail: the incomplete record (%llu bytes) after %s cannot be verified: "
+		     "a crash while writing leaves this, and so does a log cut short",
+		     (unsigned long long)res->partial_bytes, seal);
+	else if (res->ends_rotated)
+		fail(v, AUDIT_TRUNCATED, v->last_f, v->last_lineno + 1, v->last_seq + 1,
+		     "ends with a rotation seal: the segment file after it is missing");
+	else if (!res->closed)
+		fail(v, AUDIT_UNSEALED_TAIL, v->last_f, v->last_lineno, v->last_seq,
+		     "unsealed tail: the log ends with a periodic seal (seq %llu), not the shutdown seal: "
+		     "records after it, if any were written, cannot be verified",
+		     (unsigned long long)res->last_seal_seq);
+}
+
 static void verify_chain(struct verifier *v)
 {
 	struct audit_verify_result *res = v->res;
@@ -519,8 +554,11 @@ static void verify_chain(struct verifier *v)
 		     (unsigned long long)res->first_seq, (unsigned long long)opts->anchor_seq);
 		return;
 	}
-	if (!opts->strict)
+	if (!opts->strict) {
+		if (!opts->allow_unsealed_tail)
+			check_tail(v);
 		return;
+	}
 	if (res->starts_mid_chain)
 		fail(v, AUDIT_TRUNCATED, 0, 1, 1, "the log starts at seq %llu: earlier segments are missing",
 		     (unsigned long long)res->first_seq);

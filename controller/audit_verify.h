@@ -27,6 +27,8 @@ enum audit_reason {
 	AUDIT_BAD_SEAL		= 7,	/* a seal's signature does not verify with its key */
 	AUDIT_MISSING_SEAL	= 8,	/* more unsealed records than the writer allows */
 	AUDIT_WRONG_KEY		= 9,	/* sealed by a key that is not trusted */
+	AUDIT_UNSEALED_TAIL	= 10,	/* the end is not proven: records or a partial line
+					   after the last seal, or no shutdown seal at the end */
 };
 
 /* "altered", "bad-seal", ... ("ok" for AUDIT_OK). */
@@ -38,6 +40,15 @@ struct audit_verify_opts {
 	 * seal (no unsealed records, no partial line, no missing segment).
 	 */
 	bool strict;
+	/*
+	 * Accept a log whose end is not proven (a daemon still running, or one
+	 * that crashed): complete records after the last seal, a partial last
+	 * line, a last seal that is periodic, or a rotation seal whose next
+	 * segment was not given. Without it such a log fails with
+	 * AUDIT_UNSEALED_TAIL (AUDIT_TRUNCATED for the missing segment): a log
+	 * cut short, or whose newest records were deleted, looks the same.
+	 */
+	bool allow_unsealed_tail;
 	/* The chain must reach ANCHOR_SEQ (0: no anchor), whose line hashes to ANCHOR_HASH if set. */
 	__u64 anchor_seq;
 	bool has_anchor_hash;
@@ -84,9 +95,10 @@ struct audit_verify_result {
  * Verify the log made of the files PATHS (any order: they are put in
  * chain order by content) against the trusted keys. Returns 0 when the
  * files could be read, with the verdict in RES (reason AUDIT_OK: all
- * verified; an unsealed tail or a partial last line is reported in RES,
- * not as a failure, unless OPTS->strict); -errno with ERR when a file
- * cannot be read or the files belong to different logs.
+ * verified, up to the daemon's shutdown seal unless
+ * OPTS->allow_unsealed_tail; an unsealed tail it allowed is reported in
+ * RES); -errno with ERR when a file cannot be read or the files belong to
+ * different logs. OPTS NULL: no options.
  */
 int audit_verify(const char *const *paths, size_t n, const struct nojit_trust *trust,
 		 const struct audit_verify_opts *opts, struct audit_verify_result *res,

@@ -16,7 +16,7 @@ static const char audit_usage[] =
 	"docs/audit-log.md).\n"
 	"\n"
 	"Commands:\n"
-	"  verify --key PUB|DIR [--strict] [--anchor SEQ[:SHA256]] FILE...\n"
+	"  verify --key PUB|DIR [--strict|--allow-unsealed-tail] [--anchor SEQ[:SHA256]] FILE...\n"
 	"                          verify the chain and its seals\n"
 	"  ocsf [--host NAME] [FILE...]\n"
 	"                          the records as OCSF events (docs/siem.md)\n"
@@ -30,18 +30,28 @@ static const char verify_usage[] =
 	"Verify the audit log made of FILE... (the current file and its rotated\n"
 	"segments, in any order: 'nojit audit verify --key nojit.pub audit.log*').\n"
 	"Every record must continue the hash chain, every seal must verify with a\n"
-	"trusted key. Exit 0 with the number of records and seals verified, or 1\n"
-	"naming the first bad record (file, line, seq) and why: altered, removed,\n"
-	"inserted, reordered, truncated, bad-seal, missing-seal, wrong-key, malformed.\n"
+	"trusted key, and the log must end with the daemon's shutdown seal. Exit 0\n"
+	"with the number of records and seals verified, or 1 naming the first bad\n"
+	"record (file, line, seq) and why: altered, removed, inserted, reordered,\n"
+	"truncated, bad-seal, missing-seal, wrong-key, malformed, unsealed-tail.\n"
 	"\n"
-	"Records after the last seal (the daemon stopped without sealing: crash,\n"
-	"kill -9, or it is still running) are reported as unsealed, with a warning:\n"
-	"they are chained but not signed, and a log cut short after a seal looks the\n"
-	"same. --strict or --anchor tell the two apart.\n"
+	"unsealed-tail: records after the last seal (or an incomplete last record,\n"
+	"or a last seal that is not the shutdown seal) cannot be verified: they are\n"
+	"chained but not signed. A daemon that crashed or is still running leaves\n"
+	"this, and so does a log whose newest records were cut off: the file alone\n"
+	"cannot tell the two apart. After a crash, --allow-unsealed-tail accepts it\n"
+	"and says how much is unverified; --anchor (a head seen earlier) proves that\n"
+	"nothing up to that record was cut (docs/audit-log.md: what an attacker who\n"
+	"can write the log can hide).\n"
 	"\n"
 	"  -k, --key PUB|DIR       trusted public key(s): one .pub file or a directory\n"
 	"  -s, --strict            the log must be complete: start at seq 1 and end with\n"
 	"                          the daemon's shutdown seal\n"
+	"  -u, --allow-unsealed-tail\n"
+	"                          accept a log whose end is not the shutdown seal (after\n"
+	"                          a crash, or of a running daemon): what follows the last\n"
+	"                          seal is reported as unverified, everything before it is\n"
+	"                          still verified\n"
 	"  -a, --anchor SEQ[:SHA256]\n"
 	"                          the log must reach record SEQ (and its line hash to\n"
 	"                          SHA256): the 'head' a previous verification printed,\n"
@@ -95,22 +105,25 @@ static size_t warnings(const struct audit_verify_result *res, const char *last_f
 
 	if (res->unsealed)
 		snprintf(w[n++], sizeof(w[0]),
-			 "%llu record%s after the last seal (seq %llu) %s unsealed: the daemon stopped without "
-			 "sealing (crashed? killed?) or is still running, or the log was cut short there; "
-			 "chained but not signed (--strict fails on this)",
+			 "unsealed tail accepted (--allow-unsealed-tail): %llu record%s after the last seal "
+			 "(seq %llu) cannot be verified: chained but not signed; the daemon stopped without "
+			 "sealing (crashed? killed?) or is still running, or the log was cut short there",
 			 (unsigned long long)res->unsealed, res->unsealed == 1 ? "" : "s",
-			 (unsigned long long)res->last_seal_seq, res->unsealed == 1 ? "is" : "are");
+			 (unsigned long long)res->last_seal_seq);
 	if (res->partial_bytes)
 		snprintf(w[n++], sizeof(w[0]),
-			 "%s ends with %llu bytes of an incomplete record (the daemon crashed while writing it?)",
+			 "unsealed tail accepted (--allow-unsealed-tail): %s ends with %llu bytes of an "
+			 "incomplete record (the daemon crashed while writing it?)",
 			 last_file, (unsigned long long)res->partial_bytes);
 	if (res->ends_rotated)
 		snprintf(w[n++], sizeof(w[0]),
-			 "the log ends with a rotation seal: the newer segment file(s) were not given");
+			 "unsealed tail accepted (--allow-unsealed-tail): the log ends with a rotation seal: "
+			 "the newer segment file(s) were not given");
 	else if (!res->unsealed && !res->closed)
 		snprintf(w[n++], sizeof(w[0]),
-			 "the log ends with a periodic seal, not a shutdown seal: the daemon is running, or "
-			 "stopped without its shutdown seal, or the log was cut short after seq %llu",
+			 "unsealed tail accepted (--allow-unsealed-tail): the log ends with a periodic seal, "
+			 "not a shutdown seal: the daemon is running, or stopped without its shutdown seal, "
+			 "or the log was cut short after seq %llu",
 			 (unsigned long long)res->last_seq);
 	if (res->recoveries)
 		snprintf(w[n++], sizeof(w[0]),
@@ -135,6 +148,7 @@ static int do_verify(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "key", required_argument, NULL, 'k' },
 		{ "strict", no_argument, NULL, 's' },
+		{ "allow-unsealed-tail", no_argument, NULL, 'u' },
 		{ "anchor", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -149,13 +163,16 @@ static int do_verify(int argc, char **argv)
 	int c, r;
 
 	optind = 0;	/* 0: full reset, so options may follow operands */
-	while ((c = getopt_long(argc, argv, "k:sa:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:sua:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			key = optarg;
 			break;
 		case 's':
 			vo.strict = true;
+			break;
+		case 'u':
+			vo.allow_unsealed_tail = true;
 			break;
 		case 'a':
 			if (parse_anchor(optarg, &vo))
@@ -171,6 +188,9 @@ static int do_verify(int argc, char **argv)
 	}
 	if (!key)
 		return cli_usage_error(verify_usage, "--key PUB|DIR is required");
+	if (vo.strict && vo.allow_unsealed_tail)
+		return cli_usage_error(verify_usage, "--strict requires the shutdown seal, "
+				       "--allow-unsealed-tail accepts a log without it: choose one");
 	if (optind >= argc)
 		return cli_usage_error(verify_usage, "no audit log FILE to verify");
 	n_files = (size_t)(argc - optind);
@@ -246,6 +266,10 @@ static int do_verify(int argc, char **argv)
 		cli_error("audit verify: %s%s: %s: %s", file, where, audit_reason_name(res.reason), res.detail);
 		fprintf(stderr, "  verified before it: %llu records, %llu seals\n", (unsigned long long)res.records,
 			(unsigned long long)res.seals);
+		if (!vo.strict && (res.reason == AUDIT_UNSEALED_TAIL ||
+				    (res.reason == AUDIT_TRUNCATED && res.ends_rotated)))
+			fprintf(stderr, "  a crash leaves this too: --allow-unsealed-tail accepts it "
+				"(everything up to the last seal is verified)\n");
 		return EXIT_FAILED;
 	}
 	printf("%s%s: OK: %llu records, %llu seals verified", argv[optind], n_files > 1 ? " ..." : "",

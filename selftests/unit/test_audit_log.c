@@ -156,6 +156,15 @@ static struct audit_verify_result verify1(const char *path)
 	return verify_opts(p, 1, &trust_a, NULL);
 }
 
+/* As after a crash: the end need not be the shutdown seal. */
+static struct audit_verify_result verify1_tail(const char *path)
+{
+	const char *p[] = { path };
+	struct audit_verify_opts o = { .allow_unsealed_tail = true };
+
+	return verify_opts(p, 1, &trust_a, &o);
+}
+
 static struct audit_verify_result verify1_strict(const char *path)
 {
 	const char *p[] = { path };
@@ -742,7 +751,9 @@ Test(audit, crash_leaves_an_unsealed_tail_not_tampering)
 	add_events(log, 0, 5);
 	audit_log_free(log);	/* kill -9: no seal at all */
 
-	res = verify1(scratch_path("audit.log"));
+	/* A crash and a cut log look the same: refused unless accepted. */
+	assert_reason(verify1(scratch_path("audit.log")), AUDIT_UNSEALED_TAIL, 6);
+	res = verify1_tail(scratch_path("audit.log"));
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_eq(res.unsealed, 6);
 	cr_assert_eq(res.seals, 0);
@@ -783,7 +794,8 @@ Test(audit, crash_mid_line_starts_a_linked_segment)
 	cr_assert_eq(stat(scratch_path("audit.log"), &st), 0);
 	cr_assert_eq(truncate(scratch_path("audit.log"), st.st_size - 40), 0);	/* the last write was cut */
 
-	res = verify1(scratch_path("audit.log"));
+	assert_reason(verify1(scratch_path("audit.log")), AUDIT_UNSEALED_TAIL, 7);
+	res = verify1_tail(scratch_path("audit.log"));
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_gt(res.partial_bytes, 0);
 	cr_assert_eq(res.unsealed, 2, "two whole records after the seal");
@@ -851,7 +863,9 @@ Test(audit, rotation_links_segments)
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert(res.starts_mid_chain);
 	assert_reason(verify1_strict(scratch_path("audit.log")), AUDIT_TRUNCATED, 1);
-	res = verify1(scratch_path("audit.log.1"));
+	/* The newer segments deleted: refused unless the open end is accepted. */
+	assert_reason(verify1(scratch_path("audit.log.1")), AUDIT_TRUNCATED, 19);
+	res = verify1_tail(scratch_path("audit.log.1"));
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert(res.ends_rotated);
 	cr_assert(!res.closed);
@@ -1098,8 +1112,9 @@ Test(audit, tamper_swap_distant_records)
 /*
  * Cutting the end of the log off. Offline and without an anchor this is
  * indistinguishable from a crash (docs/audit-log.md, "What truncation
- * looks like"): the default verdict is OK with the tail reported, --strict
- * names it, and so does an anchor from an earlier verification.
+ * looks like"): the default verdict refuses it as an unsealed tail,
+ * --allow-unsealed-tail accepts it and reports the tail, --strict names
+ * it, and so does an anchor from an earlier verification.
  */
 Test(audit, tamper_truncate_at_a_periodic_seal)
 {
@@ -1111,7 +1126,8 @@ Test(audit, tamper_truncate_at_a_periodic_seal)
 
 	while (L.n > i + 1)
 		remove_line(&L, L.n - 1);
-	res = after(&L);
+	assert_reason(after(&L), AUDIT_UNSEALED_TAIL, i + 1);
+	res = verify1_tail(scratch_path("audit.log"));
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert(!res.closed);
 	cr_assert_eq(res.unsealed, 0);
@@ -1129,7 +1145,8 @@ Test(audit, tamper_truncate_at_a_record_boundary_before_the_last_seal)
 
 	while (L.n > i - 4)	/* keeps 6 records after seal #2 */
 		remove_line(&L, L.n - 1);
-	res = after(&L);
+	assert_reason(after(&L), AUDIT_UNSEALED_TAIL, 39);
+	res = verify1_tail(scratch_path("audit.log"));
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_eq(res.unsealed, 6);
 	cr_assert_eq(res.last_seq, 39);
@@ -1148,7 +1165,8 @@ Test(audit, tamper_truncate_mid_line)
 	L.partial = strndup(L.l[i], 50);
 	while (L.n > i)
 		remove_line(&L, L.n - 1);
-	res = after(&L);
+	assert_reason(after(&L), AUDIT_UNSEALED_TAIL, 0);
+	res = verify1_tail(scratch_path("audit.log"));
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_eq(res.partial_bytes, 50);
 	assert_reason(verify1_strict(scratch_path("audit.log")), AUDIT_TRUNCATED, 0);
@@ -1161,7 +1179,8 @@ Test(audit, tamper_drop_the_final_seal)
 	struct audit_verify_result res;
 
 	remove_line(&L, L.n - 1);
-	res = after(&L);
+	assert_reason(after(&L), AUDIT_UNSEALED_TAIL, 50);
+	res = verify1_tail(scratch_path("audit.log"));
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_eq(res.unsealed, 6);
 	cr_assert(!res.closed);
@@ -1419,7 +1438,7 @@ static void assert_head_eq(const struct audit_log_head *a, const struct audit_lo
 /* The head must agree with what the verifier, which reads every byte, says. */
 static void assert_head_is_verified_tail(const char *path, const struct audit_log_head *h)
 {
-	struct audit_verify_result res = verify1(path);
+	struct audit_verify_result res = verify1_tail(path);
 
 	assert_reason(res, AUDIT_OK, 0);
 	cr_assert_eq(h->last_seq, res.last_seq);
@@ -1676,4 +1695,208 @@ Test(audit, head_of_a_log_without_a_seal_counts_every_record)
 	cr_assert_eq(h.last_seq, 201);
 	cr_assert_str_eq(h.log_id, st.log_id, "the log id comes from the segment record");
 	assert_head_is_verified_tail(path, &h);
+}
+
+/* ---- the unsealed tail (issue 15): a cut log is never OK by default ---------- */
+
+/* PATH cut to its first LEN bytes, as a copy at CUT. */
+static void cut_copy(const char *path, const char *cut, size_t len)
+{
+	FILE *in = fopen(path, "r"), *out = fopen(cut, "w");
+	char *buf = malloc(len ? len : 1);
+
+	cr_assert(in && out && buf);
+	cr_assert_eq(fread(buf, 1, len, in), len);
+	cr_assert_eq(fwrite(buf, 1, len, out), len);
+	fclose(in);
+	cr_assert_eq(fclose(out), 0);
+	free(buf);
+}
+
+/*
+ * A closed log of one run cut at every record boundary and inside every
+ * line (its first byte, its middle, just before its newline): the default
+ * refuses each, --allow-unsealed-tail accepts each that keeps a whole record
+ * and says exactly what is left, and the uncut log is OK either way.
+ */
+Test(audit, tail_every_cut_of_a_sealed_log_is_refused)
+{
+	const char *path = make_log("audit.log", N_EV), *cut = scratch_path("cut.log");
+	struct audit_verify_result res;
+	size_t size, off = 0, cuts = 0;
+	struct lines L = read_lines(path);
+
+	assert_reason(verify1(path), AUDIT_OK, 0);
+	assert_reason(verify1_tail(path), AUDIT_OK, 0);
+	cr_assert(verify1_tail(path).closed);
+	for (size_t i = 0; i < L.n; i++)
+		off += strlen(L.l[i]) + 1;
+	size = off;
+	off = 0;
+	for (size_t i = 0; i < L.n; i++) {
+		size_t len = strlen(L.l[i]);
+		size_t at[] = { off, off + 1, off + len / 2, off + len };	/* boundary, then inside line i */
+
+		for (size_t k = 0; k < ARRAY_SIZE(at); k++) {
+			if (at[k] == 0 || at[k] >= size)
+				continue;
+			cut_copy(path, cut, at[k]);
+			cuts++;
+			res = verify1(cut);
+			cr_assert_neq(res.reason, AUDIT_OK, "cut at byte %zu (line %zu) verified OK", at[k], i + 1);
+			cr_assert_neq(verify1_strict(cut).reason, AUDIT_OK);
+			res = verify1_tail(cut);
+			if (i == 0) {	/* not even the segment record is whole */
+				assert_reason(res, AUDIT_TRUNCATED, 0);
+				continue;
+			}
+			assert_reason(res, AUDIT_OK, 0);
+			cr_assert_eq(res.last_seq, i, "cut at byte %zu", at[k]);
+			cr_assert_eq(res.partial_bytes, at[k] - off);
+			cr_assert_not(res.closed);
+			/* Even a cut right after a periodic seal: not the shutdown seal. */
+			assert_reason(verify1(cut), AUDIT_UNSEALED_TAIL, 0);
+		}
+		off += len + 1;
+	}
+	cr_log_info("%zu cuts of a %zu-byte log, each refused", cuts, size);
+	cr_assert_gt(cuts, 3 * L.n - 3);
+	free_lines(&L);
+}
+
+/*
+ * A burst of 1,000 events sealed every 100, cut between two seals (what
+ * deleting the newest records of a storm looks like), and the same burst
+ * when the writer was killed in the middle of it.
+ */
+Test(audit, tail_a_log_cut_inside_a_burst_is_refused)
+{
+	struct clk c = { T0, 1000 };
+	struct audit_log_config cfg = config(&c, 100, 60000);
+	struct audit_log *log = open_log(scratch_path("burst.log"), &key_a, &cfg, NULL);
+	struct audit_verify_result res;
+	struct lines L;
+	size_t keep;
+
+	add_events(log, 0, 1000);
+	close_log(log);
+	assert_reason(verify1(scratch_path("burst.log")), AUDIT_OK, 0);
+	L = read_lines(scratch_path("burst.log"));
+	keep = nth(&L, "seal", 5) + 57;	/* 57 records into the window after the 6th seal */
+	while (L.n > keep)
+		remove_line(&L, L.n - 1);
+	write_lines(scratch_path("burst.log"), &L);
+	res = verify1(scratch_path("burst.log"));
+	assert_reason(res, AUDIT_UNSEALED_TAIL, seq_of(L.l[L.n - 1]));
+	cr_assert(strstr(res.detail, "unsealed tail: 56 records after the last seal"), "%s", res.detail);
+	res = verify1_tail(scratch_path("burst.log"));
+	assert_reason(res, AUDIT_OK, 0);
+	cr_assert_eq(res.unsealed, 56);
+	free_lines(&L);
+
+	log = open_log(scratch_path("killed.log"), &key_a, &cfg, NULL);
+	add_events(log, 0, 650);
+	audit_log_free(log);	/* kill -9 in the middle of the burst */
+	res = verify1(scratch_path("killed.log"));
+	assert_reason(res, AUDIT_UNSEALED_TAIL, 0);
+	res = verify1_tail(scratch_path("killed.log"));
+	assert_reason(res, AUDIT_OK, 0);
+	cr_assert_eq(res.unsealed, 650 + 1 - 6 * 100);
+}
+
+/* Accepting an unsealed tail accepts only that: tampering is still named. */
+Test(audit, tail_allowed_still_refuses_tampering)
+{
+	const char *p[] = { scratch_path("audit.log") };
+	struct audit_verify_opts allow = { .allow_unsealed_tail = true };
+	struct lines L;
+	size_t s3;
+	__u64 gone;
+
+	/* A cut log (6 records after the 3rd seal) with a record before the last seal altered. */
+	L = tamper_base();
+	s3 = nth(&L, "seal", 3);
+	while (L.n > s3 + 7)
+		remove_line(&L, L.n - 1);
+	patch(&L, nth(&L, "event", 20), "\"comm\":\"worker-20\"", "\"comm\":\"worker-21\"");
+	assert_reason(after(&L), AUDIT_ALTERED, 0);
+	assert_reason(verify_opts(p, 1, &trust_a, &allow), AUDIT_ALTERED, 0);
+
+	/* ... a record of the unsealed tail deleted (the chain still names it) */
+	unlink(p[0]);	/* a new log, not a restart of the tampered one */
+	L = tamper_base();
+	while (L.n > s3 + 7)
+		remove_line(&L, L.n - 1);
+	gone = seq_of(L.l[s3 + 3]);
+	remove_line(&L, s3 + 3);
+	after(&L);
+	assert_reason(verify_opts(p, 1, &trust_a, &allow), AUDIT_REMOVED, gone);
+
+	/* ... a record of the unsealed tail changed, with records after it */
+	unlink(p[0]);	/* a new log, not a restart of the tampered one */
+	L = tamper_base();
+	while (L.n > s3 + 7)
+		remove_line(&L, L.n - 1);
+	cr_assert(is_type(L.l[s3 + 2], "event"));
+	patch(&L, s3 + 2, "\"uid\":1001", "\"uid\":1002");
+	after(&L);
+	assert_reason(verify_opts(p, 1, &trust_a, &allow), AUDIT_ALTERED, 0);
+
+	/* ... a forged tail, rechained, longer than the writer's seal policy */
+	unlink(p[0]);	/* a new log, not a restart of the tampered one */
+	L = tamper_base();
+	remove_line(&L, L.n - 1);
+	for (int k = 0; k < 10; k++)
+		insert_line(&L, L.n, L.l[L.n - 2]);
+	rechain(&L, L.n - 10, NULL);
+	after(&L);
+	assert_reason(verify_opts(p, 1, &trust_a, &allow), AUDIT_MISSING_SEAL, 0);
+
+	/* ... a seal by an untrusted key */
+	unlink(p[0]);	/* a new log, not a restart of the tampered one */
+	L = tamper_base();
+	remove_line(&L, L.n - 1);
+	resign(&L, nth(&L, "seal", 2), &key_b, key_b.pub.id);
+	after(&L);
+	assert_reason(verify_opts(p, 1, &trust_a, &allow), AUDIT_WRONG_KEY, 0);
+}
+
+/*
+ * The limit docs/audit-log.md states: a log of several runs cut back to
+ * the shutdown seal of an earlier run ends as a complete log does. Only an
+ * anchor (a head seen earlier, or held elsewhere) reveals the cut.
+ */
+Test(audit, tail_cut_back_to_an_earlier_shutdown_seal_needs_an_anchor)
+{
+	struct clk c = { T0, 1000 };
+	struct audit_log_config cfg = config(&c, 10, 60000);
+	const char *p[] = { scratch_path("audit.log") };
+	struct audit_verify_opts anchor = {};
+	struct audit_verify_result res;
+	struct audit_log *log;
+	struct lines L;
+	size_t first_close = 0;
+
+	log = open_log(p[0], &key_a, &cfg, NULL);
+	add_events(log, 0, 15);
+	close_log(log);
+	log = open_log(p[0], &key_a, &cfg, NULL);
+	add_events(log, 15, 15);
+	close_log(log);
+	res = verify1(p[0]);
+	assert_reason(res, AUDIT_OK, 0);
+	anchor.anchor_seq = res.last_seq;
+
+	L = read_lines(p[0]);
+	for (size_t i = 0; i < L.n && !first_close; i++)
+		if (strstr(L.l[i], "\"close\":\"shutdown\""))
+			first_close = i;
+	cr_assert_gt(first_close, 0);
+	while (L.n > first_close + 1)
+		remove_line(&L, L.n - 1);
+	write_lines(p[0], &L);
+	free_lines(&L);
+	assert_reason(verify1(p[0]), AUDIT_OK, 0);
+	assert_reason(verify1_strict(p[0]), AUDIT_OK, 0);
+	assert_reason(verify_opts(p, 1, &trust_a, &anchor), AUDIT_TRUNCATED, 0);
 }
