@@ -446,20 +446,20 @@ out:
 static void check_tail(struct verifier *v)
 {
 	struct audit_verify_result *res = v->res;
-	char seal[48] = "no seal at all";
+	char seal[48] = "the log has no seal at all";
 
 	if (res->last_seal_seq)
-		snprintf(seal, sizeof(seal), "the last seal (seq %llu)", (unsigned long long)res->last_seal_seq);
+		snprintf(seal, sizeof(seal), "the last seal is seq %llu", (unsigned long long)res->last_seal_seq);
 	if (res->unsealed)
 		fail(v, AUDIT_UNSEALED_TAIL, v->last_f, v->last_lineno, v->last_seq,
-		     "unsealed tail: %llu record%s after %s cannot be verified%s: a crash or a daemon "
-		     "still running leaves this, and so does a log whose newest records were cut off",
+		     "unsealed tail: %llu record%s after the last seal cannot be verified (%s%s): a crash or "
+		     "a daemon still running leaves this, and so does a log whose newest records were cut off",
 		     (unsigned long long)res->unsealed, res->unsealed == 1 ? "" : "s", seal,
-		     res->partial_bytes ? ", nor the incomplete record after them" : "");
+		     res->partial_bytes ? "; nor can the incomplete record after them" : "");
 	else if (res->partial_bytes)
 		fail(v, AUDIT_UNSEALED_TAIL, v->n - 1, v->last_lineno + 1, v->last_seq + 1,
-		     "unsealed tail: the incomplete record (%llu bytes) after %s cannot be verified: "
-		     "a crash while writing leaves this, and so does a log cut short",
+		     "unsealed tail: the incomplete record (%llu bytes) after the last seal cannot be verified "
+		     "(%s): a crash while writing leaves this, and so does a log cut short",
 		     (unsigned long long)res->partial_bytes, seal);
 	else if (res->ends_rotated)
 		fail(v, AUDIT_TRUNCATED, v->last_f, v->last_lineno + 1, v->last_seq + 1,

@@ -16,8 +16,8 @@ static const char audit_usage[] =
 	"docs/audit-log.md).\n"
 	"\n"
 	"Commands:\n"
-	"  verify --key PUB|DIR [--strict|--allow-unsealed-tail] [--anchor SEQ[:SHA256]] FILE...\n"
-	"                          verify the chain and its seals\n"
+	"  verify --key PUB|DIR [--strict|--allow-unsealed-tail] [--anchor SEQ[:SHA256]]\n"
+	"         FILE...         verify the chain, its seals and that the log ends sealed\n"
 	"  ocsf [--host NAME] [FILE...]\n"
 	"                          the records as OCSF events (docs/siem.md)\n"
 	"  help                    show this help\n"
@@ -214,6 +214,7 @@ static int do_verify(int argc, char **argv)
 		struct json_object *o = json_object_new_object(), *a = json_object_new_array();
 
 		json_object_object_add(o, "valid", json_object_new_boolean(res.reason == AUDIT_OK));
+		json_object_object_add(o, "unsealed_tail_allowed", json_object_new_boolean(vo.allow_unsealed_tail));
 		json_object_object_add(o, "log", json_object_new_string(res.log_id));
 		json_object_object_add(o, "records", json_object_new_uint64(res.records));
 		json_object_object_add(o, "seals", json_object_new_uint64(res.seals));

@@ -15,12 +15,14 @@ mkdir -p "$AUD" "$OUT"
 
 DAEMON=
 start_daemon() {	# start_daemon LOG [ARGS...]
-	local log=$1
+	local log=$1 n
 	shift
+	# daemon.err collects every start: wait for this one's line, not an earlier one's.
+	n=$(cat "$AW/daemon.err" 2>/dev/null | grep -c "draining events")
 	"$NOJIT" daemon --log "$log" --key "$AKEY" "$@" 2>>"$AW/daemon.err" &
 	DAEMON=$!
 	for _ in $(seq 1 100); do
-		grep -q "draining events" "$AW/daemon.err" 2>/dev/null && return 0
+		[ "$(grep -c "draining events" "$AW/daemon.err")" -gt "$n" ] && return 0
 		sleep 0.1
 	done
 	die "nojit daemon did not start: $(cat "$AW/daemon.err")"
@@ -250,6 +252,16 @@ start_daemon "$AW/crash.log" --seal-every 1000
 storm=$!
 sleep 3
 kill -KILL "$DAEMON"; wait "$DAEMON" 2>/dev/null
+# What kill -9 leaves is what a log cut short looks like: the default
+# refuses it, --allow-unsealed-tail accepts it as a crash, and says so.
+out=$("$NOJIT" audit verify --key "$APUB" "$AW/crash.log" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "unsealed-tail: unsealed tail: " <<<"$out" &&
+	tap_ok "after kill -9 the default audit verify refuses the unsealed tail" ||
+	tap_not_ok "after kill -9 the default audit verify refuses the unsealed tail" "exit $rc" "$out"
+out=$("$NOJIT" audit verify --allow-unsealed-tail --key "$APUB" "$AW/crash.log" 2>&1); rc=$?
+[ $rc -eq 0 ] && grep -q "unsealed tail accepted (--allow-unsealed-tail)" <<<"$out" &&
+	tap_ok "after kill -9 audit verify --allow-unsealed-tail accepts the crash, and says so" ||
+	tap_not_ok "after kill -9 audit verify --allow-unsealed-tail accepts the crash, and says so" "exit $rc" "$out"
 start_daemon "$AW/crash.log" --seal-every 1000
 wait "$storm"
 sleep 1
