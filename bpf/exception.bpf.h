@@ -94,7 +94,7 @@ static __always_inline int exception_report(const struct nojit_cgroup_policy *po
 	ev->has_sha256 = 1;
 	__builtin_memcpy(ev->exception, mk->exception, sizeof(ev->exception));
 	bpf_ringbuf_submit(ev, 0);
-	stat_inc(NOJIT_STAT_EVENTS_EMITTED);
+	report_emitted(mk->pending);
 	mk->pending = 0;
 	mk->reported_ns = mk->last_ns;
 	return 0;
@@ -224,20 +224,25 @@ int BPF_PROG(nojit_task_alloc, struct task_struct *task, unsigned long clone_fla
 	return 0;
 }
 
-/* A thread's uses still pending when it ends; lost only with a full ring buffer. */
+/*
+ * A thread ends: its violations not yet reported go out (policy.bpf.h),
+ * and so do its exception uses, lost only with a full ring buffer.
+ */
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(nojit_exception_exit, struct task_struct *task)
+int BPF_PROG(nojit_task_exit, struct task_struct *task)
 {
-	struct nojit_task_state *ts = task_marked();
+	struct nojit_task_state *ts;
 
-	if (!ts || !ts->mark.pending)
+	if (!task->bpf_storage)
+		return 0;
+	ts = task_state_get(task, false);
+	if (!ts)
+		return 0;
+	violation_exit(ts);
+	if (!ts->mark.marked || !ts->mark.pending)
 		return 0;
 	if (exception_report(policy_current(), ts)) {
-		__u32 idx = NOJIT_STAT_EXC_USES_LOST;
-		__u64 *v = bpf_map_lookup_elem(&nojit_stats, &idx);
-
-		if (v)
-			*v += ts->mark.pending;
+		stat_add(NOJIT_STAT_EXC_USES_LOST, ts->mark.pending);
 		ts->mark.pending = 0;
 	}
 	return 0;

@@ -258,6 +258,32 @@ struct nojit_task_mark {
 	__u64 mnt_ns;		/* the mount namespace it was marked in (kernel address) */
 };
 
+/*
+ * A thread's last violation and its repeats not yet in a record
+ * (policy.bpf.h). Identity: route, hook, action, cgroup, file (dev, ino,
+ * digest); prot and flags are those of the last attempt.
+ */
+struct nojit_task_agg {
+	__u64 cgroup_id;
+	__u64 enrolled_id;
+	__u64 ino;		/* 0: no file */
+	__u32 dev;
+	__u32 route;		/* 0: empty */
+	__u32 hook;
+	__u32 action;
+	__u32 on_violation;
+	__u32 has_sha256;
+	__u8 sha256[32];
+	__u32 prot;
+	__u32 pad;		/* 0 */
+	__u64 flags;
+	__u64 pending;		/* attempts not yet in a record */
+	__u64 first_ns;		/* CLOCK_BOOTTIME of the first pending attempt */
+	__u64 last_ns;		/* ... and of the last */
+	__u64 reported_ns;	/* when the last record of this violation went out; 0: none yet */
+	char path[NOJIT_EVENT_PATH_MAX];
+};
+
 struct nojit_task_state {
 	__u64 refuse_brk;	/* do_brk_flags() in progress must fail its accounting */
 	/*
@@ -268,6 +294,7 @@ struct nojit_task_state {
 	__u64 pending_bprm;
 	__u8 pending_sha256[32];
 	struct nojit_task_mark mark;
+	struct nojit_task_agg agg;
 };
 
 /* Controller-owned record of an enrollment, for status and release. */
@@ -306,6 +333,7 @@ enum nojit_enroll_origin {
 struct nojit_daemon_state {
 	__u64 events_logged;		/* ring-buffer events the log accounts for */
 	__u64 kernel_drops_logged;	/* NOJIT_STAT_EVENTS_DROPPED accounted for */
+	__u64 attempts_logged;		/* the sum of those events' counts */
 };
 
 #define NOJIT_META_VERSION_LEN	32
@@ -334,7 +362,7 @@ struct nojit_meta {
 enum nojit_stat {
 	/* 1..12: retired (denials per route before routes 13+ existed) */
 	NOJIT_STAT_EVENTS_EMITTED	= 16,
-	NOJIT_STAT_EVENTS_DROPPED	= 17,
+	NOJIT_STAT_EVENTS_DROPPED	= 17,	/* attempts no record stands for, all reasons */
 	NOJIT_STAT_CGROUP_TRACK_FAILED	= 18,	/* child cgroup not recorded: mkdir refused */
 	NOJIT_STAT_KILLS		= 19,
 	NOJIT_STAT_HASH_FAILED		= 20,	/* digest unavailable: refused (fail closed) */
@@ -355,10 +383,21 @@ enum nojit_stat {
 	NOJIT_STAT_EXC_CONFINED		= 31,	/* requests of marked tasks refused by their confinement */
 	/* Denials per route: NOJIT_STAT_ROUTE_BASE + enum nojit_route. */
 	NOJIT_STAT_ROUTE_BASE		= 32,
+	/*
+	 * Aggregated reporting (policy.bpf.h): records stand for attempts.
+	 * Attempts = ATTEMPTS_EMITTED + EVENTS_DROPPED + those still pending
+	 * in task state; EVENTS_DROPPED is the sum of the DROP_* reasons.
+	 */
+	NOJIT_STAT_ATTEMPTS_EMITTED	= 56,	/* sum of the counts of emitted records */
+	NOJIT_STAT_DROP_RING_FULL	= 57,	/* ring buffer full, no task state to hold the attempt */
+	NOJIT_STAT_DROP_EVICTED		= 58,	/* ring buffer full when another violation replaced pending ones */
+	NOJIT_STAT_DROP_EXIT		= 59,	/* ring buffer full when the thread exited with pending ones */
 	NOJIT_STAT_MAX			= 64,
 };
 
 #define NOJIT_STAT_ROUTE(route)	(NOJIT_STAT_ROUTE_BASE + (route))
+_Static_assert(NOJIT_STAT_ROUTE(NOJIT_ROUTE_MAX) <= NOJIT_STAT_ATTEMPTS_EMITTED,
+	       "route counters run into the aggregation counters");
 
 enum nojit_event_type {
 	NOJIT_EVENT_VIOLATION	= 1,

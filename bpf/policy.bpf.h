@@ -9,6 +9,7 @@
 
 #include "nojit.h"
 #include "kernel_consts.bpf.h"
+#include "task.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -132,10 +133,132 @@ struct violation_info {
 };
 
 /*
+ * Repeats of a thread's last violation within this window after its last
+ * record share the next record (docs/audit-log.md, "Storms").
+ */
+#define NOJIT_REPORT_WINDOW_NS	1000000000ull
+
+static __always_inline void stat_add(__u32 idx, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&nojit_stats, &idx);
+
+	if (v)
+		*v += n;
+}
+
+/* N attempts no record will stand for, for REASON (a NOJIT_STAT_DROP_*). */
+static __always_inline void report_dropped(__u32 reason, __u64 n)
+{
+	stat_add(reason, n);
+	stat_add(NOJIT_STAT_EVENTS_DROPPED, n);
+}
+
+/* A record went out standing for COUNT attempts. */
+static __always_inline void report_emitted(__u64 count)
+{
+	stat_inc(NOJIT_STAT_EVENTS_EMITTED);
+	stat_add(NOJIT_STAT_ATTEMPTS_EMITTED, count);
+}
+
+/*
+ * One record for the pending attempts of AG, about the current thread.
+ * 0, or -ENOSPC with them still pending: the ring buffer is full.
+ */
+static __always_inline int report_agg(struct nojit_task_agg *ag)
+{
+	struct nojit_violation *ev;
+
+	ev = bpf_ringbuf_reserve(&nojit_events, sizeof(*ev), 0);
+	if (!ev)
+		return -ENOSPC;
+	event_fill_task(ev, ag->enrolled_id);
+	ev->time_ns = ag->last_ns;
+	ev->first_ns = ag->first_ns;
+	ev->count = ag->pending;
+	__builtin_memset(ev->exception, 0, sizeof(ev->exception));
+	ev->ino = ag->ino;
+	ev->dev = ag->dev;
+	ev->route = ag->route;
+	ev->hook = ag->hook;
+	ev->action = ag->action;
+	ev->prot = ag->prot;
+	ev->flags = ag->flags;
+	ev->on_violation = ag->on_violation;
+	ev->has_sha256 = ag->has_sha256;
+	__builtin_memcpy(ev->sha256, ag->sha256, sizeof(ev->sha256));
+	__builtin_memcpy(ev->path, ag->path, sizeof(ev->path));
+	bpf_ringbuf_submit(ev, 0);
+	report_emitted(ag->pending);
+	ag->reported_ns = ag->last_ns;
+	ag->pending = 0;
+	return 0;
+}
+
+/* One record for one attempt, straight from the hook. 0 or -ENOSPC. */
+static __always_inline int report_alone(const struct nojit_cgroup_policy *pol,
+					const struct violation_info *vi, __u32 action,
+					__u32 on_violation, __u64 now, __u64 ino, __u32 dev)
+{
+	struct nojit_violation *ev;
+
+	ev = bpf_ringbuf_reserve(&nojit_events, sizeof(*ev), 0);
+	if (!ev)
+		return -ENOSPC;
+	event_fill_task(ev, pol->enrolled_id);
+	ev->time_ns = now;
+	ev->first_ns = now;
+	ev->count = 1;
+	__builtin_memset(ev->exception, 0, sizeof(ev->exception));
+	ev->ino = ino;
+	ev->dev = dev;
+	ev->route = vi->route;
+	ev->hook = vi->hook;
+	ev->action = action;
+	ev->prot = vi->prot;
+	ev->flags = vi->flags;
+	ev->on_violation = on_violation;
+	ev->has_sha256 = 0;
+	__builtin_memset(ev->sha256, 0, sizeof(ev->sha256));
+	if (vi->sha256) {
+		__builtin_memcpy(ev->sha256, vi->sha256, sizeof(ev->sha256));
+		ev->has_sha256 = 1;
+	}
+	ev->path[0] = '\0';
+	if (vi->path && bpf_d_path((struct path *)vi->path, ev->path, sizeof(ev->path)) < 0)
+		ev->path[0] = '\0';
+	bpf_ringbuf_submit(ev, 0);
+	report_emitted(1);
+	return 0;
+}
+
+/* AG holds the violation VI would report: the same thread's identical attempt. */
+static __always_inline bool agg_same(const struct nojit_task_agg *ag,
+				     const struct nojit_cgroup_policy *pol,
+				     const struct violation_info *vi, __u32 action,
+				     __u64 cgroup_id, __u64 ino, __u32 dev)
+{
+	const __u64 *a = (const __u64 *)ag->sha256, *b = (const __u64 *)vi->sha256;
+
+	if (ag->route != vi->route || ag->hook != vi->hook || ag->action != action ||
+	    ag->ino != ino || ag->dev != dev || ag->cgroup_id != cgroup_id ||
+	    ag->enrolled_id != pol->enrolled_id || ag->has_sha256 != !!vi->sha256)
+		return false;
+	return !b || (a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3]);
+}
+
+/*
  * Count the violation, answer it as the enrollment asks (audit mode lets
- * it through; kill ends the process before the syscall returns), then try
- * to report it. A full ring buffer is counted, never silent: the daemon
- * writes the drop count into the audit log. Returns the hook's verdict.
+ * it through; kill ends the process before the syscall returns), then
+ * report it. A thread's first attempt of a violation is reported at once;
+ * its identical repeats within NOJIT_REPORT_WINDOW_NS of that record are
+ * counted in its task state and go out as one record (count, first and
+ * last time) with the first repeat after the window, when another
+ * violation replaces them, or when the thread exits. Only what neither
+ * the ring buffer nor the task state can hold is dropped, counted by
+ * reason, never silent: the daemon writes the drop count into the audit
+ * log. A flood of one thread costs other threads nothing: each has its
+ * own state, and the flood's repeats take no room in the ring buffer.
+ * Returns the hook's verdict.
  */
 static __always_inline int violation(const struct nojit_cgroup_policy *pol,
 				     const struct violation_info *vi,
@@ -143,9 +266,12 @@ static __always_inline int violation(const struct nojit_cgroup_policy *pol,
 {
 	const struct nojit_response *resp;
 	struct inode *inode = vi->inode;
-	struct nojit_violation *ev;
+	struct nojit_task_state *ts;
+	struct nojit_task_agg *ag;
 	__u32 on_violation = NOJIT_ON_VIOLATION_DENY;
+	__u64 now, ino, cgroup_id;
 	int verdict = -EPERM;
+	__u32 dev;
 
 	resp = bpf_map_lookup_elem(&nojit_responses, &pol->enrolled_id);
 	if (resp) {
@@ -165,36 +291,70 @@ static __always_inline int violation(const struct nojit_cgroup_policy *pol,
 	if (action == NOJIT_ACTION_AUDITED)
 		stat_inc(NOJIT_STAT_AUDITED);
 
-	ev = bpf_ringbuf_reserve(&nojit_events, sizeof(*ev), 0);
-	if (!ev) {
-		stat_inc(NOJIT_STAT_EVENTS_DROPPED);
+	now = bpf_ktime_get_boot_ns();
+	ino = inode ? BPF_CORE_READ(inode, i_ino) : 0;
+	dev = inode ? BPF_CORE_READ(inode, i_sb, s_dev) : 0;
+	cgroup_id = bpf_get_current_cgroup_id();
+	ts = task_state_get(bpf_get_current_task_btf(), true);
+	if (!ts) {
+		/* No state to count it in (no memory): a record of its own. */
+		if (report_alone(pol, vi, action, on_violation, now, ino, dev))
+			report_dropped(NOJIT_STAT_DROP_RING_FULL, 1);
 		return verdict;
 	}
-	event_fill_task(ev, pol->enrolled_id);
-	ev->time_ns = bpf_ktime_get_boot_ns();
-	ev->first_ns = ev->time_ns;
-	ev->count = 1;
-	__builtin_memset(ev->exception, 0, sizeof(ev->exception));
-	ev->ino = inode ? BPF_CORE_READ(inode, i_ino) : 0;
-	ev->dev = inode ? BPF_CORE_READ(inode, i_sb, s_dev) : 0;
-	ev->route = vi->route;
-	ev->hook = vi->hook;
-	ev->action = action;
-	ev->prot = vi->prot;
-	ev->flags = vi->flags;
-	ev->on_violation = on_violation;
-	ev->has_sha256 = 0;
-	__builtin_memset(ev->sha256, 0, sizeof(ev->sha256));
-	if (vi->sha256) {
-		__builtin_memcpy(ev->sha256, vi->sha256, sizeof(ev->sha256));
-		ev->has_sha256 = 1;
+	ag = &ts->agg;
+	if (agg_same(ag, pol, vi, action, cgroup_id, ino, dev)) {
+		/* The storm's fast path: one more attempt the next record stands for. */
+		ag->pending++;
+		ag->last_ns = now;
+		ag->prot = vi->prot;
+		ag->flags = vi->flags;
+		if (!ag->reported_ns || now - ag->reported_ns >= NOJIT_REPORT_WINDOW_NS)
+			report_agg(ag);
+		return verdict;
 	}
-	ev->path[0] = '\0';
-	if (vi->path && bpf_d_path((struct path *)vi->path, ev->path, sizeof(ev->path)) < 0)
-		ev->path[0] = '\0';
-	bpf_ringbuf_submit(ev, 0);
-	stat_inc(NOJIT_STAT_EVENTS_EMITTED);
+	/* Another violation: the pending repeats of the last one go out first. */
+	if (ag->pending && report_agg(ag)) {
+		report_dropped(NOJIT_STAT_DROP_EVICTED, ag->pending);
+		ag->pending = 0;
+	}
+	ag->cgroup_id = cgroup_id;
+	ag->enrolled_id = pol->enrolled_id;
+	ag->ino = ino;
+	ag->dev = dev;
+	ag->route = vi->route;
+	ag->hook = vi->hook;
+	ag->action = action;
+	ag->on_violation = on_violation;
+	ag->prot = vi->prot;
+	ag->flags = vi->flags;
+	ag->has_sha256 = 0;
+	__builtin_memset(ag->sha256, 0, sizeof(ag->sha256));
+	if (vi->sha256) {
+		__builtin_memcpy(ag->sha256, vi->sha256, sizeof(ag->sha256));
+		ag->has_sha256 = 1;
+	}
+	ag->path[0] = '\0';
+	if (vi->path && bpf_d_path((struct path *)vi->path, ag->path, sizeof(ag->path)) < 0)
+		ag->path[0] = '\0';
+	ag->pending = 1;
+	ag->first_ns = now;
+	ag->last_ns = now;
+	ag->reported_ns = 0;
+	/* A full ring buffer leaves it pending: the next attempt or the exit retries. */
+	report_agg(ag);
 	return verdict;
+}
+
+/*
+ * The current thread ends: what it has pending goes out now, or is
+ * counted as dropped. From the sched_process_exit program (exception.bpf.h).
+ */
+static __always_inline void violation_exit(struct nojit_task_state *ts)
+{
+	if (ts->agg.pending && report_agg(&ts->agg))
+		report_dropped(NOJIT_STAT_DROP_EXIT, ts->agg.pending);
+	ts->agg.pending = 0;
 }
 
 static __always_inline int deny(const struct nojit_cgroup_policy *pol,
@@ -220,6 +380,24 @@ static __always_inline int deny_file(const struct nojit_cgroup_policy *pol,
 	};
 
 	return violation(pol, &vi, NOJIT_ACTION_DENIED);
+}
+
+/*
+ * A marked task asked for something its confinement forbids. Reported as
+ * a violation of the task's enrollment, or of none when it left it.
+ */
+static __always_inline int confined(__u32 hook, __u32 prot, __u64 flags,
+				    struct inode *inode, const struct path *path)
+{
+	const struct nojit_cgroup_policy *pol = policy_current();
+	struct nojit_cgroup_policy none = { .mode = NOJIT_MODE_ENFORCE };
+	struct violation_info vi = {
+		.route = NOJIT_ROUTE_EXCEPTION_CONFINED, .hook = hook,
+		.prot = prot, .flags = flags, .inode = inode, .path = path,
+	};
+
+	stat_inc(NOJIT_STAT_EXC_CONFINED);
+	return violation(pol ? pol : &none, &vi, NOJIT_ACTION_DENIED);
 }
 
 #endif /* NOJIT_POLICY_BPF_H */

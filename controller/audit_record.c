@@ -553,12 +553,15 @@ void body_event(struct sbuf *b, const void *arg)
 	}
 	sb_field_u64_or_null(b, "ino", ev->ino, ev->ino != 0);
 	sb_field_hash(b, "sha256", ev->sha256, ev->has_sha256);
-	/* Aggregated uses of a JIT exception: how many, since when, which. */
-	if (ev->exception) {
-		sb_field_str(b, "exception", ev->exception);
-		sb_field_u64(b, "count", ev->count);
-		sb_field_time(b, "first_time", ev->first_ns, ev->first_ns != 0);
-	}
+	/*
+	 * Which JIT exception allowed it (null for a refusal), and the
+	 * attempts or uses the record stands for: the kernel aggregates
+	 * repeats, so every event has a count and the time of its first.
+	 */
+	sb_field_str(b, "exception", ev->exception);
+	sb_field_u64(b, "count", ev->count ? ev->count : 1);
+	sb_field_time(b, "first_time", ev->first_ns ? ev->first_ns : ev->time_ns,
+		      ev->first_ns != 0 || ev->time_ns != 0);
 	sb_raw(b, "}", 1);
 }
 

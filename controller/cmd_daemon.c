@@ -349,6 +349,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	 * the gap by one rather than hiding a lost event.
 	 */
 	__atomic_fetch_add(&d->state->events_logged, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&d->state->attempts_logged, v->count ? v->count : 1, __ATOMIC_RELAXED);
 	if (r) {
 		d->error = -EIO;
 		return 0;
@@ -380,18 +381,19 @@ static int log_kernel_drops(struct daemon *d)
 }
 
 /*
- * Events a previous daemon took from the ring buffer but never wrote (it
- * was killed): the kernel's count of queued events, less those the log
- * holds, less those still waiting in the ring buffer. The producer
- * position is read before the counter, so an event queued meanwhile makes
- * the figure too high, never too low: a gap is never hidden.
+ * Attempts a previous daemon took from the ring buffer but never wrote (it
+ * was killed): the kernel's count of attempts its records stand for, less
+ * those the log holds, less one for each record still waiting in the ring
+ * buffer (each stands for one attempt or more). The producer position is
+ * read before the counter, so a record queued meanwhile makes the figure
+ * too high, never too low: a gap is never hidden.
  */
 static int log_daemon_gap(struct daemon *d)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	const unsigned long rec = 8 + ((sizeof(struct nojit_violation) + 7) & ~7ul);
 	unsigned long *cons, *prod, pending;
-	__u64 stats[NOJIT_STAT_MAX], emitted, logged;
+	__u64 stats[NOJIT_STAT_MAX], emitted, logged, attempts, attempts_logged;
 	struct nojit_err err;
 	int r = 0;
 
@@ -407,13 +409,18 @@ static int log_daemon_gap(struct daemon *d)
 	if (r)
 		goto out;
 	emitted = stats[NOJIT_STAT_EVENTS_EMITTED];
+	attempts = stats[NOJIT_STAT_ATTEMPTS_EMITTED];
 	logged = __atomic_load_n(&d->state->events_logged, __ATOMIC_RELAXED);
-	if (emitted > logged + pending) {
-		r = audit_log_append_drops(d->log, "daemon", emitted - logged - pending, 0, false,
-					   NULL, &err);
-		if (!r)
+	attempts_logged = __atomic_load_n(&d->state->attempts_logged, __ATOMIC_RELAXED);
+	if (emitted > logged + pending && attempts > attempts_logged + pending) {
+		r = audit_log_append_drops(d->log, "daemon", attempts - attempts_logged - pending,
+					   0, false, NULL, &err);
+		if (!r) {
 			__atomic_store_n(&d->state->events_logged, emitted - pending,
 					 __ATOMIC_RELAXED);
+			__atomic_store_n(&d->state->attempts_logged, attempts - pending,
+					 __ATOMIC_RELAXED);
+		}
 	}
 out:
 	if (cons != MAP_FAILED)

@@ -125,8 +125,10 @@ static const char *family_help(const char *fam)
 	static const struct {
 		const char *family, *help;
 	} helps[] = {
-		{ "events_emitted", "Violation events the kernel queued on the ring buffer." },
-		{ "events_dropped", "Violation events lost, by reason: ring_buffer_full (kernel), daemon (read but not logged), writer (audit log write failed)." },
+		{ "events_emitted", "Violation records the kernel queued on the ring buffer." },
+		{ "attempts_emitted", "Violation attempts the kernel's records stand for (the sum of their counts)." },
+		{ "attempts_dropped", "Violation attempts the kernel could not report (the sum of its events_dropped reasons)." },
+		{ "events_dropped", "Violation attempts lost, by reason: ring_buffer_full (kernel: no room and no task state), evicted (kernel: no room when another violation replaced pending repeats), exit (kernel: no room when the thread exited with pending repeats), daemon (read but not logged), writer (audit log write failed)." },
 		{ "cgroup_track_failures", "Child cgroups the kernel could not record as governed (their mkdir was refused)." },
 		{ "kills", "Offenders the kernel killed (on-violation kill)." },
 		{ "fail_closed", "Requests refused because a check could not be completed (fail closed), by reason." },

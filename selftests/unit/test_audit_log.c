@@ -421,6 +421,9 @@ Test(audit, canonical_event_line)
 	ev.ino = 1234;
 	ev.has_sha256 = true;
 	memset(ev.sha256, 0x11, 32);
+	/* Three identical attempts the kernel aggregated into this record. */
+	ev.count = 3;
+	ev.first_ns = ev.time_ns - 2000000;
 	cr_assert_eq(audit_log_append_event(log, &ev, &seq, &err), 0, "%s", err.msg);
 	cr_assert_eq(seq, 2);
 	audit_log_free(log);
@@ -440,7 +443,8 @@ Test(audit, canonical_event_line)
 		"\"cgroup\":\"/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope\","
 		"\"container_id\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
 		"\"path\":\"/tmp/x\",\"dev\":\"8:1\",\"ino\":1234,"
-		"\"sha256\":\"1111111111111111111111111111111111111111111111111111111111111111\"}");
+		"\"sha256\":\"1111111111111111111111111111111111111111111111111111111111111111\","
+		"\"exception\":null,\"count\":3,\"first_time\":\"2026-11-22T08:50:10.997995007Z\"}");
 	{
 		__u8 h[32];
 		char h_hex[65], want[128];

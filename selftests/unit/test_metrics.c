@@ -138,7 +138,11 @@ Test(metrics, expected_series)
 	cr_assert_not_null(strstr(out, "nojit_denials_total{route=\"anonymous executable memory\"} 33\n"));
 	cr_assert_not_null(strstr(out, "nojit_violation_events_total{route=\"anonymous executable memory\",hook=\"mmap_file\",action=\"denied\"} 3\n"));
 	cr_assert_not_null(strstr(out, "nojit_violation_events_total{route=\"unknown\",hook=\"unknown\",action=\"unknown\"} 1\n"));
-	cr_assert_not_null(strstr(out, "nojit_events_dropped_total{reason=\"ring_buffer_full\"} 17\n"));
+	cr_assert_not_null(strstr(out, "nojit_events_dropped_total{reason=\"ring_buffer_full\"} 57\n"));
+	cr_assert_not_null(strstr(out, "nojit_events_dropped_total{reason=\"evicted\"} 58\n"));
+	cr_assert_not_null(strstr(out, "nojit_events_dropped_total{reason=\"exit\"} 59\n"));
+	cr_assert_not_null(strstr(out, "nojit_attempts_dropped_total 17\n"));
+	cr_assert_not_null(strstr(out, "nojit_attempts_emitted_total 56\n"));
 	cr_assert_not_null(strstr(out, "nojit_events_dropped_total{reason=\"daemon\"} 2\n"));
 	cr_assert_not_null(strstr(out, "nojit_fail_closed_total{reason=\"stacked_fs\"} 27\n"));
 	cr_assert_not_null(strstr(out, "nojit_manifest_serial{cgroup=\"/ev\\\"il\\\\pa\\nth\",cgroup_id=\"11\",policy=\"p.json\",manifest=\"agent\"} 7\n"));
