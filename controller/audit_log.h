@@ -93,6 +93,22 @@ int audit_log_append_policy(struct audit_log *log, const struct audit_policy_eve
 int audit_log_append_response(struct audit_log *log, const struct audit_response *r,
 			      __u64 *ret_seq, struct nojit_err *err);
 
+/*
+ * Batch mode, for a writer that appends many records at once (the daemon
+ * draining the ring buffer): from audit_log_batch_begin() on, records are
+ * chained one by one as always but reach the file together, with one
+ * write(2), at audit_log_batch_end(); earlier only when a seal is written
+ * (it goes to disk with everything before it) or the batch reaches 256
+ * KiB. RET_SEQ is known at once; on_line is called when the lines reach
+ * the file. If the batch's write fails, the file and the chain go back to
+ * where the batch began and its records are counted as lost (a "drops"
+ * record, source "writer", says how many attempts they stood for).
+ */
+void audit_log_batch_begin(struct audit_log *log);
+int audit_log_batch_end(struct audit_log *log, struct nojit_err *err);
+/* The last record appended, without its newline (valid until the next append). */
+const char *audit_log_last_line(const struct audit_log *log, size_t *ret_len);
+
 /* Seal now if a seal is due (records or time). 0 when nothing was due. */
 int audit_log_maybe_seal(struct audit_log *log, struct nojit_err *err);
 /* Seal now if anything is unsealed. */

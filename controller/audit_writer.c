@@ -42,7 +42,20 @@ struct audit_log {
 	off_t end;		/* bytes of whole records in the current file */
 	struct sbuf line;
 	char host[256];
+	/*
+	 * Batch mode (audit_log_batch_begin()): whole lines chained but not
+	 * yet written, and the state to go back to if their write fails.
+	 */
+	bool batching;
+	struct sbuf batch;
+	__u64 batch_weight;	/* what the records in it stand for (append_record()) */
+	__u64 weight;		/* ... the record being appended */
+	__u64 b_seq, b_unsealed, b_t0, b_lost;
+	__u8 b_head[32];
 };
+
+/* Batches are written at this size at the latest. */
+#define BATCH_MAX	(256u * 1024)
 
 static __u64 log_now(const struct audit_log *log)
 {
@@ -80,9 +93,63 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* Hand each line of P (whole lines, newline-terminated) to the on_line callback. */
+static void lines_reached_file(struct audit_log *log, const char *p, size_t n)
+{
+	while (log->cfg.on_line && n) {
+		const char *nl = memchr(p, '\n', n);
+		size_t len = nl ? (size_t)(nl - p) : n;
+
+		log->cfg.on_line(log->cfg.on_line_ctx, p, len);
+		len += nl ? 1 : 0;
+		p += len;
+		n -= len;
+	}
+}
+
+/*
+ * Write the batch with one write(2) (and sync it if SYNC). On failure the
+ * file is cut back to its last whole record, the chain goes back to where
+ * the batch began, and its records are counted as lost.
+ */
+static int batch_flush(struct audit_log *log, bool sync, struct nojit_err *err)
+{
+	struct sbuf *b = &log->batch;
+	int r;
+
+	if (!b->len)
+		return 0;
+	r = write_all(log->fd, b->p, b->len);
+	if (!r && (sync || log->cfg.sync_every_record) && fdatasync(log->fd))
+		r = -errno;
+	if (r) {
+		bool cut = ftruncate(log->fd, log->end) == 0;
+
+		log->seq = log->b_seq;
+		memcpy(log->head, log->b_head, 32);
+		log->unsealed = log->b_unsealed;
+		log->t0 = log->b_t0;
+		log->lost = log->b_lost + log->batch_weight;
+		__atomic_fetch_add(&log->writer_lost, log->batch_weight, __ATOMIC_RELAXED);
+		b->len = 0;
+		log->batch_weight = 0;
+		if (cut)
+			return nojit_err_set(err, r, "%s: %s", log->path, strerror(-r));
+		return nojit_err_set(err, r, "%s: %s (and could not remove the partial records: %s)",
+				     log->path, strerror(-r), strerror(errno));
+	}
+	log->end += (off_t)b->len;
+	lines_reached_file(log, b->p, b->len);
+	b->len = 0;
+	log->batch_weight = 0;
+	return 0;
+}
+
 /*
  * Write the record in log->line (without newline) as the next line. On
- * failure the file is cut back to its last whole record.
+ * failure the file is cut back to its last whole record. In batch mode
+ * the line joins the batch, which is written when it is full or SYNC asks
+ * (a seal: the seal and everything before it reach the disk together).
  */
 static int write_line(struct audit_log *log, bool sync, struct nojit_err *err)
 {
@@ -94,6 +161,31 @@ static int write_line(struct audit_log *log, bool sync, struct nojit_err *err)
 	sb_raw(b, "\n", 1);
 	if (b->oom)
 		return nojit_err_set(err, -ENOMEM, "%s: out of memory", log->path);
+	if (log->batching) {
+		/* A full batch goes first, so a failure never takes this record with it. */
+		if (log->batch.len + b->len > BATCH_MAX) {
+			r = batch_flush(log, false, err);
+			if (r)
+				return r;
+		}
+		if (!log->batch.len) {
+			log->b_seq = log->seq;
+			memcpy(log->b_head, log->head, 32);
+			log->b_unsealed = log->unsealed;
+			log->b_t0 = log->t0;
+			log->b_lost = log->lost;
+		}
+		sb_raw(&log->batch, b->p, b->len);
+		if (log->batch.oom) {
+			log->batch.oom = false;	/* the batch itself is intact */
+			return nojit_err_set(err, -ENOMEM, "%s: out of memory", log->path);
+		}
+		b->len--;
+		sha256(b->p, b->len, log->head);
+		log->seq++;
+		log->batch_weight += log->weight;
+		return sync || log->cfg.sync_every_record ? batch_flush(log, sync, err) : 0;
+	}
 	r = write_all(log->fd, b->p, b->len);
 	if (!r && (sync || log->cfg.sync_every_record) && fdatasync(log->fd))
 		r = -errno;
@@ -174,8 +266,13 @@ static int append_one(struct audit_log *log, __u64 now, const char *type, body_f
 	return 0;
 }
 
+/*
+ * WEIGHT: what the record stands for, counted as lost if it cannot be
+ * written: an event's attempts (its count), a drops record's drops, 1
+ * for anything else.
+ */
 static int append_record(struct audit_log *log, const char *type, body_fn body, const void *arg,
-			 __u64 *ret_seq, struct nojit_err *err)
+			 __u64 weight, __u64 *ret_seq, struct nojit_err *err)
 {
 	__u64 now = log_now(log);
 	int r;
@@ -183,18 +280,22 @@ static int append_record(struct audit_log *log, const char *type, body_fn body, 
 	if (log->lost) {
 		struct drops_arg d = { .source = "writer", .dropped = log->lost };
 
+		/* Its loss is log->lost's own: a failed batch puts that back. */
+		log->weight = 0;
 		r = append_one(log, now, "drops", body_drops, &d, NULL, err);
 		if (r) {
-			log->lost++;
-			__atomic_fetch_add(&log->writer_lost, 1, __ATOMIC_RELAXED);
+			log->lost += weight;
+			__atomic_fetch_add(&log->writer_lost, weight, __ATOMIC_RELAXED);
 			return r;
 		}
 		log->lost = 0;
 	}
+	log->weight = weight;
 	r = append_one(log, now, type, body, arg, ret_seq, err);
+	log->weight = 0;
 	if (r) {
-		log->lost++;
-		__atomic_fetch_add(&log->writer_lost, 1, __ATOMIC_RELAXED);
+		log->lost += weight;
+		__atomic_fetch_add(&log->writer_lost, weight, __ATOMIC_RELAXED);
 		return r;
 	}
 	/* Seal at once when the count is reached; if that fails, the next append retries. */
@@ -206,19 +307,19 @@ static int append_record(struct audit_log *log, const char *type, body_fn body, 
 int audit_log_append_event(struct audit_log *log, const struct audit_event *ev, __u64 *ret_seq,
 			   struct nojit_err *err)
 {
-	return append_record(log, "event", body_event, ev, ret_seq, err);
+	return append_record(log, "event", body_event, ev, ev->count ? ev->count : 1, ret_seq, err);
 }
 
 int audit_log_append_vkernel(struct audit_log *log, const struct audit_vk_event *e,
 			     __u64 *ret_seq, struct nojit_err *err)
 {
-	return append_record(log, "vkernel", body_vkernel, e, ret_seq, err);
+	return append_record(log, "vkernel", body_vkernel, e, 1, ret_seq, err);
 }
 
 int audit_log_append_scan(struct audit_log *log, const struct audit_scan_finding *f,
 			  __u64 *ret_seq, struct nojit_err *err)
 {
-	return append_record(log, "scan", body_scan, f, ret_seq, err);
+	return append_record(log, "scan", body_scan, f, 1, ret_seq, err);
 }
 
 int audit_log_append_drops(struct audit_log *log, const char *source, __u64 dropped,
@@ -227,7 +328,7 @@ int audit_log_append_drops(struct audit_log *log, const char *source, __u64 drop
 	struct drops_arg d = { .source = source, .dropped = dropped, .total = total, .has_total = has_total };
 	int r;
 
-	r = append_record(log, "drops", body_drops, &d, ret_seq, err);
+	r = append_record(log, "drops", body_drops, &d, dropped ? dropped : 1, ret_seq, err);
 	if (!r && !strcmp(source, "daemon"))
 		__atomic_fetch_add(&log->daemon_dropped, dropped, __ATOMIC_RELAXED);
 	return r;
@@ -236,13 +337,32 @@ int audit_log_append_drops(struct audit_log *log, const char *source, __u64 drop
 int audit_log_append_policy(struct audit_log *log, const struct audit_policy_event *p,
 			    __u64 *ret_seq, struct nojit_err *err)
 {
-	return append_record(log, "policy", body_node_policy, p, ret_seq, err);
+	return append_record(log, "policy", body_node_policy, p, 1, ret_seq, err);
 }
 
 int audit_log_append_response(struct audit_log *log, const struct audit_response *resp,
 			      __u64 *ret_seq, struct nojit_err *err)
 {
-	return append_record(log, "response", body_response, resp, ret_seq, err);
+	return append_record(log, "response", body_response, resp, 1, ret_seq, err);
+}
+
+void audit_log_batch_begin(struct audit_log *log)
+{
+	log->batching = true;
+}
+
+int audit_log_batch_end(struct audit_log *log, struct nojit_err *err)
+{
+	int r = batch_flush(log, false, err);
+
+	log->batching = false;
+	return r;
+}
+
+const char *audit_log_last_line(const struct audit_log *log, size_t *ret_len)
+{
+	*ret_len = log->line.len;
+	return log->line.p;
 }
 
 int audit_log_maybe_seal(struct audit_log *log, struct nojit_err *err)
@@ -997,6 +1117,7 @@ void audit_log_free(struct audit_log *log)
 	close_fd(&log->lock_fd);	/* releases the lock */
 	key_secret_wipe(&log->key);
 	free(log->line.p);
+	free(log->batch.p);
 	free(log->path);
 	free(log->base);
 	free(log);

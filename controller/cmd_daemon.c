@@ -107,9 +107,9 @@ struct daemon {
 	bool to_stdout;
 	bool ocsf;		/* --format ocsf */
 	char hostname[256];
-	/* The record line just written, for --exec-on-violation. */
-	char *last_line;
-	size_t last_len;
+	/* Records of the batch being drained, added to *state once they are in the file. */
+	__u64 batch_events, batch_attempts;
+	__s64 last_record_ns;	/* CLOCK_MONOTONIC: the last drained batch with records */
 	/* Last executable hashed, to hash each program once. */
 	__u32 exe_tgid;		/* whose exe_path this is; a storm repeats it */
 	bool exe_has_path;
@@ -149,13 +149,13 @@ static void send_syslog(struct daemon *d, const char *line, size_t len)
 	sendmsg(d->syslog_fd, &(struct msghdr){ .msg_iov = iov, .msg_iovlen = 2 }, MSG_DONTWAIT);
 }
 
+/* Lines as they reach the file: a drained batch's all at once. */
 static void on_line(void *ctx, const char *line, size_t len)
 {
 	struct daemon *d = ctx;
 	_cleanup_free_ char *ocsf = NULL;
 	const char *out = line;
 	size_t out_len = len;
-	char *copy;
 
 	/* The writer's lines always convert; were one not to, the record itself goes out. */
 	if (d->ocsf && (d->to_stdout || d->syslog_fd >= 0) &&
@@ -166,17 +166,9 @@ static void on_line(void *ctx, const char *line, size_t len)
 	if (d->to_stdout) {
 		fwrite(out, 1, out_len, stdout);
 		fputc('\n', stdout);
-		fflush(stdout);
 	}
 	if (d->syslog_fd >= 0)
 		send_syslog(d, out, out_len);
-	copy = realloc(d->last_line, len + 1);
-	if (copy) {
-		memcpy(copy, line, len);
-		copy[len] = '\0';
-		d->last_line = copy;
-		d->last_len = len;
-	}
 }
 
 /* ST is the file whose digest the cache holds, unchanged since it was hashed. */
@@ -275,11 +267,14 @@ static void respond(struct daemon *d, const struct nojit_violation *v, const cha
 	/* Nothing was refused: an exception's use is reported, never answered. */
 	if (v->action == NOJIT_ACTION_AUDITED || v->action == NOJIT_ACTION_EXCEPTION)
 		return;
-	/* First, while the event's record is still the last line written. */
-	if (d->runner && d->last_line) {
+	/* First, while the event's record is still the last line appended. */
+	if (d->runner) {
+		size_t len;
+		const char *line = audit_log_last_line(d->log, &len);
+
 		ir.action = "exec-on-violation";
 		exec_runner_reap(d->runner);
-		ir.error = exec_runner_start(d->runner, d->last_line, d->last_len, NULL);
+		ir.error = exec_runner_start(d->runner, line, len, NULL);
 		if (ir.error == -EBUSY)
 			ir.detail = "skipped: --exec-max commands already running";
 	}
@@ -344,12 +339,13 @@ static int handle_event(void *ctx, void *data, size_t size)
 	ev.container_id = enrolled_container_id(d, v->enrolled_id, &rec);
 	r = audit_log_append_event(d->log, &ev, &seq, &err);
 	/*
-	 * Accounted either way: a failed append is already a "writer" drops
-	 * record. Counted after the write, so a crash in between over-reports
-	 * the gap by one rather than hiding a lost event.
+	 * Accounted either way: a failed append or batch is already a
+	 * "writer" drops record. Counted once the batch is written
+	 * (drain_batch()), so a crash in between over-reports the gap rather
+	 * than hiding lost events.
 	 */
-	__atomic_fetch_add(&d->state->events_logged, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&d->state->attempts_logged, v->count ? v->count : 1, __ATOMIC_RELAXED);
+	d->batch_events++;
+	d->batch_attempts += v->count ? v->count : 1;
 	if (r) {
 		d->error = -EIO;
 		return 0;
@@ -660,6 +656,50 @@ static void publish_policy_state(struct daemon *d)
 				 r ? (error ? error : strerror(-r)) : NULL);
 }
 
+/*
+ * Drain what the ring buffer holds as one batch: one write(2) for all its
+ * records (audit_log_batch_begin()), the chain still per record. Then the
+ * daemon's accounting moves on by what reached the file.
+ */
+static int drain_batch(struct daemon *d, struct ring_buffer *rb)
+{
+	struct nojit_err err;
+	int n, r;
+
+	audit_log_batch_begin(d->log);
+	n = ring_buffer__consume(rb);
+	r = audit_log_batch_end(d->log, &err);
+	if (r)
+		d->error = -EIO;
+	__atomic_fetch_add(&d->state->events_logged, d->batch_events, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&d->state->attempts_logged, d->batch_attempts, __ATOMIC_RELAXED);
+	if (d->batch_events)
+		d->last_record_ns = clock_ns(CLOCK_MONOTONIC);
+	d->batch_events = d->batch_attempts = 0;
+	if (d->to_stdout)
+		fflush(stdout);
+	return n < 0 ? -EIO : 0;
+}
+
+/*
+ * A burst is over when the ring buffer has been quiet for this long: its
+ * records are sealed then, not only at the --seal-every cadence, so a
+ * burst is covered by a seal within BURST_QUIET_MS + POLL_MS of its last
+ * record (docs/audit-log.md).
+ */
+#define BURST_QUIET_MS 250
+
+static int seal_after_burst(struct daemon *d)
+{
+	struct nojit_err err;
+
+	if (!d->last_record_ns ||
+	    clock_ns(CLOCK_MONOTONIC) - d->last_record_ns < BURST_QUIET_MS * 1000000ll)
+		return 0;
+	d->last_record_ns = 0;
+	return audit_log_seal(d->log, &err) < 0 ? -EIO : 0;
+}
+
 static int run(struct daemon *d, struct ring_buffer *rb, int sfd)
 {
 	struct pollfd pfd[3] = {
@@ -679,7 +719,7 @@ static int run(struct daemon *d, struct ring_buffer *rb, int sfd)
 		timeout = due < 0 || due > POLL_MS ? POLL_MS : (int)due;
 		if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
 			return -errno;
-		if (ring_buffer__consume(rb) < 0)
+		if (drain_batch(d, rb))
 			return -EIO;
 		metrics_drained(d->metrics);
 		if (log_kernel_drops(d) || d->error)
@@ -690,7 +730,7 @@ static int run(struct daemon *d, struct ring_buffer *rb, int sfd)
 		if (d->policy && daemon_policy_tick(d->policy, d->log))
 			return -EIO;
 		publish_policy_state(d);
-		if (audit_log_maybe_seal(d->log, &err) < 0)
+		if (audit_log_maybe_seal(d->log, &err) < 0 || seal_after_burst(d))
 			return -EIO;
 		if (d->runner)
 			exec_runner_reap(d->runner);
@@ -704,7 +744,7 @@ static int run(struct daemon *d, struct ring_buffer *rb, int sfd)
 		}
 	}
 	/* Whatever the kernel queued before the signal still goes in. */
-	if (ring_buffer__consume(rb) < 0)
+	if (drain_batch(d, rb))
 		return -EIO;
 	return log_kernel_drops(d);
 }
@@ -896,7 +936,6 @@ out:
 	if (d.state)
 		munmap(d.state, sysconf(_SC_PAGESIZE));
 	nojit_maps_close(&d.maps);
-	free(d.last_line);
 	key_secret_wipe(&key);
 	return ret;
 }

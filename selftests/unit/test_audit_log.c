@@ -676,6 +676,94 @@ Test(audit, second_writer_is_refused)
 	close_log(log);
 }
 
+/* on_line in batch mode: how many lines reached the file so far. */
+static void count_line(void *ctx, const char *line, size_t len)
+{
+	(void)line;
+	(void)len;
+	(*(int *)ctx)++;
+}
+
+Test(audit, a_batch_reaches_the_file_at_its_end_chained_per_record)
+{
+	struct clk c = { T0, 1000 };
+	struct audit_log_config cfg = config(&c, 5, 60000);
+	struct audit_log *log;
+	struct nojit_err err;
+	struct stat st0, st;
+	struct lines L;
+	int lines = 0;
+
+	cfg.on_line = count_line;
+	cfg.on_line_ctx = &lines;
+	log = open_log(scratch_path("audit.log"), &key_a, &cfg, NULL);
+	cr_assert_eq(stat(scratch_path("audit.log"), &st0), 0);
+	audit_log_batch_begin(log);
+	add_events(log, 0, 3);
+	cr_assert_eq(stat(scratch_path("audit.log"), &st), 0);
+	cr_assert_eq(st.st_size, st0.st_size, "a batch is not written before its end");
+	cr_assert_eq(lines, 1, "on_line only for lines in the file (the segment)");
+	/*
+	 * Five unsealed records (the segment counts) make a seal due: the seal
+	 * takes the batch to disk with it; the next event starts a new batch.
+	 */
+	add_events(log, 3, 2);
+	cr_assert_eq(stat(scratch_path("audit.log"), &st), 0);
+	cr_assert_gt(st.st_size, st0.st_size);
+	cr_assert_eq(lines, 6);
+	add_events(log, 5, 2);
+	cr_assert_eq(audit_log_batch_end(log, &err), 0, "%s", err.msg);
+	cr_assert_eq(lines, 9);
+	close_log(log);
+
+	L = read_lines(scratch_path("audit.log"));
+	cr_assert_eq(L.n, 10);
+	cr_assert(is_type(L.l[5], "seal"));
+	free_lines(&L);
+	assert_reason(verify1(scratch_path("audit.log")), AUDIT_OK, 0);
+}
+
+Test(audit, a_failed_batch_goes_back_whole_and_counts_its_attempts)
+{
+	struct clk c = { T0, 1000 };
+	struct audit_log_config cfg = config(&c, 100, 60000);
+	struct audit_log *log = open_log(scratch_path("audit.log"), &key_a, &cfg, NULL);
+	struct audit_verify_result res;
+	struct audit_event ev;
+	struct nojit_err err;
+	struct rlimit rl;
+	struct stat st, st2;
+	struct lines L;
+
+	add_events(log, 0, 3);
+	cr_assert_eq(stat(scratch_path("audit.log"), &st), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &rl);
+	/* Room for one more record, not for the batch of three. */
+	setrlimit(RLIMIT_FSIZE, &(struct rlimit){ (rlim_t)st.st_size + 1200, rl.rlim_max });
+	audit_log_batch_begin(log);
+	for (int i = 0; i < 3; i++) {
+		sample_event(&ev, 3 + i);
+		ev.count = 10;	/* aggregated: each record stands for ten attempts */
+		cr_assert_eq(audit_log_append_event(log, &ev, NULL, &err), 0, "%s", err.msg);
+	}
+	cr_assert_neq(audit_log_batch_end(log, &err), 0);
+	cr_log_info("%s", err.msg);
+	setrlimit(RLIMIT_FSIZE, &rl);
+	cr_assert_eq(stat(scratch_path("audit.log"), &st2), 0);
+	cr_assert_eq(st2.st_size, st.st_size, "no part of the failed batch stays");
+	add_events(log, 6, 1);
+	close_log(log);
+
+	L = read_lines(scratch_path("audit.log"));
+	cr_assert(is_type(L.l[4], "drops"));
+	cr_assert(strstr(L.l[4], "\"source\":\"writer\",\"dropped\":30,"), "%s", L.l[4]);
+	free_lines(&L);
+	res = verify1(scratch_path("audit.log"));
+	assert_reason(res, AUDIT_OK, 0);
+	cr_assert_eq(res.dropped, 30);
+}
+
 Test(audit, a_failed_write_leaves_no_partial_record_and_is_counted)
 {
 	struct clk c = { T0, 1000 };
