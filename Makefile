@@ -224,6 +224,7 @@ include selftests/bench/bench.mk
 include selftests/matrix/matrix.mk
 include selftests/scan/scan.mk
 include selftests/fuzz/fuzz.mk
+include selftests/feed/feed.mk
 
 VM_RUN := selftests/vm/run
 

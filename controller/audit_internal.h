@@ -36,10 +36,8 @@ static inline bool is_hex(const char *s, size_t n)
 	return true;
 }
 
-static inline void sha256(const void *p, size_t n, __u8 out[32])
-{
-	crypto_hash_sha256(out, p, n);
-}
+/* SHA-256 of a record line: the chain's hash (audit_record.c). */
+void sha256(const void *p, size_t n, __u8 out[32]);
 
 /* ---- canonical serialisation (audit_record.c) ---- */
 

@@ -6,6 +6,7 @@
  * format is specified in docs/audit-log.md; keep the two in step.
  */
 #include <json-c/json.h>
+#include <openssl/evp.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,16 +30,60 @@ static bool hex_decode(const char *s, size_t n, __u8 *out)
 	return true;
 }
 
+/*
+ * Every record is hashed as it is written and again when it is verified:
+ * libcrypto's SHA-256 uses the CPU's SHA extensions where it has them
+ * (several times libsodium's portable code, which is what limited a
+ * drain's throughput). One context per thread, set up once; libsodium
+ * if libcrypto has no SHA-256 to give.
+ */
+void sha256(const void *p, size_t n, __u8 out[32])
+{
+	static __thread EVP_MD_CTX *ctx;
+	static __thread EVP_MD *md;
+
+	if (!md) {
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+		ctx = md ? EVP_MD_CTX_new() : NULL;
+		if (!ctx) {
+			EVP_MD_free(md);
+			md = NULL;
+		}
+	}
+	if (!md || !EVP_DigestInit_ex(ctx, md, NULL) || !EVP_DigestUpdate(ctx, p, n) ||
+	    !EVP_DigestFinal_ex(ctx, out, NULL))
+		crypto_hash_sha256(out, p, n);
+}
+
+/* The digits of V, right-aligned in exactly N characters of P. */
+static void put_digits(char *p, size_t n, __u64 v)
+{
+	while (n--) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 void audit_time_format(__u64 ns, char buf[AUDIT_TIME_LEN + 1])
 {
+	/* A drain formats many times a second: the date part is made once a second. */
+	static __thread time_t cached_s = -1;
+	static __thread char cached[AUDIT_TIME_LEN + 1];
 	time_t s = (time_t)(ns / 1000000000u);
 	struct tm tm;
 
-	if (!gmtime_r(&s, &tm) || tm.tm_year + 1900 > 9999 ||
-	    snprintf(buf, TIME_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%09uZ", tm.tm_year + 1900,
-		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		     (unsigned int)(ns % 1000000000u)) != TIME_LEN)
-		snprintf(buf, TIME_LEN + 1, "9999-12-31T23:59:59.999999999Z");
+	if (s != cached_s) {
+		if (!gmtime_r(&s, &tm) || tm.tm_year + 1900 > 9999 ||
+		    snprintf(cached, TIME_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.000000000Z",
+			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			     tm.tm_sec) != TIME_LEN) {
+			snprintf(buf, TIME_LEN + 1, "9999-12-31T23:59:59.999999999Z");
+			return;
+		}
+		cached_s = s;
+	}
+	memcpy(buf, cached, TIME_LEN + 1);
+	put_digits(buf + TIME_LEN - 10, 9, ns % 1000000000u);
 }
 
 static __s64 days_from_civil(int y, unsigned int m, unsigned int d)
@@ -130,20 +175,6 @@ void sb_s(struct sbuf *b, const char *s)
 	sb_raw(b, s, strlen(s));
 }
 
-__attribute__((format(printf, 2, 3)))
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	char tmp[128];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb_raw(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
 static void sb_key(struct sbuf *b, const char *key)
 {
 	sb_s(b, ",\"");
@@ -198,8 +229,18 @@ static bool sb_json_string(struct sbuf *b, const char *str, size_t n)
 
 	sb_raw(b, "\"", 1);
 	for (size_t i = 0; i < n;) {
-		size_t l = utf8_len(s + i, n - i);
+		size_t l, run = 0;
 
+		/* Printable ASCII needs no escape: copied a run at a time. */
+		while (i + run < n && s[i + run] >= 0x20 && s[i + run] < 0x7f &&
+		       s[i + run] != '"' && s[i + run] != '\\')
+			run++;
+		if (run) {
+			sb_raw(b, str + i, run);
+			i += run;
+			continue;
+		}
+		l = utf8_len(s + i, n - i);
 		if (l == 0) {
 			sb_raw(b, "\xef\xbf\xbd", 3);
 			lossy = true;
@@ -249,10 +290,22 @@ void sb_field_str(struct sbuf *b, const char *key, const char *v)
 	}
 }
 
+static void sb_u64(struct sbuf *b, __u64 v)
+{
+	char tmp[20];
+	size_t n = 0;
+
+	do {
+		tmp[sizeof(tmp) - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sb_raw(b, tmp + sizeof(tmp) - n, n);
+}
+
 void sb_field_u64(struct sbuf *b, const char *key, __u64 v)
 {
 	sb_key(b, key);
-	sb_printf(b, "%llu", (unsigned long long)v);
+	sb_u64(b, v);
 }
 
 static void sb_field_u64_or_null(struct sbuf *b, const char *key, __u64 v, bool known)
@@ -299,7 +352,8 @@ void sb_prefix(struct sbuf *b, __u64 seq, const __u8 prev[32], const char *type,
 	b->oom = false;
 	hex_encode(prev, 32, hex);
 	audit_time_format(now, t);
-	sb_printf(b, "{\"seq\":%llu", (unsigned long long)seq);
+	sb_s(b, "{\"seq\":");
+	sb_u64(b, seq);
 	sb_s(b, ",\"prev\":\"");
 	sb_raw(b, hex, 64);
 	sb_s(b, "\",\"type\":\"");

@@ -111,6 +111,15 @@ struct daemon {
 	__u64 batch_events, batch_attempts;
 	__s64 last_record_ns;	/* CLOCK_MONOTONIC: the last drained batch with records */
 	/* Last executable hashed, to hash each program once. */
+	__u64 batch_no;		/* drained batches so far */
+	/*
+	 * A drained batch is one instant: what was looked up for its first
+	 * record of a process or enrollment holds for the rest of it.
+	 */
+	__u64 exe_batch;	/* exe_tgid was checked in this batch */
+	__u64 enr_batch, enr_id;
+	bool enr_found;
+	struct nojit_enrollment enr;
 	__u32 exe_tgid;		/* whose exe_path this is; a storm repeats it */
 	bool exe_has_path;
 	dev_t exe_dev;
@@ -195,7 +204,9 @@ static void fill_exe(struct daemon *d, __u32 tgid, struct audit_event *ev)
 	 * cannot set back (mtime it can: touch -d restores it to the
 	 * nanosecond after an in-place change).
 	 */
-	if (tgid == d->exe_tgid && d->exe_ino && stat(link, &st) == 0 && same_exe(d, &st)) {
+	if (tgid == d->exe_tgid && d->exe_ino &&
+	    (d->exe_batch == d->batch_no || (stat(link, &st) == 0 && same_exe(d, &st)))) {
+		d->exe_batch = d->batch_no;
 		if (d->exe_has_path)
 			ev->exe = d->exe_path;
 		memcpy(ev->exe_sha256, d->exe_sha256, sizeof(ev->exe_sha256));
@@ -244,6 +255,7 @@ static void fill_exe(struct daemon *d, __u32 tgid, struct audit_event *ev)
 		memcpy(ev->exe_sha256, d->exe_sha256, sizeof(ev->exe_sha256));
 		ev->has_exe_sha256 = true;
 		d->exe_tgid = tgid;
+		d->exe_batch = d->batch_no;
 	}
 }
 
@@ -295,10 +307,18 @@ static void respond(struct daemon *d, const struct nojit_violation *v, const cha
  * cgroup (the runtime's own id, whatever the cgroup is called), or NULL:
  * the log then derives one from the cgroup path where it can.
  */
-static const char *enrolled_container_id(struct daemon *d, __u64 enrolled_id,
-					 struct nojit_enrollment *rec)
+static const char *enrolled_container_id(struct daemon *d, __u64 enrolled_id)
 {
-	if (!enrolled_id || bpf_map_lookup_elem(d->maps.enrollments, &enrolled_id, rec))
+	struct nojit_enrollment *rec = &d->enr;
+
+	if (!enrolled_id)
+		return NULL;
+	if (d->enr_batch != d->batch_no || d->enr_id != enrolled_id) {
+		d->enr_found = !bpf_map_lookup_elem(d->maps.enrollments, &enrolled_id, rec);
+		d->enr_batch = d->batch_no;
+		d->enr_id = enrolled_id;
+	}
+	if (!d->enr_found)
 		return NULL;
 	if (rec->origin != NOJIT_ORIGIN_CONTAINER || !rec->container_id[0])
 		return NULL;
@@ -309,7 +329,6 @@ static const char *enrolled_container_id(struct daemon *d, __u64 enrolled_id,
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	const struct nojit_violation *v = data;
-	struct nojit_enrollment rec;
 	char path[NOJIT_EVENT_PATH_MAX + 1];
 	char cgroup_name[NOJIT_CGROUP_NAME_MAX + 1];
 	struct daemon *d = ctx;
@@ -336,7 +355,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (path[0])
 		ev.path = path;
 	fill_exe(d, v->tgid, &ev);
-	ev.container_id = enrolled_container_id(d, v->enrolled_id, &rec);
+	ev.container_id = enrolled_container_id(d, v->enrolled_id);
 	r = audit_log_append_event(d->log, &ev, &seq, &err);
 	/*
 	 * Accounted either way: a failed append or batch is already a
@@ -666,6 +685,7 @@ static int drain_batch(struct daemon *d, struct ring_buffer *rb)
 	struct nojit_err err;
 	int n, r;
 
+	d->batch_no++;
 	audit_log_batch_begin(d->log);
 	n = ring_buffer__consume(rb);
 	r = audit_log_batch_end(d->log, &err);
