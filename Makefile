@@ -239,15 +239,16 @@ vm-kernel: | deps
 	$(Q)selftests/vm/fetch-kernel >/dev/null
 
 # Every suite writes TAP; the summary line is computed over all of them.
-check: all attacks legit unit-tests $(STORM) vm-kernel vk-guests matrix-bins scan-bins fuzz-bins image libffi-static-tramp
+check: all attacks legit unit-tests $(STORM) $(FEED) vm-kernel vk-guests matrix-bins scan-bins fuzz-bins image libffi-static-tramp
 	$(Q)selftests/check $(BUILD)
 
 demo: all attacks vm-kernel vk-guests
 	$(Q)selftests/vk/prepare $(BUILD)
 	$(Q)$(VM_RUN) --tpm --timeout 600 -- selftests/demo $(BUILD)
 
-bench: all bench-bins scan-bins $(STORM) vm-kernel vk-guests
+bench: all bench-bins scan-bins $(STORM) $(FEED) vm-kernel vk-guests
 	$(Q)selftests/bench/manifest-build $(BUILD)
+	$(Q)selftests/bench/drain $(BUILD)
 	$(Q)selftests/bench/confine $(BUILD)
 	$(Q)selftests/bench/vk $(BUILD)
 	$(Q)selftests/bench/scan $(BUILD)

@@ -396,53 +396,104 @@ static int log_kernel_drops(struct daemon *d)
 }
 
 /*
- * Attempts a previous daemon took from the ring buffer but never wrote (it
- * was killed): the kernel's count of attempts its records stand for, less
- * those the log holds, less one for each record still waiting in the ring
- * buffer (each stands for one attempt or more). The producer position is
- * read before the counter, so a record queued meanwhile makes the figure
- * too high, never too low: a gap is never hidden.
+ * The records still in the ring buffer (RET_RECORDS) and the attempts
+ * they stand for (RET_ATTEMPTS), read through a read-only mapping of its
+ * data. -EAGAIN if the producer moved meanwhile or a record is still
+ * being written: the caller reads again.
  */
-static int log_daemon_gap(struct daemon *d)
+static int ring_pending(int fd, __u64 *ret_records, __u64 *ret_attempts)
 {
+	const size_t size = NOJIT_RINGBUF_BYTES;
 	long page = sysconf(_SC_PAGESIZE);
-	const unsigned long rec = 8 + ((sizeof(struct nojit_violation) + 7) & ~7ul);
-	unsigned long *cons, *prod, pending;
-	__u64 stats[NOJIT_STAT_MAX], emitted, logged, attempts, attempts_logged;
-	struct nojit_err err;
+	unsigned long *cons, cpos, ppos;
+	__u64 records = 0, attempts = 0;
+	unsigned char *prod;
 	int r = 0;
 
-	cons = mmap(NULL, page, PROT_READ, MAP_SHARED, d->maps.events, 0);
-	prod = mmap(NULL, page, PROT_READ, MAP_SHARED, d->maps.events, page);
+	cons = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+	/* The producer page, then the data, mapped twice over so records never wrap. */
+	prod = mmap(NULL, page + 2 * size, PROT_READ, MAP_SHARED, fd, page);
 	if (cons == MAP_FAILED || prod == MAP_FAILED) {
 		r = -errno;
 		goto out;
 	}
-	pending = (__atomic_load_n(prod, __ATOMIC_ACQUIRE) -
-		   __atomic_load_n(cons, __ATOMIC_ACQUIRE)) / rec;
-	r = policy_stats(d->maps.stats, stats);
-	if (r)
-		goto out;
-	emitted = stats[NOJIT_STAT_EVENTS_EMITTED];
-	attempts = stats[NOJIT_STAT_ATTEMPTS_EMITTED];
-	logged = __atomic_load_n(&d->state->events_logged, __ATOMIC_RELAXED);
-	attempts_logged = __atomic_load_n(&d->state->attempts_logged, __ATOMIC_RELAXED);
-	if (emitted > logged + pending && attempts > attempts_logged + pending) {
-		r = audit_log_append_drops(d->log, "daemon", attempts - attempts_logged - pending,
-					   0, false, NULL, &err);
-		if (!r) {
-			__atomic_store_n(&d->state->events_logged, emitted - pending,
-					 __ATOMIC_RELAXED);
-			__atomic_store_n(&d->state->attempts_logged, attempts - pending,
-					 __ATOMIC_RELAXED);
+	cpos = __atomic_load_n(cons, __ATOMIC_ACQUIRE);
+	ppos = __atomic_load_n((unsigned long *)prod, __ATOMIC_ACQUIRE);
+	while (cpos < ppos) {
+		const unsigned char *rec = prod + page + (cpos & (size - 1));
+		__u32 len = __atomic_load_n((const __u32 *)rec, __ATOMIC_ACQUIRE);
+		const struct nojit_violation *v = (const void *)(rec + BPF_RINGBUF_HDR_SZ);
+
+		if (len & BPF_RINGBUF_BUSY_BIT) {
+			r = -EAGAIN;
+			goto out;
 		}
+		if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+			records++;
+			attempts += (len & ~BPF_RINGBUF_DISCARD_BIT) >= sizeof(*v) && v->count ?
+				    v->count : 1;
+		}
+		len &= ~BPF_RINGBUF_DISCARD_BIT;
+		cpos += (BPF_RINGBUF_HDR_SZ + len + 7) & ~7ul;
 	}
+	if (__atomic_load_n((unsigned long *)prod, __ATOMIC_ACQUIRE) != ppos)
+		r = -EAGAIN;
+	*ret_records = records;
+	*ret_attempts = attempts;
 out:
 	if (cons != MAP_FAILED)
 		munmap(cons, page);
 	if (prod != MAP_FAILED)
-		munmap(prod, page);
+		munmap(prod, page + 2 * size);
 	return r;
+}
+
+/*
+ * Attempts a previous daemon took from the ring buffer but never wrote (it
+ * was killed): the kernel's count of attempts its records stand for, less
+ * those the log holds, less those still waiting in the ring buffer (read
+ * between two identical readings of the counters). If the kernel never
+ * holds still that long, the counters are read last, so a record queued
+ * meanwhile makes the figure too high, never too low: a gap is never hidden.
+ */
+static int log_daemon_gap(struct daemon *d)
+{
+	__u64 stats[NOJIT_STAT_MAX], emitted, logged, attempts, attempts_logged;
+	__u64 pending = 0, pending_attempts = 0;
+	struct nojit_err err;
+	int r, tries = 0;
+
+	/* Counters and ring buffer read while neither moved, if that happens in 100 tries. */
+	do {
+		__u64 before[2];
+
+		r = policy_stats(d->maps.stats, stats);
+		if (r)
+			return r;
+		before[0] = stats[NOJIT_STAT_EVENTS_EMITTED];
+		before[1] = stats[NOJIT_STAT_ATTEMPTS_EMITTED];
+		r = ring_pending(d->maps.events, &pending, &pending_attempts);
+		if (r && r != -EAGAIN)
+			return r;
+		if (policy_stats(d->maps.stats, stats))
+			return -EIO;
+		if (!r && (before[0] != stats[NOJIT_STAT_EVENTS_EMITTED] ||
+			   before[1] != stats[NOJIT_STAT_ATTEMPTS_EMITTED]))
+			r = -EAGAIN;
+	} while (r == -EAGAIN && ++tries < 100);
+	emitted = stats[NOJIT_STAT_EVENTS_EMITTED];
+	attempts = stats[NOJIT_STAT_ATTEMPTS_EMITTED];
+	logged = __atomic_load_n(&d->state->events_logged, __ATOMIC_RELAXED);
+	attempts_logged = __atomic_load_n(&d->state->attempts_logged, __ATOMIC_RELAXED);
+	if (emitted <= logged + pending || attempts <= attempts_logged + pending_attempts)
+		return 0;
+	r = audit_log_append_drops(d->log, "daemon", attempts - attempts_logged - pending_attempts,
+				   0, false, NULL, &err);
+	if (r)
+		return r;
+	__atomic_store_n(&d->state->events_logged, emitted - pending, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->state->attempts_logged, attempts - pending_attempts, __ATOMIC_RELAXED);
+	return 0;
 }
 
 static void log_exception_kill(void *ctx, const struct exception_sweep_kill *k)

@@ -7,18 +7,20 @@
  *       create nojit's pinned maps (nojit's own object, its programs not
  *       loaded) in /sys/fs/bpf/nojit, so 'nojit daemon' can run; meant
  *       for a private bpffs (unshare -m; mount -t bpf bpf /sys/fs/bpf)
- *   feed run N [--count C] [--rate R]
+ *   feed run N [--count C] [--rate R] [--overrun]
  *       write N violation records of the real layout into nojit's ring
  *       buffer (feed.bpf.c), each standing for C attempts, at most R
  *       records/s (default: as fast as the ring buffer has room, so the
- *       daemon's drain sets the pace and nothing is dropped). Prints
- *       "fed N dropped D seconds S".
+ *       daemon's drain sets the pace and nothing is dropped; --overrun:
+ *       without waiting for room, so a slow drain means counted drops).
+ *       Prints "fed N dropped D seconds S" (D: attempts).
  *
  * Exit 0, 1 on failure, 2 on usage.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +85,7 @@ static int setup(void)
 	return 0;
 }
 
-static int run(long n, __u64 count, double rate)
+static int run(long n, __u64 count, double rate, bool overrun)
 {
 	const unsigned long rec = 8 + ((sizeof(struct nojit_violation) + 7) & ~7ul);
 	long page = sysconf(_SC_PAGESIZE), fed = 0;
@@ -129,7 +131,7 @@ static int run(long n, __u64 count, double rate)
 			    .repeat = chunk);
 
 		/* Room for the whole chunk, unless asked to overrun (rate 0 is "no limit"). */
-		while (*prod - *cons + chunk * rec > NOJIT_RINGBUF_BYTES)
+		while (!overrun && *prod - *cons + chunk * rec > NOJIT_RINGBUF_BYTES)
 			sched_yield();
 		while (rate > 0 && fed >= rate * (now_s() - t0))
 			usleep(100);
@@ -153,10 +155,12 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'c' },
 		{ "rate", required_argument, NULL, 'r' },
+		{ "overrun", no_argument, NULL, 'o' },
 		{}
 	};
 	__u64 count = 1;
 	double rate = 0;
+	bool overrun = false;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -164,13 +168,15 @@ int main(int argc, char **argv)
 			count = strtoull(optarg, NULL, 10);
 		else if (c == 'r')
 			rate = atof(optarg);
+		else if (c == 'o')
+			overrun = true;
 		else
 			return 2;
 	}
 	if (optind < argc && !strcmp(argv[optind], "setup") && optind + 1 == argc)
 		return setup();
 	if (optind + 2 == argc && !strcmp(argv[optind], "run") && atol(argv[optind + 1]) > 0 && count)
-		return run(atol(argv[optind + 1]), count, rate);
-	fprintf(stderr, "usage: feed setup | feed run N [--count C] [--rate R]\n");
+		return run(atol(argv[optind + 1]), count, rate, overrun);
+	fprintf(stderr, "usage: feed setup | feed run N [--count C] [--rate R] [--overrun]\n");
 	return 2;
 }
