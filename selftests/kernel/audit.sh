@@ -23,13 +23,14 @@ start_daemon() {	# start_daemon LOG [ARGS...]
 	DAEMON=$!
 	for _ in $(seq 1 100); do
 		[ "$(grep -c "draining events" "$AW/daemon.err")" -gt "$n" ] && return 0
+		kill -0 "$DAEMON" 2>/dev/null || break
 		sleep 0.1
 	done
 	die "nojit daemon did not start: $(cat "$AW/daemon.err")"
 }
 stop_daemon() {
 	kill -TERM "$DAEMON"
-	wait "$DAEMON"
+	wait "$DAEMON" || echo "# nojit daemon exited with $?: $(tail -3 "$AW/daemon.err")"
 }
 
 # records LOG PYTHON-FILTER: records of LOG (a JSON list) for python checks.
