@@ -235,11 +235,18 @@ $(STORM): selftests/audit/storm.c | deps
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) -O1 -g $(WARN) $< -o $@
 
+# Repeated violations, then a change of identity (selftests/kernel/audit.sh).
+DISGUISE := $(BUILD)/selftests/disguise
+$(DISGUISE): selftests/audit/disguise.c | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -O1 -g $(WARN) $< -o $@
+
 vm-kernel: | deps
 	$(Q)selftests/vm/fetch-kernel >/dev/null
 
 # Every suite writes TAP; the summary line is computed over all of them.
-check: all attacks legit unit-tests $(STORM) $(FEED) vm-kernel vk-guests matrix-bins scan-bins fuzz-bins image libffi-static-tramp
+check: all attacks legit unit-tests $(STORM) $(DISGUISE) $(FEED) vm-kernel vk-guests matrix-bins scan-bins fuzz-bins image libffi-static-tramp
 	$(Q)selftests/check $(BUILD)
 
 demo: all attacks vm-kernel vk-guests

@@ -190,6 +190,7 @@ int BPF_PROG(nojit_bprm_committing_creds, struct linux_binprm *bprm)
 	if (pol && ts->pending_bprm == (__u64)bprm)
 		exc = exception_lookup(pol, ts->pending_sha256);
 	ts->pending_bprm = 0;
+	violation_flush(ts, NOJIT_STAT_DROP_EXEC);
 	__builtin_memset(&ts->mark, 0, sizeof(ts->mark));
 	if (!exc)
 		return 0;
@@ -238,7 +239,7 @@ int BPF_PROG(nojit_task_exit, struct task_struct *task)
 	ts = task_state_get(task, false);
 	if (!ts)
 		return 0;
-	violation_exit(ts);
+	violation_flush(ts, NOJIT_STAT_DROP_EXIT);
 	if (!ts->mark.marked || !ts->mark.pending)
 		return 0;
 	if (exception_report(policy_current(), ts)) {

@@ -258,45 +258,6 @@ struct nojit_task_mark {
 	__u64 mnt_ns;		/* the mount namespace it was marked in (kernel address) */
 };
 
-/*
- * A thread's last violation and its repeats not yet in a record
- * (policy.bpf.h). Identity: route, hook, action, cgroup, file (dev, ino,
- * digest); prot and flags are those of the last attempt.
- */
-struct nojit_task_agg {
-	__u64 cgroup_id;
-	__u64 enrolled_id;
-	__u64 ino;		/* 0: no file */
-	__u32 dev;
-	__u32 route;		/* 0: empty */
-	__u32 hook;
-	__u32 action;
-	__u32 on_violation;
-	__u32 has_sha256;
-	__u8 sha256[32];
-	__u32 prot;
-	__u32 pad;		/* 0 */
-	__u64 flags;
-	__u64 pending;		/* attempts not yet in a record */
-	__u64 first_ns;		/* CLOCK_BOOTTIME of the first pending attempt */
-	__u64 last_ns;		/* ... and of the last */
-	__u64 reported_ns;	/* when the last record of this violation went out; 0: none yet */
-	char path[NOJIT_EVENT_PATH_MAX];
-};
-
-struct nojit_task_state {
-	__u64 refuse_brk;	/* do_brk_flags() in progress must fail its accounting */
-	/*
-	 * The exec in progress whose file has an exception: set by
-	 * bprm_check_security for the last file it checked, turned into the
-	 * mark only when that same exec commits.
-	 */
-	__u64 pending_bprm;
-	__u8 pending_sha256[32];
-	struct nojit_task_mark mark;
-	struct nojit_task_agg agg;
-};
-
 /* Controller-owned record of an enrollment, for status and release. */
 struct nojit_enrollment {
 	__u64 enrolled_at_ns;	/* CLOCK_REALTIME */
@@ -392,6 +353,7 @@ enum nojit_stat {
 	NOJIT_STAT_DROP_RING_FULL	= 57,	/* ring buffer full, no task state to hold the attempt */
 	NOJIT_STAT_DROP_EVICTED		= 58,	/* ring buffer full when another violation replaced pending ones */
 	NOJIT_STAT_DROP_EXIT		= 59,	/* ring buffer full when the thread exited with pending ones */
+	NOJIT_STAT_DROP_EXEC		= 60,	/* ring buffer full when the thread exec'd with pending ones */
 	NOJIT_STAT_MAX			= 64,
 };
 
@@ -438,6 +400,39 @@ struct nojit_violation {
 	/* Version 4: names the cgroup once cgroup_id no longer does. */
 	__u64 cgroup_parent_id;
 	char cgroup_name[NOJIT_CGROUP_NAME_MAX];	/* the cgroup's own name, "" for the root */
+	__u64 exe_ino;		/* the task's executable, 0 if unknown: the daemon */
+	__u32 exe_dev;		/* names it only if /proc/PID/exe is still this file */
+	__u32 pad;
+};
+
+/*
+ * A thread's last violation and its repeats not yet in a record
+ * (policy.bpf.h): the first attempt's whole record, taken when it
+ * happened, so a later record for its repeats says who did what then,
+ * not who the thread is by the time it goes out (after an exec, a
+ * rename, a setuid, a cgroup move). Repeats are identical in every field
+ * of the record but the times.
+ */
+struct nojit_task_agg {
+	struct nojit_violation ev;	/* hdr.size 0: empty */
+	__u64 pending;		/* attempts not yet in a record */
+	__u64 last_ns;		/* CLOCK_BOOTTIME of the last; ev.first_ns: of the first */
+	__u64 reported_ns;	/* when the last record of this violation went out; 0: none yet */
+	__u32 alone;		/* its hook does not aggregate: no repeat matches it */
+	__u32 pad;
+};
+
+struct nojit_task_state {
+	__u64 refuse_brk;	/* do_brk_flags() in progress must fail its accounting */
+	/*
+	 * The exec in progress whose file has an exception: set by
+	 * bprm_check_security for the last file it checked, turned into the
+	 * mark only when that same exec commits.
+	 */
+	__u64 pending_bprm;
+	__u8 pending_sha256[32];
+	struct nojit_task_mark mark;
+	struct nojit_task_agg agg;
 };
 
 #endif /* NOJIT_H */

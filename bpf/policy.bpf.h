@@ -104,6 +104,20 @@ static __always_inline void event_fill_cgroup_name(struct nojit_violation *ev)
 	ev->cgroup_parent_id = BPF_CORE_READ(kernfs_parent(kn), id);
 }
 
+/*
+ * Which file the task runs, so the daemon never names another: by the time
+ * it reads /proc/PID/exe the task may have exec'd something else.
+ */
+static __always_inline void event_fill_exe(struct nojit_violation *ev)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct inode *inode = BPF_CORE_READ(task, mm, exe_file, f_inode);
+
+	ev->exe_ino = inode ? BPF_CORE_READ(inode, i_ino) : 0;
+	ev->exe_dev = inode ? BPF_CORE_READ(inode, i_sb, s_dev) : 0;
+	ev->pad = 0;
+}
+
 /* The record's header and who it is about: the current task, under ENROLLED_ID. */
 static __always_inline void event_fill_task(struct nojit_violation *ev, __u64 enrolled_id)
 {
@@ -119,6 +133,7 @@ static __always_inline void event_fill_task(struct nojit_violation *ev, __u64 en
 	ev->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	event_fill_cgroup_name(ev);
+	event_fill_exe(ev);
 }
 
 struct violation_info {
@@ -161,8 +176,9 @@ static __always_inline void report_emitted(__u64 count)
 }
 
 /*
- * One record for the pending attempts of AG, about the current thread.
- * 0, or -ENOSPC with them still pending: the ring buffer is full.
+ * One record for the pending attempts of AG: its first attempt's record
+ * with the count and the times of them all. 0, or -ENOSPC with them still
+ * pending: the ring buffer is full.
  */
 static __always_inline int report_agg(struct nojit_task_agg *ag)
 {
@@ -171,22 +187,9 @@ static __always_inline int report_agg(struct nojit_task_agg *ag)
 	ev = bpf_ringbuf_reserve(&nojit_events, sizeof(*ev), 0);
 	if (!ev)
 		return -ENOSPC;
-	event_fill_task(ev, ag->enrolled_id);
+	__builtin_memcpy(ev, &ag->ev, sizeof(*ev));
 	ev->time_ns = ag->last_ns;
-	ev->first_ns = ag->first_ns;
 	ev->count = ag->pending;
-	__builtin_memset(ev->exception, 0, sizeof(ev->exception));
-	ev->ino = ag->ino;
-	ev->dev = ag->dev;
-	ev->route = ag->route;
-	ev->hook = ag->hook;
-	ev->action = ag->action;
-	ev->prot = ag->prot;
-	ev->flags = ag->flags;
-	ev->on_violation = ag->on_violation;
-	ev->has_sha256 = ag->has_sha256;
-	__builtin_memcpy(ev->sha256, ag->sha256, sizeof(ev->sha256));
-	__builtin_memcpy(ev->path, ag->path, sizeof(ev->path));
 	bpf_ringbuf_submit(ev, 0);
 	report_emitted(ag->pending);
 	ag->reported_ns = ag->last_ns;
@@ -194,16 +197,12 @@ static __always_inline int report_agg(struct nojit_task_agg *ag)
 	return 0;
 }
 
-/* One record for one attempt, straight from the hook. 0 or -ENOSPC. */
-static __always_inline int report_alone(const struct nojit_cgroup_policy *pol,
-					const struct violation_info *vi, __u32 action,
-					__u32 on_violation, __u64 now, __u64 ino, __u32 dev)
+/* The record of VI, about the current thread, into EV. */
+static __always_inline void violation_fill(struct nojit_violation *ev,
+					   const struct nojit_cgroup_policy *pol,
+					   const struct violation_info *vi, __u32 action,
+					   __u32 on_violation, __u64 now, __u64 ino, __u32 dev)
 {
-	struct nojit_violation *ev;
-
-	ev = bpf_ringbuf_reserve(&nojit_events, sizeof(*ev), 0);
-	if (!ev)
-		return -ENOSPC;
 	event_fill_task(ev, pol->enrolled_id);
 	ev->time_ns = now;
 	ev->first_ns = now;
@@ -226,39 +225,85 @@ static __always_inline int report_alone(const struct nojit_cgroup_policy *pol,
 	ev->path[0] = '\0';
 	if (vi->path && bpf_d_path((struct path *)vi->path, ev->path, sizeof(ev->path)) < 0)
 		ev->path[0] = '\0';
+}
+
+/* One record for one attempt, straight from the hook. 0 or -ENOSPC. */
+static __always_inline int report_alone(const struct nojit_cgroup_policy *pol,
+					const struct violation_info *vi, __u32 action,
+					__u32 on_violation, __u64 now, __u64 ino, __u32 dev)
+{
+	struct nojit_violation *ev;
+
+	ev = bpf_ringbuf_reserve(&nojit_events, sizeof(*ev), 0);
+	if (!ev)
+		return -ENOSPC;
+	violation_fill(ev, pol, vi, action, on_violation, now, ino, dev);
 	bpf_ringbuf_submit(ev, 0);
 	report_emitted(1);
 	return 0;
 }
 
-/* AG holds the violation VI would report: the same thread's identical attempt. */
+/*
+ * Storms come from the memory and exec hooks (a JIT retrying, a loader
+ * looping), and their record says everything about an attempt: the file
+ * by inode and digest, prot and flags. The other hooks' targets (a path
+ * by name, a ptrace victim, a signal's target) are not all in the
+ * record, so two of their attempts that look alike may not be: each gets
+ * a record of its own.
+ */
+static __always_inline bool hook_aggregates(__u32 hook)
+{
+	return hook == NOJIT_HOOK_MMAP_FILE || hook == NOJIT_HOOK_FILE_MPROTECT ||
+	       hook == NOJIT_HOOK_SHM_SHMAT || hook == NOJIT_HOOK_BRK ||
+	       hook == NOJIT_HOOK_BPRM_CHECK;
+}
+
+/*
+ * AG holds the violation VI would report, every field of its record but
+ * the times equal: the same thread, under the same name, uid, executable
+ * and cgroup, doing the same thing to the same file.
+ */
 static __always_inline bool agg_same(const struct nojit_task_agg *ag,
 				     const struct nojit_cgroup_policy *pol,
 				     const struct violation_info *vi, __u32 action,
-				     __u64 cgroup_id, __u64 ino, __u32 dev)
+				     __u32 on_violation, __u64 ino, __u32 dev)
 {
-	const __u64 *a = (const __u64 *)ag->sha256, *b = (const __u64 *)vi->sha256;
+	const struct nojit_violation *e = &ag->ev;
+	const __u64 *a = (const __u64 *)e->sha256, *b = (const __u64 *)vi->sha256;
+	const __u64 *ac = (const __u64 *)e->comm;
+	struct task_struct *task;
+	char comm[16];
+	__u64 *c = (__u64 *)comm;
 
-	if (ag->route != vi->route || ag->hook != vi->hook || ag->action != action ||
-	    ag->ino != ino || ag->dev != dev || ag->cgroup_id != cgroup_id ||
-	    ag->enrolled_id != pol->enrolled_id || ag->has_sha256 != !!vi->sha256)
+	if (!e->hdr.size || ag->alone || e->route != vi->route || e->hook != vi->hook ||
+	    e->action != action || e->on_violation != on_violation ||
+	    e->prot != vi->prot || e->flags != vi->flags || e->ino != ino || e->dev != dev ||
+	    e->enrolled_id != pol->enrolled_id || e->has_sha256 != !!vi->sha256 ||
+	    e->cgroup_id != bpf_get_current_cgroup_id() ||
+	    e->uid != (__u32)bpf_get_current_uid_gid())
 		return false;
-	return !b || (a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3]);
+	if (b && (a[0] != b[0] || a[1] != b[1] || a[2] != b[2] || a[3] != b[3]))
+		return false;
+	bpf_get_current_comm(comm, sizeof(comm));
+	if (ac[0] != c[0] || ac[1] != c[1])
+		return false;
+	task = (struct task_struct *)bpf_get_current_task();
+	return e->exe_ino == BPF_CORE_READ(task, mm, exe_file, f_inode, i_ino);
 }
 
 /*
  * Count the violation, answer it as the enrollment asks (audit mode lets
  * it through; kill ends the process before the syscall returns), then
  * report it. A thread's first attempt of a violation is reported at once;
- * its identical repeats within NOJIT_REPORT_WINDOW_NS of that record are
- * counted in its task state and go out as one record (count, first and
- * last time) with the first repeat after the window, when another
- * violation replaces them, or when the thread exits. Only what neither
- * the ring buffer nor the task state can hold is dropped, counted by
- * reason, never silent: the daemon writes the drop count into the audit
- * log. A flood of one thread costs other threads nothing: each has its
- * own state, and the flood's repeats take no room in the ring buffer.
- * Returns the hook's verdict.
+ * its identical repeats (agg_same()) within NOJIT_REPORT_WINDOW_NS of that
+ * record are counted in its task state and go out as one record (count,
+ * first and last time) with the first repeat after the window, when
+ * another violation replaces them, when the thread execs, or when it
+ * exits. Only what neither the ring buffer nor the task state can hold is
+ * dropped, counted by reason, never silent: the daemon writes the drop
+ * counts into the audit log. A flood of one thread costs other threads
+ * nothing: each has its own state, and the flood's repeats take no room
+ * in the ring buffer. Returns the hook's verdict.
  */
 static __always_inline int violation(const struct nojit_cgroup_policy *pol,
 				     const struct violation_info *vi,
@@ -269,8 +314,8 @@ static __always_inline int violation(const struct nojit_cgroup_policy *pol,
 	struct nojit_task_state *ts;
 	struct nojit_task_agg *ag;
 	__u32 on_violation = NOJIT_ON_VIOLATION_DENY;
-	__u64 now, ino, cgroup_id;
 	int verdict = -EPERM;
+	__u64 now, ino;
 	__u32 dev;
 
 	resp = bpf_map_lookup_elem(&nojit_responses, &pol->enrolled_id);
@@ -294,7 +339,6 @@ static __always_inline int violation(const struct nojit_cgroup_policy *pol,
 	now = bpf_ktime_get_boot_ns();
 	ino = inode ? BPF_CORE_READ(inode, i_ino) : 0;
 	dev = inode ? BPF_CORE_READ(inode, i_sb, s_dev) : 0;
-	cgroup_id = bpf_get_current_cgroup_id();
 	ts = task_state_get(bpf_get_current_task_btf(), true);
 	if (!ts) {
 		/* No state to count it in (no memory): a record of its own. */
@@ -303,12 +347,10 @@ static __always_inline int violation(const struct nojit_cgroup_policy *pol,
 		return verdict;
 	}
 	ag = &ts->agg;
-	if (agg_same(ag, pol, vi, action, cgroup_id, ino, dev)) {
+	if (agg_same(ag, pol, vi, action, on_violation, ino, dev)) {
 		/* The storm's fast path: one more attempt the next record stands for. */
 		ag->pending++;
 		ag->last_ns = now;
-		ag->prot = vi->prot;
-		ag->flags = vi->flags;
 		if (!ag->reported_ns || now - ag->reported_ns >= NOJIT_REPORT_WINDOW_NS)
 			report_agg(ag);
 		return verdict;
@@ -318,27 +360,9 @@ static __always_inline int violation(const struct nojit_cgroup_policy *pol,
 		report_dropped(NOJIT_STAT_DROP_EVICTED, ag->pending);
 		ag->pending = 0;
 	}
-	ag->cgroup_id = cgroup_id;
-	ag->enrolled_id = pol->enrolled_id;
-	ag->ino = ino;
-	ag->dev = dev;
-	ag->route = vi->route;
-	ag->hook = vi->hook;
-	ag->action = action;
-	ag->on_violation = on_violation;
-	ag->prot = vi->prot;
-	ag->flags = vi->flags;
-	ag->has_sha256 = 0;
-	__builtin_memset(ag->sha256, 0, sizeof(ag->sha256));
-	if (vi->sha256) {
-		__builtin_memcpy(ag->sha256, vi->sha256, sizeof(ag->sha256));
-		ag->has_sha256 = 1;
-	}
-	ag->path[0] = '\0';
-	if (vi->path && bpf_d_path((struct path *)vi->path, ag->path, sizeof(ag->path)) < 0)
-		ag->path[0] = '\0';
+	violation_fill(&ag->ev, pol, vi, action, on_violation, now, ino, dev);
+	ag->alone = !hook_aggregates(vi->hook);
 	ag->pending = 1;
-	ag->first_ns = now;
 	ag->last_ns = now;
 	ag->reported_ns = 0;
 	/* A full ring buffer leaves it pending: the next attempt or the exit retries. */
@@ -347,14 +371,16 @@ static __always_inline int violation(const struct nojit_cgroup_policy *pol,
 }
 
 /*
- * The current thread ends: what it has pending goes out now, or is
- * counted as dropped. From the sched_process_exit program (exception.bpf.h).
+ * What the current thread has pending goes out now, or is counted as
+ * dropped for REASON: it exits (sched_process_exit), or it execs and will
+ * be someone else (bprm_committing_creds).
  */
-static __always_inline void violation_exit(struct nojit_task_state *ts)
+static __always_inline void violation_flush(struct nojit_task_state *ts, __u32 reason)
 {
 	if (ts->agg.pending && report_agg(&ts->agg))
-		report_dropped(NOJIT_STAT_DROP_EXIT, ts->agg.pending);
+		report_dropped(reason, ts->agg.pending);
 	ts->agg.pending = 0;
+	ts->agg.ev.hdr.size = 0;
 }
 
 static __always_inline int deny(const struct nojit_cgroup_policy *pol,

@@ -560,6 +560,7 @@ const struct policy_stat_name policy_stat_names[] = {
 	{ NOJIT_STAT_DROP_RING_FULL, "events_dropped_ring_full", "events_dropped", "ring_buffer_full" },
 	{ NOJIT_STAT_DROP_EVICTED, "events_dropped_evicted", "events_dropped", "evicted" },
 	{ NOJIT_STAT_DROP_EXIT, "events_dropped_exit", "events_dropped", "exit" },
+	{ NOJIT_STAT_DROP_EXEC, "events_dropped_exec", "events_dropped", "exec" },
 	{ NOJIT_STAT_CGROUP_TRACK_FAILED, "cgroup_track_failed", "cgroup_track_failures", NULL },
 	{ NOJIT_STAT_KILLS, "kills", "kills", NULL },
 	{ NOJIT_STAT_HASH_FAILED, "hash_failed", "fail_closed", "hash_unavailable" },

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <time.h>
 #include <bpf/bpf.h>
@@ -188,9 +189,20 @@ static bool same_exe(const struct daemon *d, const struct stat *st)
 	       st->st_ctim.tv_nsec == d->exe_ctime.tv_nsec && st->st_size == d->exe_size;
 }
 
-/* The offender's executable and its digest; the process may be gone. */
-static void fill_exe(struct daemon *d, __u32 tgid, struct audit_event *ev)
+/*
+ * The kernel's record says which file the task ran (0: unknown): a
+ * process that exec'd since is running another, which is not named.
+ */
+static bool exe_is(const struct nojit_violation *v, dev_t dev, ino_t ino)
 {
+	return !v->exe_ino || (v->exe_ino == ino &&
+			       makedev(v->exe_dev >> 20, v->exe_dev & 0xfffff) == dev);
+}
+
+/* The offender's executable and its digest; the process may be gone. */
+static void fill_exe(struct daemon *d, const struct nojit_violation *v, struct audit_event *ev)
+{
+	__u32 tgid = v->tgid;
 	char link[64];
 	struct stat st;
 	__u8 buf[1 << 16];
@@ -204,7 +216,7 @@ static void fill_exe(struct daemon *d, __u32 tgid, struct audit_event *ev)
 	 * cannot set back (mtime it can: touch -d restores it to the
 	 * nanosecond after an in-place change).
 	 */
-	if (tgid == d->exe_tgid && d->exe_ino &&
+	if (tgid == d->exe_tgid && d->exe_ino && exe_is(v, d->exe_dev, d->exe_ino) &&
 	    (d->exe_batch == d->batch_no || (stat(link, &st) == 0 && same_exe(d, &st)))) {
 		d->exe_batch = d->batch_no;
 		if (d->exe_has_path)
@@ -217,13 +229,17 @@ static void fill_exe(struct daemon *d, __u32 tgid, struct audit_event *ev)
 	fd = open(link, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
+	if (fstat(fd, &st) || !exe_is(v, st.st_dev, st.st_ino)) {
+		close(fd);
+		return;
+	}
 	n = readlink(link, d->exe_path, sizeof(d->exe_path) - 1);
 	d->exe_has_path = n > 0;
 	if (n > 0) {
 		d->exe_path[n] = '\0';
 		ev->exe = d->exe_path;
 	}
-	if (fstat(fd, &st) == 0 && !same_exe(d, &st)) {
+	if (!same_exe(d, &st)) {
 		__s64 now = clock_ns(CLOCK_MONOTONIC);
 
 		/*
@@ -354,7 +370,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	path[sizeof(v->path)] = '\0';
 	if (path[0])
 		ev.path = path;
-	fill_exe(d, v->tgid, &ev);
+	fill_exe(d, v, &ev);
 	ev.container_id = enrolled_container_id(d, v->enrolled_id);
 	r = audit_log_append_event(d->log, &ev, &seq, &err);
 	/*
