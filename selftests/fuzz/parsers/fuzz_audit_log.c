@@ -13,6 +13,8 @@
  *      past the chain and seal checks to the code behind them
  *   2  verify strictly (--strict)
  *   4  also open the first file for appending, as the daemon does at start
+ * Oracle: when the verifier accepts a one-file log, the head reader must
+ * find the same last record, seal, unsealed count and partial tail.
  * The seeds are logs this harness's writer produced with the same key:
  *   NOJIT_FUZZ_SEEDS=DIR fuzz_audit_log   writes them to DIR and exits.
  */
@@ -165,7 +167,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *files[FILES_MAX];
 	struct audit_verify_opts opts = {};
 	struct audit_verify_result res;
-	struct audit_log_head head;
+	struct audit_log_head head = {};
 	struct repair st = {};
 	struct nojit_err err = {};
 	size_t n = 0, start = 1;
@@ -197,8 +199,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(buf);
 	opts.strict = data[0] & 2;
-	audit_verify(files, n, &fuzz_keys()->signing_trust, &opts, &res, &err);
-	audit_log_head(files[0], &head, &err);
+	if (audit_verify(files, n, &fuzz_keys()->signing_trust, &opts, &res, &err) == 0 &&
+	    res.reason == AUDIT_OK && n == 1) {
+		/*
+		 * Two readers of one file, forwards and backwards: an
+		 * attestation binds to what the head reader says, so it must
+		 * be where the verifier says the log ends.
+		 */
+		if (audit_log_head(files[0], &head, &err) ||
+		    head.last_seq != res.last_seq || memcmp(head.last_sha256, res.head, 32) ||
+		    head.unsealed != res.unsealed || head.partial_bytes != res.partial_bytes ||
+		    head.has_seal != (res.last_seal_seq != 0) ||
+		    (head.has_seal && head.seal_seq != res.last_seal_seq)) {
+			fprintf(stderr, "head and verifier disagree: %s; seq %llu/%llu unsealed %llu/%llu partial %llu/%llu seal %llu/%llu\n",
+				err.msg, (unsigned long long)head.last_seq, (unsigned long long)res.last_seq,
+				(unsigned long long)head.unsealed, (unsigned long long)res.unsealed,
+				(unsigned long long)head.partial_bytes, (unsigned long long)res.partial_bytes,
+				(unsigned long long)head.seal_seq, (unsigned long long)res.last_seal_seq);
+			abort();
+		}
+	} else {
+		audit_log_head(files[0], &head, &err);
+	}
 	if (data[0] & 4) {
 		struct audit_log *log;
 
