@@ -3,10 +3,11 @@
  * Key and trust-store files (controller/keys.c): an input is one file,
  * read as a public key, a secret key (mode 0600, as keygen writes it) and
  * a trust store of each purpose, both as a .pub file and as a directory
- * holding it.
+ * holding it. A public key that loads must load as a trust store too.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "common.h"
@@ -27,7 +28,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(path, sizeof(path), "%s/fuzz.pub", dir);
 	}
 	fuzz_write(path, data, size);
-	key_load_public(path, &pub, &err);
+	if (key_load_public(path, &pub, &err) == 0) {
+		struct nojit_trust t = {};
+
+		/* A key file that loads is a trust store of that one key. */
+		if (trust_load_for(path, KEY_PURPOSE_SIGNING, &t, &err) || t.n_keys != 1 ||
+		    strcmp(t.keys[0].id, pub.id))
+			abort();
+		trust_free(&t);
+	}
 	for (enum key_purpose p = KEY_PURPOSE_SIGNING; p <= KEY_PURPOSE_APPROVER; p++) {
 		struct nojit_trust t = {};
 
