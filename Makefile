@@ -8,6 +8,7 @@
 # make compat     real Debian programs outside and inside, in the VM: writes
 #                 the table of docs/compatibility.md
 # make fuzz-kernel SECONDS=N [SEED=S]  the bypass fuzzer in the VM for N seconds
+# make fuzz [FUZZ_SECONDS=N]  libFuzzer on every parser of untrusted bytes, N s each
 # make image      the Kubernetes agent image, no registry needed:
 #                 build/image/rootfs and build/image/nojit-agent.oci.tar
 # make install    binary, systemd units, example policy (DESTDIR, PREFIX aware)
@@ -46,7 +47,7 @@ DEB_PACKAGES := gcc make clang llvm lld libbpf-dev bpftool libelf-dev \
 	python3-nacl openssl libssl-dev libtss2-dev tpm2-tools swtpm swtpm-tools \
 	git gdb python3-gi gir1.2-glib-2.0 guile-3.0 ruby php-cli pcre2-utils \
 	grep sed gawk jq gnupg coreutils tar gzip unzip zip rsyslog \
-	openjdk-17-jre-headless
+	openjdk-17-jre-headless libclang-rt-14-dev
 
 WARN		:= -Wall -Wextra -Werror
 CFLAGS		?= -O2 -g
@@ -225,6 +226,7 @@ include selftests/matrix/matrix.mk
 include selftests/scan/scan.mk
 include selftests/fuzz/fuzz.mk
 include selftests/feed/feed.mk
+include selftests/fuzz/parsers/parsers.mk
 
 VM_RUN := selftests/vm/run
 
@@ -246,7 +248,7 @@ vm-kernel: | deps
 	$(Q)selftests/vm/fetch-kernel >/dev/null
 
 # Every suite writes TAP; the summary line is computed over all of them.
-check: all attacks legit unit-tests $(STORM) $(DISGUISE) $(FEED) vm-kernel vk-guests matrix-bins scan-bins fuzz-bins image libffi-static-tramp
+check: all attacks legit unit-tests $(STORM) $(DISGUISE) $(FEED) vm-kernel vk-guests matrix-bins scan-bins fuzz-bins fuzz-parsers-bins image libffi-static-tramp
 	$(Q)selftests/check $(BUILD)
 
 demo: all attacks vm-kernel vk-guests
