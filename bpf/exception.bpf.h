@@ -249,6 +249,37 @@ int BPF_PROG(nojit_task_exit, struct task_struct *task)
 	return 0;
 }
 
+/*
+ * A thread is switched out (current is still that thread): the repeats it
+ * has pending go out when it goes to sleep (prev_state not TASK_RUNNING),
+ * or when it is switched out NOJIT_REPORT_WINDOW_NS or more after its
+ * last record. So a repeat is in
+ * the log within about the window even if the thread never violates
+ * again and lives on: a burst then a sleep, a busy loop. Only tasks with
+ * task storage get past the first test; the others cost one load.
+ */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(nojit_task_switch, bool preempt, struct task_struct *prev,
+	     struct task_struct *next, unsigned int prev_state)
+{
+	struct nojit_task_state *ts;
+	__u64 now;
+
+	if (!prev->bpf_storage)
+		return 0;
+	ts = task_state_get(prev, false);
+	if (!ts || (!ts->agg.pending && !ts->mark.pending))
+		return 0;
+	now = bpf_ktime_get_boot_ns();
+	if (ts->agg.pending && (prev_state || now - ts->agg.reported_ns >= NOJIT_REPORT_WINDOW_NS))
+		report_agg(&ts->agg);
+	/* A JIT engine's threads block all the time: its uses, by the window only. */
+	if (ts->mark.marked && ts->mark.pending &&
+	    now - ts->mark.reported_ns >= NOJIT_REPORT_WINDOW_NS)
+		exception_report(policy_current(), ts);
+	return 0;
+}
+
 /* Whether PATH is PREFIX or below it ("/" covers everything). */
 static __always_inline bool path_under(const char *path, const char *prefix)
 {

@@ -8,6 +8,8 @@
  *   hide N       RX, N x RWX shared, RX; then renames itself "sshd",
  *                becomes uid 65534 and exits
  *   exec N PROG  RX, N x RWX shared; then execs PROG
+ *   sleep N      RX, N x RWX shared; then says "done" and sleeps until
+ *                killed, never violating again
  *
  * Exits 1 if an attempt was not refused with EPERM.
  */
@@ -36,9 +38,10 @@ int main(int argc, char **argv)
 	long n = argc >= 3 ? atol(argv[2]) : 0;
 	int r = 0;
 
-	if (n < 1 || (strcmp(argv[1], "hide") && strcmp(argv[1], "exec")) ||
+	if (n < 1 || (strcmp(argv[1], "hide") && strcmp(argv[1], "exec") &&
+		      strcmp(argv[1], "sleep")) ||
 	    (!strcmp(argv[1], "exec") && argc != 4)) {
-		fprintf(stderr, "usage: disguise hide N | disguise exec N PROG\n");
+		fprintf(stderr, "usage: disguise hide N | disguise exec N PROG | disguise sleep N\n");
 		return 2;
 	}
 	r |= attempt(PROT_READ | PROT_EXEC, MAP_PRIVATE);
@@ -50,6 +53,12 @@ int main(int argc, char **argv)
 		execl(argv[3], argv[3], (char *)NULL);
 		perror("disguise: exec");
 		return 1;
+	}
+	if (!strcmp(argv[1], "sleep")) {
+		printf("done\n");
+		fflush(stdout);
+		for (;;)
+			pause();
 	}
 	r |= attempt(PROT_READ | PROT_EXEC, MAP_PRIVATE);
 	prctl(PR_SET_NAME, "sshd");

@@ -309,6 +309,28 @@ rx = [r for r in ev if r["prot"] == 5]
 assert sum(r["count"] for r in rx) == 3 and all(r["flags"] & 0x2 for r in rx), rx
 PY
 
+# --- repeats are in the log while their thread lives on ----------------------
+# A burst, then a thread that sleeps and never violates again: its repeats
+# go out when it is switched out, not only at its exit.
+start_daemon "$AW/sleeper.log"
+run_in "$AUD" "$BUILD/selftests/disguise" sleep "$DN" >"$AW/sleeper.out" 2>&1 &
+SLEEPER=$!
+for _ in $(seq 1 100); do grep -q done "$AW/sleeper.out" && break; sleep 0.1; done
+sleep 1
+stop_daemon
+kill -0 "$SLEEPER" && alive=yes || alive=no
+kill "$SLEEPER"; wait "$SLEEPER" 2>/dev/null
+tap_check "a burst's repeats are in the log while the thread still lives (alive: $alive)" \
+	python3 - "$AW/sleeper.log" "$DN" "$alive" <<'PY'
+import json, sys
+n = int(sys.argv[2])
+assert sys.argv[3] == "yes", "the sleeper was gone before the daemon stopped"
+ev = [json.loads(l) for l in open(sys.argv[1])]
+ev = [r for r in ev if r["type"] == "event" and r["comm"] == "disguise"]
+got = sum(r["count"] for r in ev if r["prot"] == 7)
+assert got == n, f"{got} of {n} RWX attempts in the log"
+PY
+
 # --- a new offender is reported at once while another thread floods ---------
 # Each thread aggregates in its own task state and a storm's repeats take no
 # room in the ring buffer: the newcomer's first attempt is a record while
