@@ -63,6 +63,7 @@ struct drops_arg {
 	const char *source;
 	__u64 dropped, total;
 	bool has_total;
+	const struct audit_drop_reasons *reasons;	/* NULL: not the kernel's */
 };
 
 void body_event(struct sbuf *b, const void *arg);		/* struct audit_event */

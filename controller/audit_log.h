@@ -88,6 +88,16 @@ int audit_log_append_scan(struct audit_log *log, const struct audit_scan_finding
 			  __u64 *ret_seq, struct nojit_err *err);
 int audit_log_append_drops(struct audit_log *log, const char *source, __u64 dropped,
 			   __u64 total, bool has_total, __u64 *ret_seq, struct nojit_err *err);
+
+/*
+ * The kernel's drops: as audit_log_append_drops(source "kernel"), with
+ * the kernel's totals by reason, so a reader sees why (docs/audit-log.md).
+ */
+struct audit_drop_reasons {
+	__u64 ring_buffer_full, evicted, exit, exec;
+};
+int audit_log_append_kernel_drops(struct audit_log *log, __u64 dropped, __u64 total,
+				  const struct audit_drop_reasons *reasons, struct nojit_err *err);
 int audit_log_append_policy(struct audit_log *log, const struct audit_policy_event *p,
 			    __u64 *ret_seq, struct nojit_err *err);
 int audit_log_append_response(struct audit_log *log, const struct audit_response *r,

@@ -626,6 +626,17 @@ void body_drops(struct sbuf *b, const void *arg)
 	sb_field_str(b, "source", d->source);
 	sb_field_u64(b, "dropped", d->dropped);
 	sb_field_u64_or_null(b, "total", d->total, d->has_total);
+	sb_key(b, "reasons");
+	if (d->reasons) {
+		sb_s(b, "{\"ring_buffer_full\":");
+		sb_u64(b, d->reasons->ring_buffer_full);
+		sb_field_u64(b, "evicted", d->reasons->evicted);
+		sb_field_u64(b, "exit", d->reasons->exit);
+		sb_field_u64(b, "exec", d->reasons->exec);
+		sb_raw(b, "}", 1);
+	} else {
+		sb_raw(b, "null", 4);
+	}
 	sb_raw(b, "}", 1);
 }
 

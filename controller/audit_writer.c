@@ -334,6 +334,15 @@ int audit_log_append_drops(struct audit_log *log, const char *source, __u64 drop
 	return r;
 }
 
+int audit_log_append_kernel_drops(struct audit_log *log, __u64 dropped, __u64 total,
+				  const struct audit_drop_reasons *reasons, struct nojit_err *err)
+{
+	struct drops_arg d = { .source = "kernel", .dropped = dropped, .total = total,
+			       .has_total = true, .reasons = reasons };
+
+	return append_record(log, "drops", body_drops, &d, dropped ? dropped : 1, NULL, err);
+}
+
 int audit_log_append_policy(struct audit_log *log, const struct audit_policy_event *p,
 			    __u64 *ret_seq, struct nojit_err *err)
 {

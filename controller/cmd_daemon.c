@@ -394,6 +394,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 static int log_kernel_drops(struct daemon *d)
 {
 	__u64 stats[NOJIT_STAT_MAX], total, logged;
+	struct audit_drop_reasons reasons;
 	struct nojit_err err;
 	int r;
 
@@ -404,7 +405,13 @@ static int log_kernel_drops(struct daemon *d)
 	logged = __atomic_load_n(&d->state->kernel_drops_logged, __ATOMIC_RELAXED);
 	if (total <= logged)
 		return 0;
-	r = audit_log_append_drops(d->log, "kernel", total - logged, total, true, NULL, &err);
+	reasons = (struct audit_drop_reasons){
+		.ring_buffer_full = stats[NOJIT_STAT_DROP_RING_FULL],
+		.evicted = stats[NOJIT_STAT_DROP_EVICTED],
+		.exit = stats[NOJIT_STAT_DROP_EXIT],
+		.exec = stats[NOJIT_STAT_DROP_EXEC],
+	};
+	r = audit_log_append_kernel_drops(d->log, total - logged, total, &reasons, &err);
 	if (r)
 		return r;
 	__atomic_store_n(&d->state->kernel_drops_logged, total, __ATOMIC_RELAXED);

@@ -279,6 +279,16 @@ parts = (c["events_dropped_ring_full"] + c["events_dropped_evicted"] + c["events
 assert c["events_dropped"] == parts and c["events_dropped_evicted"] > 0, c
 PY
 
+tap_check "distinct flood: the log's kernel drops records say why, by reason" python3 - "$AW/alt.log" <<'PY'
+import json, sys
+d = [json.loads(l) for l in open(sys.argv[1])]
+d = [r for r in d if r["type"] == "drops" and r["source"] == "kernel"]
+assert d, "no kernel drops record"
+for r in d:
+    assert sum(r["reasons"].values()) == r["total"], r
+assert d[-1]["reasons"]["evicted"] > 0, d[-1]
+PY
+
 # --- a storm's record says who did what, then ------------------------------
 # Repeats share a record only when every field of it but the times is the
 # same, and the record is taken at the first attempt: a storm framed by
