@@ -400,9 +400,8 @@ struct nojit_violation {
 	/* Version 4: names the cgroup once cgroup_id no longer does. */
 	__u64 cgroup_parent_id;
 	char cgroup_name[NOJIT_CGROUP_NAME_MAX];	/* the cgroup's own name, "" for the root */
-	__u64 exe_ino;		/* the task's executable, 0 if unknown: the daemon */
-	__u32 exe_dev;		/* names it only if /proc/PID/exe is still this file */
-	__u32 pad;
+	__u64 exe_ino;		/* the task's executable's inode, 0 if unknown: the daemon
+				 * names it only if /proc/PID/exe is still this file */
 };
 
 /*

@@ -114,8 +114,6 @@ static __always_inline void event_fill_exe(struct nojit_violation *ev)
 	struct inode *inode = BPF_CORE_READ(task, mm, exe_file, f_inode);
 
 	ev->exe_ino = inode ? BPF_CORE_READ(inode, i_ino) : 0;
-	ev->exe_dev = inode ? BPF_CORE_READ(inode, i_sb, s_dev) : 0;
-	ev->pad = 0;
 }
 
 /* The record's header and who it is about: the current task, under ENROLLED_ID. */

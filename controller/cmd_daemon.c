@@ -13,7 +13,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <time.h>
 #include <bpf/bpf.h>
@@ -191,12 +190,13 @@ static bool same_exe(const struct daemon *d, const struct stat *st)
 
 /*
  * The kernel's record says which file the task ran (0: unknown): a
- * process that exec'd since is running another, which is not named.
+ * process that exec'd since is running another, which is not named. By
+ * inode number only: on overlayfs (containers) stat() gives a layer's
+ * pseudo device, not the device of the inode the kernel saw.
  */
-static bool exe_is(const struct nojit_violation *v, dev_t dev, ino_t ino)
+static bool exe_is(const struct nojit_violation *v, ino_t ino)
 {
-	return !v->exe_ino || (v->exe_ino == ino &&
-			       makedev(v->exe_dev >> 20, v->exe_dev & 0xfffff) == dev);
+	return !v->exe_ino || v->exe_ino == ino;
 }
 
 /* The offender's executable and its digest; the process may be gone. */
@@ -216,7 +216,7 @@ static void fill_exe(struct daemon *d, const struct nojit_violation *v, struct a
 	 * cannot set back (mtime it can: touch -d restores it to the
 	 * nanosecond after an in-place change).
 	 */
-	if (tgid == d->exe_tgid && d->exe_ino && exe_is(v, d->exe_dev, d->exe_ino) &&
+	if (tgid == d->exe_tgid && d->exe_ino && exe_is(v, d->exe_ino) &&
 	    (d->exe_batch == d->batch_no || (stat(link, &st) == 0 && same_exe(d, &st)))) {
 		d->exe_batch = d->batch_no;
 		if (d->exe_has_path)
@@ -229,7 +229,7 @@ static void fill_exe(struct daemon *d, const struct nojit_violation *v, struct a
 	fd = open(link, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (fstat(fd, &st) || !exe_is(v, st.st_dev, st.st_ino)) {
+	if (fstat(fd, &st) || !exe_is(v, st.st_ino)) {
 		close(fd);
 		return;
 	}
