@@ -117,7 +117,7 @@ int vk_fdtable_init_stdio(struct vk_guest *g)
 			close(copy);
 			return r;
 		}
-		g->fds[fd].stdio = true;
+		g->fds[fd].stdio = fd == 0 ? VK_STDIO_IN : VK_STDIO_OUT;
 	}
 	return 0;
 }

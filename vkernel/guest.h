@@ -15,14 +15,18 @@
 
 #include "vk_exit.h"
 #include "vk_module.h"
+#include "wasi.h"
 
 #define VK_MAX_FDS	4096	/* guest fd numbers are indices below this */
+
+/* Host-inherited stdio: a stream, readable (0) or writable (1, 2) only. */
+enum vk_stdio { VK_STDIO_NONE, VK_STDIO_IN, VK_STDIO_OUT };
 
 struct vk_fd {
 	int host_fd;		/* -1: slot free */
 	uint8_t filetype;	/* WASI filetype */
-	bool tty;		/* a terminal: no seek/tell rights */
-	bool stdio;		/* host-inherited stdio: stream calls only (wasi_fd.c) */
+	bool tty;		/* a terminal */
+	uint8_t stdio;		/* enum vk_stdio: stream calls only (wasi_fd.c) */
 	bool path_root;		/* path_* resolve beneath it: a preopen, or
 				 * opened beneath one (never stdio) */
 	char *preopen;		/* guest path of a preopened dir, else NULL */
@@ -98,6 +102,22 @@ void vk_guest_set_env(struct vk_guest *g, char **envp, uint32_t envc);
 __attribute__((noreturn)) void vk_guest_run(struct vk_guest *g);
 /* End the guest (and the process) with status. */
 __attribute__((noreturn)) void vk_guest_exit(struct vk_guest *g, int status);
+
+/*
+ * The kinds of descriptor wasmtime's preview1 layer tells apart
+ * (crates/wasi/src/p1.rs: Stdin, Stdout/Stderr, Directory, File); each
+ * call's errno on the wrong kind follows from them (wasi_fd.c).
+ */
+enum vk_fd_kind { VK_FD_STDIN, VK_FD_STDOUT, VK_FD_DIR, VK_FD_FILE };
+
+static inline enum vk_fd_kind vk_fd_kind(const struct vk_fd *f)
+{
+	if (f->stdio == VK_STDIO_IN)
+		return VK_FD_STDIN;
+	if (f->stdio == VK_STDIO_OUT)
+		return VK_FD_STDOUT;
+	return f->filetype == WASI_FILETYPE_DIRECTORY ? VK_FD_DIR : VK_FD_FILE;
+}
 
 /* fdtable.c */
 /*

@@ -77,10 +77,11 @@ $(VK_LIB): $(VK_RT_OBJS)
 	$(VK_Q)rm -f $@
 	$(VK_Q)ar rcs $@ $^
 
-# Guests with a second source file (the shared SHA-256).
+# Guests with a second source file (the shared SHA-256, probe's errno table).
 $(VK_OUT)/guests/sha256sum.wasm $(VK_OUT)/guests/sha256sum.native \
 $(VK_OUT)/guests/cpuhash.wasm $(VK_OUT)/guests/cpuhash.native: \
 	$(VK_GUEST_DIR)/sha256_guest.c
+$(VK_OUT)/guests/probe.wasm: $(VK_GUEST_DIR)/probe_errno.c
 
 $(VK_OUT)/guests/%.wasm: $(VK_GUEST_DIR)/%.c $(VK_GUEST_HDRS) $(VK_MK)
 	$(VK_MSG) WASM $@

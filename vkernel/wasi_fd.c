@@ -2,13 +2,17 @@
 /*
  * WASI preview1: operations on open fds (fd_*).
  *
- * Host-inherited stdio (guest fds 0-2 as set up, wherever fd_renumber
- * moves them) is a stream the guest may read, write and stat, nothing
- * more: VK_STDIO_RIGHTS. Every other call on it (seek, tell, pread,
- * pwrite, truncate, allocate, set flags or times, sync, advise, readdir)
- * answers ENOTCAPABLE; it may be a file, an O_APPEND log or a directory
- * the invoker shares with others. Path lookups from it are refused in
- * wasi_path.c.
+ * Which calls each kind of descriptor answers, and with what errno when
+ * it does not, is wasmtime's (crates/wasi/src/p1.rs; the kinds are
+ * vk_fd_kind()): host-inherited stdio (guest fds 0-2 as set up, wherever
+ * fd_renumber moves them) is a stream, stdin readable and stdout/stderr
+ * writable, nothing more. Seeking it, or pread/pwrite on it, answers
+ * ESPIPE; every other call beyond read/write, fdstat and filestat
+ * (truncate, allocate, set flags or times, sync, advise, readdir)
+ * answers EBADF, as it does on a directory. Whatever the host gave as
+ * stdio (a file, an O_APPEND log, a directory the invoker shares with
+ * others) stays a stream to the guest. Path lookups from it are refused
+ * in wasi_path.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -22,20 +26,38 @@
 #include "wasi.h"
 #include "wasi_imports.h"
 
-#define VK_STDIO_RIGHTS	(WASI_RIGHTS_FD_READ | WASI_RIGHTS_FD_WRITE |		\
-			 WASI_RIGHTS_FD_FILESTAT_GET | WASI_RIGHTS_POLL_FD_READWRITE)
+/*
+ * What wasmtime reports for a preopened directory, base and inheriting
+ * (a fixed set "expected by many userlands"; wasi-libc's openat derives
+ * the rights it asks for from the inheriting set).
+ */
+#define VK_PREOPEN_RIGHTS						\
+	(WASI_RIGHTS_PATH_CREATE_DIRECTORY | WASI_RIGHTS_PATH_CREATE_FILE |	\
+	 WASI_RIGHTS_PATH_LINK_SOURCE | WASI_RIGHTS_PATH_LINK_TARGET |	\
+	 WASI_RIGHTS_PATH_OPEN | WASI_RIGHTS_FD_READDIR |			\
+	 WASI_RIGHTS_PATH_READLINK | WASI_RIGHTS_PATH_RENAME_SOURCE |	\
+	 WASI_RIGHTS_PATH_RENAME_TARGET | WASI_RIGHTS_PATH_SYMLINK |	\
+	 WASI_RIGHTS_PATH_REMOVE_DIRECTORY | WASI_RIGHTS_PATH_UNLINK_FILE |	\
+	 WASI_RIGHTS_PATH_FILESTAT_GET | WASI_RIGHTS_PATH_FILESTAT_SET_TIMES |	\
+	 WASI_RIGHTS_FD_FILESTAT_GET | WASI_RIGHTS_FD_FILESTAT_SET_TIMES)
+#define VK_PREOPEN_INHERITING						\
+	(VK_PREOPEN_RIGHTS | WASI_RIGHTS_FD_DATASYNC | WASI_RIGHTS_FD_READ |	\
+	 WASI_RIGHTS_FD_SEEK | WASI_RIGHTS_FD_FDSTAT_SET_FLAGS |		\
+	 WASI_RIGHTS_FD_SYNC | WASI_RIGHTS_FD_TELL | WASI_RIGHTS_FD_WRITE |	\
+	 WASI_RIGHTS_FD_ADVISE | WASI_RIGHTS_FD_ALLOCATE |			\
+	 WASI_RIGHTS_FD_FILESTAT_SET_SIZE | WASI_RIGHTS_POLL_FD_READWRITE)
 
-/* f: the open entry for fd, for a call any fd may make (stdio too). */
+/* f: the open entry for fd, any kind. */
 #define FD_OR_BADF(g, fd, f)				\
 	struct vk_fd *f = vk_fdtable_get((g), (fd));	\
 	if (!f)						\
 		return WASI_EBADF
 
-/* f: the open entry for fd, for a call beyond VK_STDIO_RIGHTS. */
-#define FD_NOT_STDIO(g, fd, f)				\
+/* f: the open entry for fd, a file (not stdio, not a directory): else EBADF. */
+#define FD_FILE(g, fd, f)				\
 	FD_OR_BADF(g, fd, f);				\
-	if (f->stdio)					\
-		return WASI_ENOTCAPABLE
+	if (vk_fd_kind(f) != VK_FD_FILE)		\
+		return WASI_EBADF
 
 static uint32_t host_err(void)
 {
@@ -67,6 +89,24 @@ static uint32_t iovs_map(struct vk_guest *g, uint32_t iovs, uint32_t n,
 
 enum io_op { IO_READ, IO_WRITE, IO_PREAD, IO_PWRITE };
 
+/*
+ * Which kinds each I/O call takes: files all four; stdin read, stdout
+ * and stderr write; pread on stdin and pwrite on stdout ESPIPE (no
+ * offsets on a stream); anything else EBADF (a directory too, where
+ * POSIX would say EISDIR).
+ */
+static uint32_t fd_io_kind(enum io_op op, enum vk_fd_kind k)
+{
+	if (k == VK_FD_FILE)
+		return WASI_ESUCCESS;
+	switch (op) {
+	case IO_READ: return k == VK_FD_STDIN ? WASI_ESUCCESS : WASI_EBADF;
+	case IO_WRITE: return k == VK_FD_STDOUT ? WASI_ESUCCESS : WASI_EBADF;
+	case IO_PREAD: return k == VK_FD_STDIN ? WASI_ESPIPE : WASI_EBADF;
+	default: return k == VK_FD_STDOUT ? WASI_ESPIPE : WASI_EBADF;
+	}
+}
+
 static uint32_t fd_io(struct vk_guest *g, enum io_op op, uint32_t fd, uint32_t iovs,
 		      uint32_t n, uint64_t off, uint32_t ret_ptr)
 {
@@ -75,8 +115,9 @@ static uint32_t fd_io(struct vk_guest *g, enum io_op op, uint32_t fd, uint32_t i
 	ssize_t r;
 	FD_OR_BADF(g, fd, f);
 
-	if ((op == IO_PREAD || op == IO_PWRITE) && f->stdio)
-		return WASI_ENOTCAPABLE;
+	e = fd_io_kind(op, vk_fd_kind(f));
+	if (e)
+		return e;
 	if (!vk_mem(g, ret_ptr, 4))
 		return WASI_EFAULT;
 	e = iovs_map(g, iovs, n, iov);
@@ -126,9 +167,9 @@ uint32_t WASI_IMPORT(fd_seek)(wasi_instance_t *inst, uint32_t fd, uint64_t off, 
 			      uint32_t ret)
 {
 	struct vk_guest *g = wasi_guest(inst);
+	struct vk_fd *f;
 	int w;
 	off_t r;
-	FD_NOT_STDIO(g, fd, f);
 
 	switch (whence) {
 	case WASI_WHENCE_SET: w = SEEK_SET; break;
@@ -136,10 +177,14 @@ uint32_t WASI_IMPORT(fd_seek)(wasi_instance_t *inst, uint32_t fd, uint64_t off, 
 	case WASI_WHENCE_END: w = SEEK_END; break;
 	default: return WASI_EINVAL;
 	}
+	f = vk_fdtable_get(g, fd);
+	if (!f)
+		return WASI_EBADF;
+	/* A stream has no offset; a directory is no file (wasmtime). */
+	if (vk_fd_kind(f) != VK_FD_FILE)
+		return f->stdio ? WASI_ESPIPE : WASI_EBADF;
 	if (!vk_mem(g, ret, 8))
 		return WASI_EFAULT;
-	if (f->filetype == WASI_FILETYPE_DIRECTORY)
-		return WASI_EBADF;
 	r = lseek(f->host_fd, (off_t)(int64_t)off, w);
 	if (r < 0)
 		return host_err();
@@ -175,57 +220,86 @@ uint32_t WASI_IMPORT(fd_renumber)(wasi_instance_t *inst, uint32_t from, uint32_t
 	return WASI_ESUCCESS;
 }
 
-static uint64_t fd_rights(const struct vk_fd *f)
+/* Stdio's filetype as wasmtime gives it: a terminal or nothing known. */
+static uint8_t stdio_filetype(const struct vk_fd *f)
 {
-	/* Beyond stdio's, rights are not a policy here (the host fd's mode
-	 * and the preopen confinement are): report everything but what the
-	 * fd cannot do, as libc reads them (isatty: no seek/tell). */
+	return f->tty ? WASI_FILETYPE_CHARACTER_DEVICE : WASI_FILETYPE_UNKNOWN;
+}
+
+/*
+ * Rights as wasmtime reports them: stdin FD_READ, stdout and stderr
+ * FD_WRITE, a preopen the fixed set above; any other fd every right but
+ * what its open mode and kind rule out (inheriting the same). Reported,
+ * not a policy: the host fd's mode and the preopen confinement are.
+ */
+static void fd_rights(const struct vk_fd *f, int fl, uint64_t *base, uint64_t *inheriting)
+{
 	uint64_t r = WASI_RIGHTS_ALL;
 
-	if (f->stdio)
-		return VK_STDIO_RIGHTS;
-	if (f->tty)
-		r &= ~(WASI_RIGHTS_FD_SEEK | WASI_RIGHTS_FD_TELL);
-	return r;
+	switch (vk_fd_kind(f)) {
+	case VK_FD_STDIN:
+		*base = *inheriting = WASI_RIGHTS_FD_READ;
+		return;
+	case VK_FD_STDOUT:
+		*base = *inheriting = WASI_RIGHTS_FD_WRITE;
+		return;
+	case VK_FD_DIR:
+		if (f->preopen) {
+			*base = VK_PREOPEN_RIGHTS;
+			*inheriting = VK_PREOPEN_INHERITING;
+			return;
+		}
+		r &= ~(WASI_RIGHTS_FD_SEEK | WASI_RIGHTS_FD_FILESTAT_SET_SIZE |
+		       WASI_RIGHTS_PATH_FILESTAT_SET_SIZE);
+		break;
+	case VK_FD_FILE:
+		break;
+	}
+	if ((fl & O_ACCMODE) == O_WRONLY)
+		r &= ~(WASI_RIGHTS_FD_READ | WASI_RIGHTS_FD_READDIR);
+	if ((fl & O_ACCMODE) == O_RDONLY)
+		r &= ~WASI_RIGHTS_FD_WRITE;
+	*base = *inheriting = r;
 }
 
 uint32_t WASI_IMPORT(fd_fdstat_get)(wasi_instance_t *inst, uint32_t fd, uint32_t ret)
 {
 	struct vk_guest *g = wasi_guest(inst);
+	uint64_t base, inheriting;
 	uint16_t flags = 0;
 	uint8_t *p;
-	int fl;
+	int fl = 0;
 	FD_OR_BADF(g, fd, f);
 
 	p = vk_mem(g, ret, WASI_FDSTAT_SIZE);
 	if (!p)
 		return WASI_EFAULT;
-	fl = fcntl(f->host_fd, F_GETFL);
-	if (fl < 0)
-		return host_err();
-	if (fl & O_APPEND)
-		flags |= WASI_FDFLAGS_APPEND;
-	if (fl & O_NONBLOCK)
-		flags |= WASI_FDFLAGS_NONBLOCK;
-	if ((fl & O_SYNC) == O_SYNC)
-		flags |= WASI_FDFLAGS_SYNC;
-	else if (fl & O_DSYNC)
-		flags |= WASI_FDFLAGS_DSYNC;
+	if (!f->stdio) {	/* stdio's flags are the host's business: none shown */
+		fl = fcntl(f->host_fd, F_GETFL);
+		if (fl < 0)
+			return host_err();
+		if (fl & O_APPEND)
+			flags |= WASI_FDFLAGS_APPEND;
+		if (fl & O_NONBLOCK)
+			flags |= WASI_FDFLAGS_NONBLOCK;
+	}
+	fd_rights(f, fl, &base, &inheriting);
 	memset(p, 0, WASI_FDSTAT_SIZE);
-	vk_store8(g, ret, f->filetype);
+	vk_store8(g, ret, f->stdio ? stdio_filetype(f) : f->filetype);
 	vk_store16(g, ret + 2, flags);
-	vk_store64(g, ret + 8, fd_rights(f));
-	vk_store64(g, ret + 16, f->stdio ? 0 : WASI_RIGHTS_ALL);
+	vk_store64(g, ret + 8, base);
+	vk_store64(g, ret + 16, inheriting);
 	return WASI_ESUCCESS;
 }
 
 uint32_t WASI_IMPORT(fd_fdstat_set_flags)(wasi_instance_t *inst, uint32_t fd, uint32_t flags)
 {
 	int fl;
-	FD_NOT_STDIO(wasi_guest(inst), fd, f);
+	FD_FILE(wasi_guest(inst), fd, f);
 
+	/* Sync flags cannot change (on Linux either): EINVAL, as wasmtime. */
 	if (flags & ~(WASI_FDFLAGS_APPEND | WASI_FDFLAGS_NONBLOCK))
-		return WASI_ENOTSUP;	/* sync flags cannot change on Linux */
+		return WASI_EINVAL;
 	fl = fcntl(f->host_fd, F_GETFL);
 	if (fl < 0)
 		return host_err();
@@ -243,8 +317,9 @@ uint32_t WASI_IMPORT(fd_fdstat_set_rights)(wasi_instance_t *inst, uint32_t fd, u
 	(void)base;
 	(void)inheriting;
 	FD_OR_BADF(wasi_guest(inst), fd, f);
-	(void)f;
-	return WASI_ESUCCESS;	/* rights are advisory here: dropping them is a no-op */
+	/* wasmtime keeps no per-fd rights to change: ENOTSUP for any
+	 * descriptor but stdio, which is no filesystem descriptor (EBADF). */
+	return f->stdio ? WASI_EBADF : WASI_ENOTSUP;
 }
 
 static uint64_t stat_ns(struct timespec ts)
@@ -278,6 +353,12 @@ uint32_t WASI_IMPORT(fd_filestat_get)(wasi_instance_t *inst, uint32_t fd, uint32
 
 	if (!vk_mem(g, ret, WASI_FILESTAT_SIZE))
 		return WASI_EFAULT;
+	if (f->stdio) {
+		/* A stream: all zero but its filetype, as wasmtime. */
+		memset(vk_mem(g, ret, WASI_FILESTAT_SIZE), 0, WASI_FILESTAT_SIZE);
+		vk_store8(g, ret + 16, stdio_filetype(f));
+		return WASI_ESUCCESS;
+	}
 	if (fstat(f->host_fd, &st) < 0)
 		return host_err();
 	return wasi_store_filestat(g, ret, &st);
@@ -285,7 +366,7 @@ uint32_t WASI_IMPORT(fd_filestat_get)(wasi_instance_t *inst, uint32_t fd, uint32
 
 uint32_t WASI_IMPORT(fd_filestat_set_size)(wasi_instance_t *inst, uint32_t fd, uint64_t size)
 {
-	FD_NOT_STDIO(wasi_guest(inst), fd, f);
+	FD_FILE(wasi_guest(inst), fd, f);
 
 	if (size > INT64_MAX)
 		return WASI_EFBIG;
@@ -294,7 +375,7 @@ uint32_t WASI_IMPORT(fd_filestat_set_size)(wasi_instance_t *inst, uint32_t fd, u
 
 int wasi_times(uint64_t atim, uint64_t mtim, uint32_t fst, struct timespec ts[2])
 {
-	if (fst & ~0xfu ||
+	if (fst & ~WASI_FSTFLAGS_ALL ||
 	    ((fst & WASI_FSTFLAGS_ATIM) && (fst & WASI_FSTFLAGS_ATIM_NOW)) ||
 	    ((fst & WASI_FSTFLAGS_MTIM) && (fst & WASI_FSTFLAGS_MTIM_NOW)))
 		return -EINVAL;
@@ -314,24 +395,28 @@ int wasi_times(uint64_t atim, uint64_t mtim, uint32_t fst, struct timespec ts[2]
 uint32_t WASI_IMPORT(fd_filestat_set_times)(wasi_instance_t *inst, uint32_t fd, uint64_t atim,
 					    uint64_t mtim, uint32_t fst)
 {
+	struct vk_guest *g = wasi_guest(inst);
 	struct timespec ts[2];
-	FD_NOT_STDIO(wasi_guest(inst), fd, f);
+	struct vk_fd *f;
 
 	if (wasi_times(atim, mtim, fst, ts) < 0)
 		return WASI_EINVAL;
+	f = vk_fdtable_get(g, fd);
+	if (!f || f->stdio)	/* files and directories only */
+		return WASI_EBADF;
 	return futimens(f->host_fd, ts) < 0 ? host_err() : WASI_ESUCCESS;
 }
 
 uint32_t WASI_IMPORT(fd_sync)(wasi_instance_t *inst, uint32_t fd)
 {
-	FD_NOT_STDIO(wasi_guest(inst), fd, f);
+	FD_FILE(wasi_guest(inst), fd, f);
 
 	return fsync(f->host_fd) < 0 ? host_err() : WASI_ESUCCESS;
 }
 
 uint32_t WASI_IMPORT(fd_datasync)(wasi_instance_t *inst, uint32_t fd)
 {
-	FD_NOT_STDIO(wasi_guest(inst), fd, f);
+	FD_FILE(wasi_guest(inst), fd, f);
 
 	return fdatasync(f->host_fd) < 0 ? host_err() : WASI_ESUCCESS;
 }
@@ -347,10 +432,15 @@ uint32_t WASI_IMPORT(fd_advise)(wasi_instance_t *inst, uint32_t fd, uint64_t off
 		[WASI_ADVICE_DONTNEED] = POSIX_FADV_DONTNEED,
 		[WASI_ADVICE_NOREUSE] = POSIX_FADV_NOREUSE,
 	};
+	struct vk_fd *f;
 	int r;
-	FD_NOT_STDIO(wasi_guest(inst), fd, f);
 
-	if (advice >= sizeof(map) / sizeof(map[0]) || off > INT64_MAX || len > INT64_MAX)
+	if (advice >= sizeof(map) / sizeof(map[0]))
+		return WASI_EINVAL;
+	f = vk_fdtable_get(wasi_guest(inst), fd);
+	if (!f || vk_fd_kind(f) != VK_FD_FILE)
+		return WASI_EBADF;
+	if (off > INT64_MAX || len > INT64_MAX)
 		return WASI_EINVAL;
 	r = posix_fadvise(f->host_fd, (off_t)off, (off_t)len, map[advice]);
 	return r ? wasi_errno_from_host(r) : WASI_ESUCCESS;
@@ -359,7 +449,7 @@ uint32_t WASI_IMPORT(fd_advise)(wasi_instance_t *inst, uint32_t fd, uint64_t off
 uint32_t WASI_IMPORT(fd_allocate)(wasi_instance_t *inst, uint32_t fd, uint64_t off, uint64_t len)
 {
 	int r;
-	FD_NOT_STDIO(wasi_guest(inst), fd, f);
+	FD_FILE(wasi_guest(inst), fd, f);
 
 	if (off > INT64_MAX || len > INT64_MAX)
 		return WASI_EINVAL;
@@ -391,7 +481,7 @@ uint32_t WASI_IMPORT(fd_prestat_dir_name)(wasi_instance_t *inst, uint32_t fd, ui
 	FD_OR_BADF(g, fd, f);
 
 	if (!f->preopen)
-		return WASI_EBADF;
+		return WASI_ENOTDIR;	/* wasmtime: EBADF in fd_prestat_get, ENOTDIR here */
 	n = strlen(f->preopen);
 	if (len < n)
 		return WASI_ENAMETOOLONG;
@@ -426,12 +516,12 @@ uint32_t WASI_IMPORT(fd_readdir)(wasi_instance_t *inst, uint32_t fd, uint32_t bu
 	struct vk_guest *g = wasi_guest(inst);
 	uint8_t *out = vk_mem(g, buf, len);
 	uint32_t used = 0;
-	FD_NOT_STDIO(g, fd, f);
+	FD_OR_BADF(g, fd, f);
 
+	if (vk_fd_kind(f) != VK_FD_DIR)
+		return WASI_EBADF;	/* a file or stdio: no directory (wasmtime) */
 	if (!out || !vk_mem(g, ret, 4))
 		return WASI_EFAULT;
-	if (f->filetype != WASI_FILETYPE_DIRECTORY)
-		return WASI_ENOTDIR;
 	if (!f->dir) {
 		int dfd = openat(f->host_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 

@@ -3,7 +3,9 @@
  * WASI preview1: path_* calls. Each resolves the guest's path beneath
  * the directory fd it names (preopen.c); escapes answer ENOTCAPABLE.
  * Only a path root resolves paths: a preopen or an fd opened beneath one,
- * never a host-inherited stdio fd (`app < /` is no way out).
+ * never a host-inherited stdio fd (`app < /` is no way out). An fd that
+ * is no directory answers as in wasmtime (crates/wasi/src/p1.rs): EBADF,
+ * but ENOTDIR from path_open on a file.
  *
  * Two shapes of call, both confined:
  *  - whole path opened by openat2(RESOLVE_BENEATH) and the operation done
@@ -36,32 +38,58 @@ static uint32_t err_to_wasi(int err)
 	return wasi_errno_from_host(err);
 }
 
-/* The directory entry fd (a path root) and a host copy of the guest's path. */
-static uint32_t path_args(struct vk_guest *g, const char *op, uint32_t fd, uint32_t ptr,
-			  uint32_t len, struct vk_fd **ret_f, char **ret_path)
+/* The directory fd for a path call: *ret_f, or EBADF (ENOTDIR: a file, path_open). */
+static uint32_t path_dir(struct vk_guest *g, uint32_t fd, bool open, struct vk_fd **ret_f)
 {
 	struct vk_fd *f = vk_fdtable_get(g, fd);
-	char *p;
 
 	if (!f)
 		return WASI_EBADF;
-	if (f->filetype != WASI_FILETYPE_DIRECTORY)
-		return WASI_ENOTDIR;
+	switch (vk_fd_kind(f)) {
+	case VK_FD_DIR:
+		*ret_f = f;
+		return WASI_ESUCCESS;
+	case VK_FD_FILE:
+		return open ? WASI_ENOTDIR : WASI_EBADF;
+	default:
+		*ret_f = f;	/* stdio: refused in path_args, audited */
+		return WASI_ESUCCESS;
+	}
+}
+
+/* The directory entry fd (a path root) and a host copy of the guest's path. */
+static uint32_t path_args_kind(struct vk_guest *g, const char *op, uint32_t fd, bool open,
+			       uint32_t ptr, uint32_t len, struct vk_fd **ret_f, char **ret_path)
+{
+	struct vk_fd *f = NULL;
+	uint32_t e = path_dir(g, fd, open, &f);
+	char *p;
+
+	if (e)
+		return e;
 	if (len >= VK_PATH_MAX)
 		return WASI_ENAMETOOLONG;
 	p = vk_mem_strndup(g, ptr, len);
 	if (!p)
 		return errno == EFAULT ? WASI_EFAULT :
 		       errno == EILSEQ ? WASI_EILSEQ : WASI_ENOMEM;
-	if (!f->path_root) {
-		/* A directory the guest got as stdio: no lookups beneath it. */
-		vk_path_escape_audit(g, op, p, "not_a_preopen");
+	if (f->stdio || !f->path_root) {
+		/* Stdio is no directory fd (wasmtime: EBADF); one that is a
+		 * host directory (`app < /`) is an attempt worth a record. */
+		if (f->filetype == WASI_FILETYPE_DIRECTORY)
+			vk_path_escape_audit(g, op, p, "not_a_preopen");
 		free(p);
-		return WASI_ENOTCAPABLE;
+		return WASI_EBADF;
 	}
 	*ret_f = f;
 	*ret_path = p;
 	return WASI_ESUCCESS;
+}
+
+static uint32_t path_args(struct vk_guest *g, const char *op, uint32_t fd, uint32_t ptr,
+			  uint32_t len, struct vk_fd **ret_f, char **ret_path)
+{
+	return path_args_kind(g, op, fd, false, ptr, len, ret_f, ret_path);
 }
 
 /* The whole path opened beneath its root (O_PATH | extra): *ret_fd or a WASI errno. */
@@ -149,9 +177,6 @@ uint32_t WASI_IMPORT(path_open)(wasi_instance_t *inst, uint32_t fd, uint32_t dir
 				uint64_t rights_base, uint64_t rights_inheriting,
 				uint32_t fdflags, uint32_t ret)
 {
-	const uint64_t write_rights = WASI_RIGHTS_FD_WRITE | WASI_RIGHTS_FD_DATASYNC |
-		WASI_RIGHTS_FD_ALLOCATE | WASI_RIGHTS_FD_FILESTAT_SET_SIZE;
-	const uint64_t read_rights = WASI_RIGHTS_FD_READ | WASI_RIGHTS_FD_READDIR;
 	struct vk_guest *g = wasi_guest(inst);
 	struct vk_fd *f;
 	char *path;
@@ -159,14 +184,37 @@ uint32_t WASI_IMPORT(path_open)(wasi_instance_t *inst, uint32_t fd, uint32_t dir
 	int flags = 0, hfd, gfd;
 	bool rd, wr;
 
-	(void)rights_inheriting;
+	/* Undefined bits: EINVAL before anything else, as wasmtime's decoding. */
+	if (dirflags & ~WASI_LOOKUP_ALL || oflags & ~WASI_OFLAGS_ALL ||
+	    fdflags & ~WASI_FDFLAGS_ALL || rights_base & ~WASI_RIGHTS_ALL ||
+	    rights_inheriting & ~WASI_RIGHTS_ALL)
+		return WASI_EINVAL;
 	if (!vk_mem(g, ret, 4))
 		return WASI_EFAULT;
-	e = path_args(g, "path_open", fd, path_ptr, path_len, &f, &path);
+	e = path_args_kind(g, "path_open", fd, true, path_ptr, path_len, &f, &path);
 	if (e)
 		return e;
-	rd = rights_base & read_rights;
-	wr = rights_base & write_rights;
+	/* wasmtime opens no file for synchronized I/O: ENOTSUP. */
+	if (fdflags & (WASI_FDFLAGS_SYNC | WASI_FDFLAGS_DSYNC | WASI_FDFLAGS_RSYNC))
+		e = WASI_ENOTSUP;
+	/* A directory is never created, made exclusive or truncated. */
+	else if (oflags & WASI_OFLAGS_DIRECTORY &&
+		 oflags & (WASI_OFLAGS_CREAT | WASI_OFLAGS_EXCL | WASI_OFLAGS_TRUNC))
+		e = WASI_EINVAL;
+	if (e) {
+		free(path);
+		return e;
+	}
+	/*
+	 * The access mode as wasmtime derives it: write for FD_WRITE, and
+	 * for creating or truncating; read for FD_READ, or when not
+	 * writing. Only those two rights count: a request with FD_WRITE on
+	 * a directory is an O_WRONLY/O_RDWR open of it, which the kernel
+	 * refuses (EISDIR), never a read-only open that reports success.
+	 * Inheriting rights are not kept (wasmtime ignores them too).
+	 */
+	wr = rights_base & WASI_RIGHTS_FD_WRITE || oflags & (WASI_OFLAGS_CREAT | WASI_OFLAGS_TRUNC);
+	rd = rights_base & WASI_RIGHTS_FD_READ || !(rights_base & WASI_RIGHTS_FD_WRITE);
 	flags = wr ? (rd ? O_RDWR : O_WRONLY) : O_RDONLY;
 	if (oflags & WASI_OFLAGS_CREAT)
 		flags |= O_CREAT;
@@ -180,10 +228,6 @@ uint32_t WASI_IMPORT(path_open)(wasi_instance_t *inst, uint32_t fd, uint32_t dir
 		flags |= O_APPEND;
 	if (fdflags & WASI_FDFLAGS_NONBLOCK)
 		flags |= O_NONBLOCK;
-	if (fdflags & WASI_FDFLAGS_DSYNC)
-		flags |= O_DSYNC;
-	if (fdflags & (WASI_FDFLAGS_SYNC | WASI_FDFLAGS_RSYNC))
-		flags |= O_SYNC;
 	if (!(dirflags & WASI_LOOKUP_SYMLINK_FOLLOW))
 		flags |= O_NOFOLLOW;
 
@@ -253,10 +297,17 @@ uint32_t WASI_IMPORT(path_rename)(wasi_instance_t *inst, uint32_t fd, uint32_t o
 {
 	struct vk_guest *g = wasi_guest(inst);
 	struct at_path from, to;
+	struct vk_fd *f;
 	struct stat st;
 	uint32_t e;
 	int r;
 
+	/* Both descriptors before either path, as wasmtime. */
+	e = path_dir(g, fd, false, &f);
+	if (!e)
+		e = path_dir(g, new_fd, false, &f);
+	if (e)
+		return e;
 	e = at_path_get(g, "path_rename", fd, old_ptr, old_len, &from);
 	if (e)
 		return e;
@@ -288,9 +339,20 @@ uint32_t WASI_IMPORT(path_link)(wasi_instance_t *inst, uint32_t old_fd, uint32_t
 	struct at_path from, to;
 	uint32_t e;
 
-	/* linkat(AT_SYMLINK_FOLLOW) would follow a link out of the preopen. */
+	struct vk_fd *f;
+
+	if (old_flags & ~WASI_LOOKUP_ALL)
+		return WASI_EINVAL;
+	e = path_dir(g, old_fd, false, &f);
+	if (!e)
+		e = path_dir(g, new_fd, false, &f);
+	if (e)
+		return e;
+	/* Following the source is refused, as in wasmtime (EINVAL); here
+	 * also because linkat(AT_SYMLINK_FOLLOW) would follow a link out
+	 * of the preopen. */
 	if (old_flags & WASI_LOOKUP_SYMLINK_FOLLOW)
-		return WASI_ENOTSUP;
+		return WASI_EINVAL;
 	e = at_path_get(g, "path_link", old_fd, old_ptr, old_len, &from);
 	if (e)
 		return e;
@@ -356,10 +418,14 @@ uint32_t WASI_IMPORT(path_symlink)(wasi_instance_t *inst, uint32_t old_ptr, uint
 {
 	struct vk_guest *g = wasi_guest(inst);
 	const char *target = vk_mem(g, old_ptr, old_len);
+	struct vk_fd *f;
+	uint32_t e;
 
-	(void)fd;
 	(void)new_ptr;
 	(void)new_len;
+	e = path_dir(g, fd, false, &f);	/* no directory: EBADF, as wasmtime */
+	if (e || f->stdio)
+		return WASI_EBADF;
 	vk_audit_emit(&(struct vk_audit_event){
 		.event = "symlink_denied",
 		.module = g->module ? g->module->name : NULL,
@@ -383,6 +449,8 @@ uint32_t WASI_IMPORT(path_filestat_get)(wasi_instance_t *inst, uint32_t fd, uint
 	uint32_t e;
 	int hfd;
 
+	if (flags & ~WASI_LOOKUP_ALL)
+		return WASI_EINVAL;
 	if (!vk_mem(g, ret, WASI_FILESTAT_SIZE))
 		return WASI_EFAULT;
 	e = path_open_beneath(g, "path_filestat_get", fd, ptr, len,
@@ -403,7 +471,7 @@ uint32_t WASI_IMPORT(path_filestat_set_times)(wasi_instance_t *inst, uint32_t fd
 	uint32_t e;
 	int hfd;
 
-	if (wasi_times(atim, mtim, fst, ts) < 0)
+	if (flags & ~WASI_LOOKUP_ALL || wasi_times(atim, mtim, fst, ts) < 0)
 		return WASI_EINVAL;
 	e = path_open_beneath(g, "path_filestat_set_times", fd, ptr, len,
 			      flags & WASI_LOOKUP_SYMLINK_FOLLOW ? 0 : O_NOFOLLOW, &hfd);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * WASI preview1: args, environ, clocks, random, process, scheduling,
- * poll_oneoff, and the socket calls we do not offer (ENOTSUP).
+ * poll_oneoff, and the socket calls we do not offer (ENOTSOCK, as in
+ * wasmtime: no descriptor is a socket).
  */
 #include <errno.h>
 #include <poll.h>
@@ -152,8 +153,7 @@ void WASI_IMPORT(proc_exit)(wasi_instance_t *inst, uint32_t status)
 uint32_t WASI_IMPORT(proc_raise)(wasi_instance_t *inst, uint32_t sig)
 {
 	(void)inst;
-	(void)sig;
-	return WASI_ENOSYS;
+	return sig > WASI_SIGNAL_MAX ? WASI_EINVAL : WASI_ENOTSUP;	/* as wasmtime */
 }
 
 uint32_t WASI_IMPORT(sched_yield)(wasi_instance_t *inst)
@@ -205,6 +205,9 @@ uint32_t WASI_IMPORT(poll_oneoff)(wasi_instance_t *inst, uint32_t in, uint32_t o
 			vk_load32(g, s + 16, &id);
 			vk_load64(g, s + 24, &timeout);
 			vk_load16(g, s + 40, &flags);
+			/* wasmtime waits on these two clocks only. */
+			if (id != WASI_CLOCK_REALTIME && id != WASI_CLOCK_MONOTONIC)
+				return WASI_EINVAL;
 			if (flags & WASI_SUBCLOCK_ABSTIME) {
 				clockid_t c;
 				struct timespec cur;
@@ -220,10 +223,16 @@ uint32_t WASI_IMPORT(poll_oneoff)(wasi_instance_t *inst, uint32_t in, uint32_t o
 		} else if (tag == WASI_EVENTTYPE_FD_READ || tag == WASI_EVENTTYPE_FD_WRITE) {
 			vk_load32(g, s + 16, &fd);
 			f = vk_fdtable_get(g, fd);
+			/* A file, or the stream of the right direction; any
+			 * other fd fails the whole call, as in wasmtime. */
+			if (!f || vk_fd_kind(f) == VK_FD_DIR ||
+			    vk_fd_kind(f) == (tag == WASI_EVENTTYPE_FD_READ ? VK_FD_STDOUT
+									 : VK_FD_STDIN))
+				return WASI_EBADF;
 			pfd_of[i] = (int)npfd;
-			pfd[npfd].fd = f ? f->host_fd : -1;
+			pfd[npfd].fd = f->host_fd;
 			pfd[npfd].events = tag == WASI_EVENTTYPE_FD_READ ? POLLIN : POLLOUT;
-			pfd[npfd].revents = f ? 0 : POLLNVAL;
+			pfd[npfd].revents = 0;
 			npfd++;
 		} else {
 			return WASI_EINVAL;
@@ -294,29 +303,36 @@ uint32_t WASI_IMPORT(poll_oneoff)(wasi_instance_t *inst, uint32_t in, uint32_t o
 	return WASI_ESUCCESS;
 }
 
-/* No sockets: a guest gets no network through the vkernel. */
+/*
+ * No sockets: a guest gets no network through the vkernel. Undefined
+ * flag bits EINVAL, a closed fd EBADF, any open one ENOTSOCK (wasmtime).
+ */
+static uint32_t not_a_socket(wasi_instance_t *inst, uint32_t fd)
+{
+	return vk_fdtable_get(wasi_guest(inst), fd) ? WASI_ENOTSOCK : WASI_EBADF;
+}
+
 uint32_t WASI_IMPORT(sock_accept)(wasi_instance_t *inst, uint32_t fd, uint32_t flags, uint32_t ret)
 {
-	(void)inst; (void)fd; (void)flags; (void)ret;
-	return WASI_ENOTSUP;
+	(void)ret;
+	return flags & ~WASI_FDFLAGS_ALL ? WASI_EINVAL : not_a_socket(inst, fd);
 }
 
 uint32_t WASI_IMPORT(sock_recv)(wasi_instance_t *inst, uint32_t fd, uint32_t iovs, uint32_t n,
 				uint32_t flags, uint32_t ret_len, uint32_t ret_flags)
 {
-	(void)inst; (void)fd; (void)iovs; (void)n; (void)flags; (void)ret_len; (void)ret_flags;
-	return WASI_ENOTSUP;
+	(void)iovs; (void)n; (void)ret_len; (void)ret_flags;
+	return flags & ~WASI_RIFLAGS_ALL ? WASI_EINVAL : not_a_socket(inst, fd);
 }
 
 uint32_t WASI_IMPORT(sock_send)(wasi_instance_t *inst, uint32_t fd, uint32_t iovs, uint32_t n,
 				uint32_t flags, uint32_t ret_len)
 {
-	(void)inst; (void)fd; (void)iovs; (void)n; (void)flags; (void)ret_len;
-	return WASI_ENOTSUP;
+	(void)iovs; (void)n; (void)ret_len;
+	return flags ? WASI_EINVAL : not_a_socket(inst, fd);	/* siflags has no bit */
 }
 
 uint32_t WASI_IMPORT(sock_shutdown)(wasi_instance_t *inst, uint32_t fd, uint32_t how)
 {
-	(void)inst; (void)fd; (void)how;
-	return WASI_ENOTSUP;
+	return how & ~WASI_SDFLAGS_ALL ? WASI_EINVAL : not_a_socket(inst, fd);
 }

@@ -8,7 +8,9 @@
  *   clock         realtime is after 2020, monotonic moves, resolutions > 0
  *   random        random_get fills buffers, two draws differ
  *   sleep         poll_oneoff clock sleep of 50 ms lasts >= 50 ms
- *   unsupported   sock_* answer ENOTSUP, proc_raise ENOSYS, bad clock EINVAL
+ *   unsupported   sock_* answer ENOTSOCK, proc_raise ENOTSUP, bad clock EINVAL
+ *   errno         every WASI call's error cases, one line each (probe_errno.c;
+ *                 scratch files errno-* in the first preopen)
  *   efault        out-of-bounds pointers answer EFAULT, not a crash
  *   fileops DIR   mkdir, write, read, rename, stat, readdir, unlink, rmdir
  *   trap-unreachable | trap-oob | trap-stack | trap-callstack | trap-div
@@ -27,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <wasi/api.h>
+
+#include "probe_errno.h"
 
 extern char **environ;
 
@@ -99,17 +103,17 @@ static int do_unsupported(void)
 	__wasi_errno_t e;
 
 	e = __wasi_sock_accept(0, 0, &fd);
-	CHECK(e == __WASI_ERRNO_NOTSUP, "sock_accept = %u", e);
+	CHECK(e == __WASI_ERRNO_NOTSOCK, "sock_accept = %u", e);
 	e = __wasi_sock_shutdown(0, __WASI_SDFLAGS_RD);
-	CHECK(e == __WASI_ERRNO_NOTSUP, "sock_shutdown = %u", e);
+	CHECK(e == __WASI_ERRNO_NOTSOCK, "sock_shutdown = %u", e);
 	e = raw_proc_raise(9);
-	CHECK(e == __WASI_ERRNO_NOSYS, "proc_raise = %u", e);
+	CHECK(e == __WASI_ERRNO_NOTSUP, "proc_raise = %u", e);
 	e = __wasi_clock_time_get(99, 1, &t);
 	CHECK(e == __WASI_ERRNO_INVAL, "clock_time_get(99) = %u", e);
 	e = __wasi_fd_close(999);
 	CHECK(e == __WASI_ERRNO_BADF, "fd_close(999) = %u", e);
 	e = __wasi_fd_prestat_dir_name(1, (uint8_t *)&t, 8);
-	CHECK(e == __WASI_ERRNO_BADF, "prestat_dir_name(stdout) = %u", e);
+	CHECK(e == __WASI_ERRNO_NOTDIR, "prestat_dir_name(stdout) = %u", e);
 	CHECK(symlink("x", "/nonexistent-dir/y") < 0, "symlink fails: %s", strerror(errno));
 	return fails ? 1 : 0;
 }
@@ -232,6 +236,8 @@ int main(int argc, char **argv)
 		return do_unsupported();
 	if (!strcmp(c, "efault"))
 		return do_efault();
+	if (!strcmp(c, "errno"))
+		return probe_errno();
 	if (!strcmp(c, "fileops") && argc > 2)
 		return do_fileops(argv[2]);
 	if (!strcmp(c, "trap-unreachable"))
@@ -249,7 +255,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(c, "exit") && argc > 2)
 		exit(atoi(argv[2]));
-	fprintf(stderr, "usage: probe args|env|clock|random|sleep|unsupported|efault|"
+	fprintf(stderr, "usage: probe args|env|clock|random|sleep|unsupported|efault|errno|"
 		"fileops DIR|trap-unreachable|trap-oob|trap-stack|trap-callstack|trap-div|exit N\n");
 	return 2;
 }
