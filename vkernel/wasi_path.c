@@ -38,7 +38,10 @@ static uint32_t err_to_wasi(int err)
 	return wasi_errno_from_host(err);
 }
 
-/* The directory fd for a path call: *ret_f, or EBADF (ENOTDIR: a file, path_open). */
+/*
+ * The directory fd for a path call: *ret_f, or EBADF (ENOTDIR: a file,
+ * path_open). *ret_f is also set for stdio, which path_args audits.
+ */
 static uint32_t path_dir(struct vk_guest *g, uint32_t fd, bool open, struct vk_fd **ret_f)
 {
 	struct vk_fd *f = vk_fdtable_get(g, fd);
@@ -52,8 +55,8 @@ static uint32_t path_dir(struct vk_guest *g, uint32_t fd, bool open, struct vk_f
 	case VK_FD_FILE:
 		return open ? WASI_ENOTDIR : WASI_EBADF;
 	default:
-		*ret_f = f;	/* stdio: refused in path_args, audited */
-		return WASI_ESUCCESS;
+		*ret_f = f;
+		return WASI_EBADF;
 	}
 }
 
@@ -65,7 +68,7 @@ static uint32_t path_args_kind(struct vk_guest *g, const char *op, uint32_t fd, 
 	uint32_t e = path_dir(g, fd, open, &f);
 	char *p;
 
-	if (e)
+	if (e && !(f && f->stdio))
 		return e;
 	if (len >= VK_PATH_MAX)
 		return WASI_ENAMETOOLONG;
@@ -84,6 +87,20 @@ static uint32_t path_args_kind(struct vk_guest *g, const char *op, uint32_t fd, 
 	*ret_f = f;
 	*ret_path = p;
 	return WASI_ESUCCESS;
+}
+
+/*
+ * For calls that check both directory fds before either path (wasmtime's
+ * order): false with *ret_e set when fd fails. Stdio passes here, so
+ * that path_args refuses it with the audit a directory stdin gets.
+ */
+static bool early_dir_check(struct vk_guest *g, uint32_t fd, uint32_t *ret_e)
+{
+	struct vk_fd *f = NULL;
+	uint32_t e = path_dir(g, fd, false, &f);
+
+	*ret_e = e;
+	return !e || (f && f->stdio);
 }
 
 static uint32_t path_args(struct vk_guest *g, const char *op, uint32_t fd, uint32_t ptr,
@@ -297,16 +314,12 @@ uint32_t WASI_IMPORT(path_rename)(wasi_instance_t *inst, uint32_t fd, uint32_t o
 {
 	struct vk_guest *g = wasi_guest(inst);
 	struct at_path from, to;
-	struct vk_fd *f;
 	struct stat st;
 	uint32_t e;
 	int r;
 
 	/* Both descriptors before either path, as wasmtime. */
-	e = path_dir(g, fd, false, &f);
-	if (!e)
-		e = path_dir(g, new_fd, false, &f);
-	if (e)
+	if (!early_dir_check(g, fd, &e) || !early_dir_check(g, new_fd, &e))
 		return e;
 	e = at_path_get(g, "path_rename", fd, old_ptr, old_len, &from);
 	if (e)
@@ -339,14 +352,9 @@ uint32_t WASI_IMPORT(path_link)(wasi_instance_t *inst, uint32_t old_fd, uint32_t
 	struct at_path from, to;
 	uint32_t e;
 
-	struct vk_fd *f;
-
 	if (old_flags & ~WASI_LOOKUP_ALL)
 		return WASI_EINVAL;
-	e = path_dir(g, old_fd, false, &f);
-	if (!e)
-		e = path_dir(g, new_fd, false, &f);
-	if (e)
+	if (!early_dir_check(g, old_fd, &e) || !early_dir_check(g, new_fd, &e))
 		return e;
 	/* Following the source is refused, as in wasmtime (EINVAL); here
 	 * also because linkat(AT_SYMLINK_FOLLOW) would follow a link out
@@ -424,8 +432,8 @@ uint32_t WASI_IMPORT(path_symlink)(wasi_instance_t *inst, uint32_t old_ptr, uint
 	(void)new_ptr;
 	(void)new_len;
 	e = path_dir(g, fd, false, &f);	/* no directory: EBADF, as wasmtime */
-	if (e || f->stdio)
-		return WASI_EBADF;
+	if (e)
+		return e;
 	vk_audit_emit(&(struct vk_audit_event){
 		.event = "symlink_denied",
 		.module = g->module ? g->module->name : NULL,
