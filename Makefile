@@ -204,17 +204,18 @@ image: $(IMAGE_DIR)/$(IMAGE_NAME).oci.tar
 # headers the generated registry includes, and the guests.
 VK_RT_EXTRA_SRCS := controller/keys.c controller/util.c
 include vkernel/vkernel.mk
-VK_RUNTIME_HDRS := $(BUILD)/vkernel/vk_module.h $(BUILD)/vkernel/self_check.h
+VK_RUNTIME_HDRS := $(BUILD)/vkernel/vk_module.h $(BUILD)/vkernel/self_check.h \
+	$(BUILD)/vkernel/vk_eh.h
 
 $(BUILD)/vkernel/%.h: vkernel/%.h
 	$(Q)mkdir -p $(dir $@)
 	$(Q)cp $< $@
 
-vk-runtime: $(VK_LIB) $(VK_RUNTIME_HDRS)
+vk-runtime: $(VK_LIB) $(VK_RUNTIME_HDRS) $(VK_SJLJ_LIB)
 
 # The runtime needs wabt's and libsodium's headers, the guests clang's
 # wasm32 target and wasi-libc: installed first, also under make -j.
-$(VK_RT_OBJS) $(VK_GUEST_WASM) $(VK_GUEST_NATIVE): | deps
+$(VK_RT_OBJS) $(VK_GUEST_WASM) $(VK_GUEST_NATIVE) $(VK_SJLJ_OBJS): | deps
 
 # ---- tests -------------------------------------------------------------
 

@@ -304,7 +304,7 @@ static int translate(struct work *w, struct nojit_err *err)
 {
 	for (size_t i = 0; i < w->o->n_modules; i++) {
 		char in[4096], out[4096], modname[32], what[512];
-		char *argv[] = { "wasm2c", in, "-n", modname, "-o", out, NULL };
+		char *argv[] = { "wasm2c", "--enable-exceptions", in, "-n", modname, "-o", out, NULL };
 		int r;
 
 		snprintf(modname, sizeof(modname), "m%zu", i);
@@ -325,8 +325,9 @@ static int translate(struct work *w, struct nojit_err *err)
 static int compile_one(struct work *w, const char *src, pid_t *pid, struct nojit_err *err)
 {
 	char in[4096], out[4096], inc[4096];
+	/* vk_eh.h replaces wasm2c's unwind targets (wabt 1.0.32's are unsafe). */
 	char *argv[] = { "cc", "-O2", "-std=gnu11", "-fPIE", "-w", "-I", (char *)w->o->runtime_dir,
-			 "-I", inc, "-c", in, "-o", out, NULL };
+			 "-I", inc, "-include", "vk_eh.h", "-c", in, "-o", out, NULL };
 
 	if (path_fmt(in, sizeof(in), "%s/%s.c", w->dir, src) ||
 	    path_fmt(out, sizeof(out), "%s/%s.o", w->dir, src) ||

@@ -66,6 +66,8 @@ static const struct {
 
 #define MAX_TYPES	100000
 #define MAX_NAME	128
+/* Tag payload bytes; vkernel/vk_eh.h's VK_EH_PAYLOAD_MAX, which the rethrow copy has. */
+#define MAX_TAG_PAYLOAD	64
 
 struct rd {
 	const uint8_t *p, *end;
@@ -232,6 +234,33 @@ int vk_wasm_check_interface(const uint8_t *buf, size_t len, const char *name,
 							    name, provided[k].module, provided[k].name);
 					break;
 				}
+			}
+		} else if (id == 13) {	/* tags (exception handling) */
+			/*
+			 * A tag's payload is its type's parameters; the runtime
+			 * copies it for a rethrow into a fixed buffer, so only
+			 * i32/i64 parameters up to MAX_TAG_PAYLOAD bytes. Imported
+			 * tags are refused with the imports (not a function).
+			 */
+			if (!leb32(&s, &n)) {
+				ret = nojit_err_set(err, -EBADMSG, "%s: malformed tag section", name);
+				break;
+			}
+			for (uint32_t i = 0; i < n && !ret; i++) {
+				uint8_t attr;
+				uint32_t type;
+				size_t payload = 0;
+
+				if (!u8(&s, &attr) || attr != 0 || !leb32(&s, &type) || type >= n_types) {
+					ret = nojit_err_set(err, -EBADMSG, "%s: malformed tag %u", name, i);
+					break;
+				}
+				for (const char *t = types[type].params; *t; t++)
+					payload += *t == 'I' ? 8 : 4;
+				if (types[type].other || types[type].results[0] || payload > MAX_TAG_PAYLOAD)
+					ret = nojit_err_set(err, -EINVAL,
+							    "%s: tag %u carries more than %d bytes of i32/i64 or another type",
+							    name, i, MAX_TAG_PAYLOAD);
 			}
 		} else if (id == 7) {	/* exports */
 			if (!leb32(&s, &n)) {

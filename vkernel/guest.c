@@ -21,6 +21,7 @@
 
 #include "audit.h"
 #include "guest.h"
+#include "vk_eh.h"
 
 extern jmp_buf wasm_rt_jmp_buf;
 
@@ -147,7 +148,9 @@ void vk_guest_run(struct vk_guest *g)
 		});
 		_exit(VK_EXIT_TRAP);
 	}
-	wasm_rt_set_unwind_target(&wasm_rt_jmp_buf);
+	/* No try is live: an uncaught throw traps. A spawned child starts
+	 * here inside its parent's stack, whose tries are not its own. */
+	vk_eh_current = NULL;
 	m->instantiate(g->instance, g);
 	g->mem = m->memory(g->instance);
 	m->start(g->instance);

@@ -9,6 +9,9 @@
 #                                     main() included; -O2, no sanitizers
 #   $(VK_OUT)/guests/NAME.wasm        each of $(VK_GUESTS), wasm32-wasi
 #   $(VK_OUT)/guests/NAME.native      each of $(VK_NATIVE_GUESTS), same C, gcc
+#   $(VK_SJLJ_LIB)                    build/vkernel/sdk/libnojit-sjlj.a: the
+#                                     setjmp/longjmp runtime for guests built
+#                                     with $(VK_SJLJ_CFLAGS) (vkernel/sdk/)
 # For the megabinary link: objects... $(VK_LINK_LIBS)  (-static works).
 # VK_RT_EXTRA_SRCS: more C files to put in libvkernel.a (e.g. the
 # controller sources trailer.c needs).
@@ -24,6 +27,7 @@ ifeq ($(origin CC),default)
 CC := gcc
 endif
 CLANG ?= clang
+LLVM_AR ?= llvm-ar
 VK_WASI_SYSROOT ?= /usr
 VK_WASM_RT_LIB ?= /usr/lib/x86_64-linux-gnu/libwasm-rt-impl.a
 
@@ -60,10 +64,18 @@ VK_GUEST_NATIVE := $(VK_NATIVE_GUESTS:%=$(VK_OUT)/guests/%.native)
 VK_GUEST_CFLAGS := -O2 $(VK_WARN) -I$(VK_GUEST_DIR)
 VK_WASM_CFLAGS := --target=wasm32-wasi --sysroot=$(VK_WASI_SYSROOT) -Wl,--strip-debug
 
-.DELETE_ON_ERROR:
-.PHONY: vkernel vk-lib vk-guests clean-vkernel
+# The guest SDK for C that uses setjmp/longjmp: compile with
+# $(VK_SJLJ_CFLAGS), link $(VK_SJLJ_LIB) (docs/vkernel.md).
+VK_SDK_DIR := $(VK_DIR)/sdk
+VK_SJLJ_CFLAGS := -isystem $(VK_SDK_DIR) -mllvm -wasm-enable-sjlj -mexception-handling
+VK_SJLJ_LIB := $(VK_OUT)/sdk/libnojit-sjlj.a
+VK_SJLJ_OBJS := $(VK_OUT)/sdk/sjlj.o $(VK_OUT)/sdk/sjlj_throw.o
 
-vkernel: vk-lib vk-guests
+.DELETE_ON_ERROR:
+.PHONY: vkernel vk-lib vk-guests vk-sdk clean-vkernel
+
+vkernel: vk-lib vk-guests vk-sdk
+vk-sdk: $(VK_SJLJ_LIB)
 vk-lib: $(VK_LIB)
 vk-guests: $(VK_GUEST_WASM) $(VK_GUEST_NATIVE)
 
@@ -87,6 +99,22 @@ $(VK_OUT)/guests/%.wasm: $(VK_GUEST_DIR)/%.c $(VK_GUEST_HDRS) $(VK_MK)
 	$(VK_MSG) WASM $@
 	$(VK_Q)mkdir -p $(dir $@)
 	$(VK_Q)$(CLANG) $(VK_WASM_CFLAGS) $(VK_GUEST_CFLAGS) -o $@ $(filter %.c,$^)
+
+$(VK_OUT)/sdk/sjlj.o: $(VK_SDK_DIR)/sjlj.c $(VK_SDK_DIR)/setjmp.h $(VK_MK)
+	$(VK_MSG) WASM $@
+	$(VK_Q)mkdir -p $(dir $@)
+	$(VK_Q)$(CLANG) --target=wasm32-wasi --sysroot=$(VK_WASI_SYSROOT) $(VK_SJLJ_CFLAGS) -O2 $(VK_WARN) -c $< -o $@
+
+$(VK_OUT)/sdk/sjlj_throw.o: $(VK_SDK_DIR)/sjlj_throw.S $(VK_MK)
+	$(VK_MSG) WASM $@
+	$(VK_Q)mkdir -p $(dir $@)
+	$(VK_Q)$(CLANG) --target=wasm32-wasi -mexception-handling -c $< -o $@
+
+# llvm-ar: GNU ar writes no symbol index wasm-ld can read.
+$(VK_SJLJ_LIB): $(VK_SJLJ_OBJS)
+	$(VK_MSG) AR $@
+	$(VK_Q)rm -f $@
+	$(VK_Q)$(LLVM_AR) rcs $@ $^
 
 $(VK_OUT)/guests/%.native: $(VK_GUEST_DIR)/%.c $(VK_GUEST_HDRS) $(VK_MK)
 	$(VK_MSG) CC $@

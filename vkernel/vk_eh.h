@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * WebAssembly exception handling for wasm2c's output, forced into every
+ * module's C by `nojit vk build` (cc -include vk_eh.h). It replaces the
+ * unwind-target half of wasm-rt (the exception payload functions stay
+ * libwasm-rt-impl's) because wabt 1.0.32's translation has two bugs a
+ * module can reach (docs/vkernel.md, "Exceptions"):
+ *
+ * - A branch or return out of a try body (`goto`/`return` in the C)
+ *   skips the line that restores the outer unwind target, so the next
+ *   throw would longjmp into a frame that no longer exists. Here each
+ *   try's two declarations carry a cleanup that restores the outer
+ *   target whenever C leaves the block, however it leaves it.
+ * - A catch that saves the exception for a rethrow does it with alloca,
+ *   which a loop grows until the stack is gone. Here the copy lives in
+ *   the catch block and is reused on every pass.
+ *
+ * wasm2c writes, for each try:
+ *	WASM_RT_UNWIND_TARGET *T_outer_target = wasm_rt_get_unwind_target();
+ *	WASM_RT_UNWIND_TARGET T_unwind_target;
+ *	if (!wasm_rt_try(T_unwind_target)) { wasm_rt_set_unwind_target(&T_unwind_target); ...
+ * Both declarations get the cleanup vk_eh_leave(). It reads the first
+ * pointer at the variable: for the outer pointer that is the outer
+ * target, for the frame it is the frame's `outer`, set by wasm_rt_try
+ * before the setjmp; the same value, so the order they run in does not
+ * matter. A longjmp skips cleanups; the catching block resets the target
+ * itself.
+ */
+#ifndef NOJIT_VK_EH_H
+#define NOJIT_VK_EH_H
+
+#include <alloca.h>
+#include <setjmp.h>
+#include <wasm-rt.h>
+
+struct vk_eh_frame {
+	struct vk_eh_frame *outer;	/* first: vk_eh_leave() reads it */
+	jmp_buf jb;
+};
+
+/* The innermost live try of the running guest; NULL: none (uncaught = trap). */
+extern struct vk_eh_frame *vk_eh_current;
+
+/* Unwind to the innermost try, or trap (uncaught exception) if there is none. */
+WASM_RT_NO_RETURN void vk_eh_throw(void);
+/* A saved exception larger than vk build allows (it checks tags): trap. */
+WASM_RT_NO_RETURN void vk_eh_oversized(void);
+
+static inline void vk_eh_leave(void *var)
+{
+	vk_eh_current = *(struct vk_eh_frame **)var;
+}
+
+/*
+ * Largest tag payload `nojit vk build` accepts (controller/vk_wasm.c):
+ * eight i64. The catch block's copy of an exception for a rethrow.
+ */
+#define VK_EH_PAYLOAD_MAX 64
+
+#undef WASM_RT_UNWIND_TARGET
+#define WASM_RT_UNWIND_TARGET __attribute__((cleanup(vk_eh_leave))) struct vk_eh_frame
+/* _setjmp: no signal mask syscall per try; exceptions never come from a
+ * signal handler (traps go to wasm_rt_jmp_buf, a sigsetjmp). */
+#undef wasm_rt_try
+#define wasm_rt_try(f) ((f).outer = vk_eh_current, _setjmp((f).jb))
+#define wasm_rt_get_unwind_target() (vk_eh_current)
+#define wasm_rt_set_unwind_target(t) ((void)(vk_eh_current = (t)))
+#define wasm_rt_throw() vk_eh_throw()
+/* wasm2c uses alloca only for the rethrow copy (checked by vk build's tests). */
+#undef alloca
+#define alloca(n) ((n) <= VK_EH_PAYLOAD_MAX ? (void *)(unsigned char[VK_EH_PAYLOAD_MAX]){ 0 } \
+					    : (vk_eh_oversized(), (void *)0))
+
+#endif
