@@ -299,6 +299,42 @@ static int write_registry(struct work *w, struct nojit_err *err)
 	return 0;
 }
 
+/*
+ * wabt 1.0.32 writes the label at the end of a try as "$T<n>:;" but a
+ * branch to it as "goto w2c_T<n>;" (clang's setjmp lowering branches
+ * there), so the C does not compile. Rename exactly those label lines;
+ * anything else that is wrong still fails in cc.
+ */
+static int fix_try_labels(struct work *w, size_t i, struct nojit_err *err)
+{
+	_cleanup_fclose_ FILE *in = NULL, *out = NULL;
+	_cleanup_free_ char *line = NULL;
+	char path[4096], tmp[4096];
+	size_t cap = 0;
+	ssize_t n;
+
+	if (path_fmt(path, sizeof(path), "%s/m%zu.c", w->dir, i) ||
+	    path_fmt(tmp, sizeof(tmp), "%s/m%zu.c.tmp", w->dir, i))
+		return nojit_err_set(err, -ENAMETOOLONG, "work directory path too long");
+	in = fopen(path, "re");
+	out = fopen(tmp, "we");
+	if (!in || !out)
+		return nojit_err_set(err, -errno, "%s: %s", in ? tmp : path, strerror(errno));
+	while ((n = getline(&line, &cap, in)) > 0) {
+		size_t sp = strspn(line, " "), d = sp + 2 < (size_t)n ? strspn(line + sp + 2, "0123456789") : 0;
+
+		if (d && !strncmp(line + sp, "$T", 2) && !strcmp(line + sp + 2 + d, ":;\n"))
+			fprintf(out, "%.*sw2c_T%s", (int)sp, line, line + sp + 2);
+		else
+			fputs(line, out);
+	}
+	if (ferror(in) || fflush(out) || ferror(out))
+		return nojit_err_set(err, -EIO, "%s: rewriting failed", path);
+	if (rename(tmp, path))
+		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	return 0;
+}
+
 /* wasm2c every module; at most two translations or compilations run at once. */
 static int translate(struct work *w, struct nojit_err *err)
 {
@@ -313,6 +349,8 @@ static int translate(struct work *w, struct nojit_err *err)
 			return nojit_err_set(err, -ENAMETOOLONG, "work directory path too long");
 		snprintf(what, sizeof(what), "wasm2c on %s (invalid module?)", w->o->modules[i].path);
 		r = run_tool(argv, what, err);
+		if (!r)
+			r = fix_try_labels(w, i, err);
 		if (r)
 			return r;
 		r = scan_header(w, i, err);

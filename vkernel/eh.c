@@ -8,7 +8,7 @@ void vk_eh_throw(void)
 {
 	if (!vk_eh_current)
 		wasm_rt_trap(WASM_RT_TRAP_UNCAUGHT_EXCEPTION);
-	_longjmp(vk_eh_current->jb, 1);
+	__builtin_longjmp(vk_eh_current->jb, 1);
 }
 
 void vk_eh_oversized(void)

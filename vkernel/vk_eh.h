@@ -3,17 +3,24 @@
  * WebAssembly exception handling for wasm2c's output, forced into every
  * module's C by `nojit vk build` (cc -include vk_eh.h). It replaces the
  * unwind-target half of wasm-rt (the exception payload functions stay
- * libwasm-rt-impl's) because wabt 1.0.32's translation has two bugs a
+ * libwasm-rt-impl's) because wabt 1.0.32's translation has three bugs a
  * module can reach (docs/vkernel.md, "Exceptions"):
  *
- * - A branch or return out of a try body (`goto`/`return` in the C)
- *   skips the line that restores the outer unwind target, so the next
- *   throw would longjmp into a frame that no longer exists. Here each
+ * - A br_table out of a try, or a branch out of a try-delegate, is a
+ *   `goto` that skips the line restoring the outer unwind target, so the
+ *   next throw would longjmp into a frame that no longer exists. Here each
  *   try's two declarations carry a cleanup that restores the outer
  *   target whenever C leaves the block, however it leaves it.
  * - A catch that saves the exception for a rethrow does it with alloca,
  *   which a loop grows until the stack is gone. Here the copy lives in
  *   the catch block and is reused on every pass.
+ * - Locals are C variables live across wasm2c's setjmp; after a longjmp
+ *   gcc -O2 hands back stale register copies of those set in the try
+ *   body (wabt issue 2469). Here a try is __builtin_setjmp, whose
+ *   receiver gcc treats as clobbering every register, so such locals
+ *   are kept in memory; __builtin_longjmp is the throw (vkernel/eh.c).
+ *   It also saves no signal mask: no system call per try. Exceptions
+ *   never come from a signal handler (traps go to wasm_rt_jmp_buf).
  *
  * wasm2c writes, for each try:
  *	WASM_RT_UNWIND_TARGET *T_outer_target = wasm_rt_get_unwind_target();
@@ -29,13 +36,12 @@
 #ifndef NOJIT_VK_EH_H
 #define NOJIT_VK_EH_H
 
-#include <alloca.h>
-#include <setjmp.h>
+#include <alloca.h>	/* before alloca is redefined below */
 #include <wasm-rt.h>
 
 struct vk_eh_frame {
 	struct vk_eh_frame *outer;	/* first: vk_eh_leave() reads it */
-	jmp_buf jb;
+	void *jb[5];	/* __builtin_setjmp's buffer */
 };
 
 /* The innermost live try of the running guest; NULL: none (uncaught = trap). */
@@ -59,10 +65,8 @@ static inline void vk_eh_leave(void *var)
 
 #undef WASM_RT_UNWIND_TARGET
 #define WASM_RT_UNWIND_TARGET __attribute__((cleanup(vk_eh_leave))) struct vk_eh_frame
-/* _setjmp: no signal mask syscall per try; exceptions never come from a
- * signal handler (traps go to wasm_rt_jmp_buf, a sigsetjmp). */
 #undef wasm_rt_try
-#define wasm_rt_try(f) ((f).outer = vk_eh_current, _setjmp((f).jb))
+#define wasm_rt_try(f) ((f).outer = vk_eh_current, __builtin_setjmp((f).jb))
 #define wasm_rt_get_unwind_target() (vk_eh_current)
 #define wasm_rt_set_unwind_target(t) ((void)(vk_eh_current = (t)))
 #define wasm_rt_throw() vk_eh_throw()
