@@ -70,7 +70,7 @@ static inline void vk_eh_leave(void *var)
 #define wasm_rt_get_unwind_target() (vk_eh_current)
 #define wasm_rt_set_unwind_target(t) ((void)(vk_eh_current = (t)))
 #define wasm_rt_throw() vk_eh_throw()
-/* wasm2c uses alloca only for the rethrow copy (checked by vk build's tests). */
+/* wabt 1.0.32's wasm2c uses alloca for the rethrow copy and nothing else. */
 #undef alloca
 #define alloca(n) ((n) <= VK_EH_PAYLOAD_MAX ? (void *)(unsigned char[VK_EH_PAYLOAD_MAX]){ 0 } \
 					    : (vk_eh_oversized(), (void *)0))
