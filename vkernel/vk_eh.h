@@ -36,6 +36,11 @@
 #ifndef NOJIT_VK_EH_H
 #define NOJIT_VK_EH_H
 
+/* Measured: clang -O2 loses such locals even across __builtin_setjmp. */
+#if defined(__clang__) || !defined(__GNUC__)
+#error "vk_eh.h relies on gcc's __builtin_setjmp receiver; compile the modules' C with gcc"
+#endif
+
 #include <alloca.h>	/* before alloca is redefined below */
 #include <wasm-rt.h>
 
