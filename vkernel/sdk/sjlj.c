@@ -35,7 +35,6 @@ struct nojit_sjlj_buf {
 	uint32_t table;		/* the setjmp table of the frame that called setjmp */
 	uint32_t gen_lo, gen_hi; /* that table's generation */
 	uint32_t label;		/* which setjmp call in that frame */
-	uint32_t spare;
 };
 
 /* The part of a setjmp table (40 bytes, clang's) this runtime uses. */
