@@ -321,9 +321,11 @@ static int fix_try_labels(struct work *w, size_t i, struct nojit_err *err)
 	if (!in || !out)
 		return nojit_err_set(err, -errno, "%s: %s", in ? tmp : path, strerror(errno));
 	while ((n = getline(&line, &cap, in)) > 0) {
-		size_t sp = strspn(line, " "), d = sp + 2 < (size_t)n ? strspn(line + sp + 2, "0123456789") : 0;
+		size_t sp = strspn(line, " "), d = 0;
 
-		if (d && !strncmp(line + sp, "$T", 2) && !strcmp(line + sp + 2 + d, ":;\n"))
+		if (!strncmp(line + sp, "$T", 2))
+			d = strspn(line + sp + 2, "0123456789");
+		if (d && !strcmp(line + sp + 2 + d, ":;\n"))
 			fprintf(out, "%.*sw2c_T%s", (int)sp, line, line + sp + 2);
 		else
 			fputs(line, out);
