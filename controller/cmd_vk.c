@@ -23,7 +23,7 @@ static const char vk_usage[] =
 static const char build_usage[] =
 	"Usage: nojit vk build --key KEY -o APP [--name NAME=MODULE.wasm]...\n"
 	"                      [--trust PUB|DIR] [--runtime DIR] [--keep-temp]\n"
-	"                      [MODULE.wasm]...\n"
+	"                      [--script FILE]... [MODULE.wasm]...\n"
 	"\n"
 	"Translate each WASI command module with wasm2c, compile and link them\n"
 	"with the vkernel runtime into one static ELF, and append a trailer\n"
@@ -37,6 +37,9 @@ static const char build_usage[] =
 	"                         accepts when run directly (default: KEY's own)\n"
 	"  -r, --runtime DIR      the vkernel runtime (libvkernel.a and headers;\n"
 	"                         default " NOJIT_VK_RUNTIME_DIR ")\n"
+	"  -s, --script FILE      list FILE's SHA-256 in the trailer: an interpreter\n"
+	"                         module (lua) may run that script (exactly those\n"
+	"                         bytes), and no other code\n"
 	"      --keep-temp        keep the generated C and say where\n"
 	"  -h, --help             show this help\n";
 
@@ -70,6 +73,15 @@ static struct json_object *trailer_json(const char *file, const struct vk_traile
 		json_object_array_add(mods, m);
 	}
 	json_object_object_add(o, "modules", mods);
+	if (t->version == VK_TRAILER_VERSION_CODES) {
+		struct json_object *codes = json_object_new_array();
+
+		for (uint32_t i = 0; i < t->n_codes; i++) {
+			hex_encode(t->codes[i], 32, h);
+			json_object_array_add(codes, json_object_new_string(h));
+		}
+		json_object_object_add(o, "code_sha256", codes);
+	}
 	return o;
 }
 
@@ -78,11 +90,17 @@ static void trailer_text(const char *file, const struct vk_trailer *t, bool list
 	char h[65];
 
 	hex_encode(t->image_sha256, 32, h);
-	printf("%s: OK, %u module%s, image sha256 %s, signed by key %s\n", file, t->n_modules,
-	       t->n_modules == 1 ? "" : "s", h, t->key_id);
+	printf("%s: OK, %u module%s, ", file, t->n_modules, t->n_modules == 1 ? "" : "s");
+	if (t->version == VK_TRAILER_VERSION_CODES)
+		printf("%u listed script%s, ", t->n_codes, t->n_codes == 1 ? "" : "s");
+	printf("image sha256 %s, signed by key %s\n", h, t->key_id);
 	for (uint32_t i = 0; list && i < t->n_modules; i++) {
 		hex_encode(t->modules[i].wasm_sha256, 32, h);
 		printf("%s %s\n", h, t->modules[i].name);
+	}
+	for (uint32_t i = 0; list && i < t->n_codes; i++) {
+		hex_encode(t->codes[i], 32, h);
+		printf("%s (script)\n", h);
 	}
 }
 
@@ -119,26 +137,28 @@ static int do_build(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "trust", required_argument, NULL, 't' },
 		{ "runtime", required_argument, NULL, 'r' },
+		{ "script", required_argument, NULL, 's' },
 		{ "keep-temp", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	_cleanup_free_ struct vk_build_module *mods = calloc(argc, sizeof(*mods));
+	_cleanup_free_ const char **scripts = calloc(argc, sizeof(*scripts));
 	const char *key_path = NULL, *trust_path = NULL;
 	struct vk_build_opts o = { .runtime_dir = NOJIT_VK_RUNTIME_DIR };
 	_cleanup_seckey_ struct nojit_seckey key = {};
 	struct nojit_trust trust = {};
 	static struct vk_trailer t;
 	struct nojit_err err;
-	size_t n = 0;
+	size_t n = 0, n_scripts = 0;
 	int c, r;
 
-	if (!mods) {
+	if (!mods || !scripts) {
 		cli_error("out of memory");
 		return EXIT_FAILED;
 	}
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "k:o:n:t:r:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:o:n:t:r:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			key_path = optarg;
@@ -156,6 +176,9 @@ static int do_build(int argc, char **argv)
 			break;
 		case 'r':
 			o.runtime_dir = optarg;
+			break;
+		case 's':
+			scripts[n_scripts++] = optarg;
 			break;
 		case 'K':
 			o.keep_temp = true;
@@ -198,6 +221,8 @@ static int do_build(int argc, char **argv)
 	}
 	o.modules = mods;
 	o.n_modules = n;
+	o.scripts = scripts;
+	o.n_scripts = n_scripts;
 	o.key = &key;
 	o.embed = &trust;
 	r = vk_build(&o, &t, &err);

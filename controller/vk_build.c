@@ -15,6 +15,7 @@
 extern char **environ;
 
 #define WASM_MAX_SIZE	(256u << 20)
+#define SCRIPT_MAX_SIZE	(256u << 20)
 /* The import modules the vkernel runtime implements. */
 static const char *const provided_imports[] = { "wasi_snapshot_preview1", "nojit" };
 
@@ -25,6 +26,9 @@ struct work {
 	/* Per module: which provided import modules its instantiate takes, in order. */
 	int (*imports)[ARRAY_SIZE(provided_imports)];
 	int *n_imports;
+	/* The SHA-256 of every --script, ascending, no duplicates. */
+	uint8_t (*codes)[32];
+	uint32_t n_codes;
 };
 
 static int path_fmt(char *buf, size_t size, const char *fmt, ...)
@@ -135,6 +139,45 @@ static int stage_module(struct work *w, size_t i, struct nojit_err *err)
 	if (path_fmt(path, sizeof(path), "%s/m%zu.wasm", w->dir, i))
 		return nojit_err_set(err, -ENAMETOOLONG, "work directory path too long");
 	return write_file_atomic(path, buf, len, 0600, err);
+}
+
+static int cmp_hash(const void *a, const void *b)
+{
+	return memcmp(a, b, 32);
+}
+
+/*
+ * Hash every script given (read once, the hash is of the bytes read),
+ * sorted and without duplicates, as the trailer's code list wants it.
+ */
+static int hash_scripts(struct work *w, struct nojit_err *err)
+{
+	const struct vk_build_opts *o = w->o;
+	uint32_t n = 0;
+
+	if (o->n_scripts > VK_MAX_CODES)
+		return nojit_err_set(err, -E2BIG, "%zu scripts; a megabinary lists at most %d",
+				     o->n_scripts, VK_MAX_CODES);
+	for (size_t i = 0; i < o->n_scripts; i++) {
+		_cleanup_close_ int fd = -1;
+		_cleanup_free_ uint8_t *buf = NULL;
+		size_t len;
+		int r;
+
+		fd = open(o->scripts[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0)
+			return nojit_err_set(err, -errno, "%s: %s", o->scripts[i], strerror(errno));
+		r = read_all(fd, &buf, &len, SCRIPT_MAX_SIZE, o->scripts[i], err);
+		if (r)
+			return r;
+		crypto_hash_sha256(w->codes[i], buf, len);
+	}
+	qsort(w->codes, o->n_scripts, 32, cmp_hash);
+	for (size_t i = 0; i < o->n_scripts; i++)
+		if (!n || memcmp(w->codes[n - 1], w->codes[i], 32))
+			memmove(w->codes[n++], w->codes[i], 32);
+	w->n_codes = n;
+	return 0;
 }
 
 /* A wasm2c import or export comment naming plain identifiers and nothing else. */
@@ -498,8 +541,11 @@ static int seal(struct work *w, struct vk_trailer *t, struct nojit_err *err)
 	if (r)
 		return r;
 	memset(t, 0, sizeof(*t));
-	t->version = VK_TRAILER_VERSION;
+	/* Without listed code, version 1: what every verifier reads. */
+	t->version = w->n_codes ? VK_TRAILER_VERSION_CODES : VK_TRAILER_VERSION;
 	t->n_modules = o->n_modules;
+	t->n_codes = w->n_codes;
+	memcpy(t->codes, w->codes, (size_t)w->n_codes * 32);
 	t->image_len = len;
 	crypto_hash_sha256(t->image_sha256, img, len);
 	for (size_t i = 0; i < o->n_modules; i++) {
@@ -510,7 +556,7 @@ static int seal(struct work *w, struct vk_trailer *t, struct nojit_err *err)
 	if (r)
 		return nojit_err_set(err, r, "signing the trailer failed");
 	{
-		_cleanup_free_ uint8_t *all = malloc(len + VK_TRAILER_LEN(t->n_modules) + VK_FOOTER_LEN);
+		_cleanup_free_ uint8_t *all = malloc(len + vk_trailer_len(t) + VK_FOOTER_LEN);
 
 		if (!all)
 			return nojit_err_set(err, -ENOMEM, "out of memory");
@@ -533,12 +579,14 @@ int vk_build(const struct vk_build_opts *o, struct vk_trailer *t, struct nojit_e
 	uint8_t (*hashes)[32] = calloc(o->n_modules, 32);
 	int (*imports)[ARRAY_SIZE(provided_imports)] = calloc(o->n_modules, sizeof(*imports));
 	int *n_imports = calloc(o->n_modules, sizeof(int));
-	struct work w = { .o = o, .wasm_sha256 = hashes, .imports = imports, .n_imports = n_imports };
+	uint8_t (*codes)[32] = calloc(o->n_scripts ? o->n_scripts : 1, 32);
+	struct work w = { .o = o, .wasm_sha256 = hashes, .imports = imports, .n_imports = n_imports,
+			  .codes = codes };
 	const char *tmp = getenv("TMPDIR");
 	bool signer_embedded = false;
 	int r = 0;
 
-	if (!hashes || !imports || !n_imports) {
+	if (!hashes || !imports || !n_imports || !codes) {
 		r = nojit_err_set(err, -ENOMEM, "out of memory");
 		goto out_free;
 	}
@@ -570,6 +618,9 @@ int vk_build(const struct vk_build_opts *o, struct vk_trailer *t, struct nojit_e
 				  o->key->pub.id);
 		goto out_free;
 	}
+	r = hash_scripts(&w, err);
+	if (r)
+		goto out_free;
 	if (path_fmt(w.dir, sizeof(w.dir), "%s/nojit-vk.XXXXXX", tmp && *tmp ? tmp : "/tmp") ||
 	    !mkdtemp(w.dir)) {
 		r = nojit_err_set(err, -errno, "cannot create a work directory: %s", strerror(errno));
@@ -595,5 +646,6 @@ out_free:
 	free(hashes);
 	free(imports);
 	free(n_imports);
+	free(codes);
 	return r;
 }

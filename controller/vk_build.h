@@ -25,6 +25,8 @@ struct vk_build_opts {
 	const struct nojit_trust *embed;	/* keys the binary trusts when run directly */
 	const char *runtime_dir;		/* libvkernel.a and its headers */
 	const char *output;
+	const char *const *scripts;		/* code files whose SHA-256 the trailer lists */
+	size_t n_scripts;
 	bool keep_temp;				/* leave the generated C for inspection */
 };
 

@@ -59,7 +59,36 @@ static size_t encode_signed_part(const struct vk_trailer *t, uint8_t *buf)
 		memcpy(p + VK_NAME_MAX, t->modules[i].wasm_sha256, 32);
 		p += VK_ENTRY_LEN;
 	}
+	if (t->version == VK_TRAILER_VERSION_CODES) {
+		p = put_le(p, t->n_codes, 4);
+		memcpy(p, t->codes, (size_t)t->n_codes * 32);
+		p += (size_t)t->n_codes * 32;
+	}
 	return p - buf;
+}
+
+size_t vk_trailer_len(const struct vk_trailer *t)
+{
+	return t->version == VK_TRAILER_VERSION_CODES ? VK_TRAILER_V2_LEN(t->n_modules, t->n_codes) :
+							 VK_TRAILER_LEN(t->n_modules);
+}
+
+bool vk_trailer_lists_code(const struct vk_trailer *t, const uint8_t sha256[32])
+{
+	uint32_t lo = 0, hi = t->n_codes;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(t->codes[mid], sha256, 32);
+
+		if (!c)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
 }
 
 size_t vk_trailer_encode(const struct vk_trailer *t, uint8_t *buf)
@@ -77,7 +106,7 @@ size_t vk_trailer_encode(const struct vk_trailer *t, uint8_t *buf)
 static uint8_t *signed_message(const struct vk_trailer *t, size_t *len)
 {
 	size_t ctx = strlen(VK_TRAILER_CONTEXT);
-	uint8_t *m = malloc(ctx + VK_TRAILER_LEN(t->n_modules));
+	uint8_t *m = malloc(ctx + vk_trailer_len(t));
 
 	if (!m)
 		return NULL;
@@ -117,7 +146,7 @@ int vk_trailer_read(int fd, const char *name, struct vk_trailer *t, struct nojit
 	if (memcmp(foot + 8, VK_FOOTER_MAGIC, 8))
 		return nojit_err_set(err, -EBADMSG, "%s: no vkernel trailer (footer magic missing)", name);
 	tlen = get_le(foot, 8);
-	if (tlen < VK_TRAILER_LEN(1) || tlen > VK_TRAILER_LEN(VK_MAX_MODULES) ||
+	if (tlen < VK_TRAILER_LEN(1) || tlen > VK_TRAILER_V2_LEN(VK_MAX_MODULES, VK_MAX_CODES) ||
 	    tlen > (uint64_t)st.st_size - VK_FOOTER_LEN)
 		return nojit_err_set(err, -EBADMSG, "%s: trailer length %llu is impossible", name,
 				     (unsigned long long)tlen);
@@ -137,14 +166,20 @@ int vk_trailer_read(int fd, const char *name, struct vk_trailer *t, struct nojit
 	}
 	t->version = get_le(p + 8, 4);
 	n = get_le(p + 12, 4);
-	if (t->version != VK_TRAILER_VERSION) {
-		nojit_err_set(err, r, "%s: trailer version %u is not supported (want %d)", name,
-			      t->version, VK_TRAILER_VERSION);
+	if (t->version != VK_TRAILER_VERSION && t->version != VK_TRAILER_VERSION_CODES) {
+		nojit_err_set(err, r, "%s: trailer version %u is not supported (want %d or %d)", name,
+			      t->version, VK_TRAILER_VERSION, VK_TRAILER_VERSION_CODES);
 		goto out;
 	}
-	if (n < 1 || n > VK_MAX_MODULES || VK_TRAILER_LEN(n) != tlen) {
-		nojit_err_set(err, r, "%s: trailer lists %llu modules in %llu bytes", name,
-			      (unsigned long long)n, (unsigned long long)tlen);
+	t->n_codes = 0;
+	if (t->version == VK_TRAILER_VERSION_CODES && n >= 1 && n <= VK_MAX_MODULES &&
+	    tlen >= VK_TRAILER_V2_LEN(n, 0))
+		t->n_codes = get_le(p + VK_HEAD_LEN + n * VK_ENTRY_LEN, 4);
+	if (n < 1 || n > VK_MAX_MODULES || t->n_codes > VK_MAX_CODES ||
+	    (t->version == VK_TRAILER_VERSION_CODES ? VK_TRAILER_V2_LEN(n, t->n_codes) :
+						       VK_TRAILER_LEN(n)) != tlen) {
+		nojit_err_set(err, r, "%s: trailer lists %llu modules and %u codes in %llu bytes", name,
+			      (unsigned long long)n, t->n_codes, (unsigned long long)tlen);
 		goto out;
 	}
 	t->n_modules = n;
@@ -182,6 +217,17 @@ int vk_trailer_read(int fd, const char *name, struct vk_trailer *t, struct nojit
 				goto out;
 			}
 		memcpy(m->wasm_sha256, p + VK_NAME_MAX, 32);
+	}
+	if (t->version == VK_TRAILER_VERSION_CODES) {
+		p += 4;
+		for (uint32_t i = 0; i < t->n_codes; i++, p += 32) {
+			/* Ascending: one encoding per list, no duplicates, binary search. */
+			if (i && memcmp(t->codes[i - 1], p, 32) >= 0) {
+				nojit_err_set(err, r, "%s: code %u: list not strictly ascending", name, i);
+				goto out;
+			}
+			memcpy(t->codes[i], p, 32);
+		}
 	}
 	memcpy(t->sig, p, NOJIT_SIG_LEN);
 	r = 0;
@@ -287,7 +333,7 @@ int vk_verify_fd(int fd, const char *name, const struct nojit_trust *trust,
 		 * digest is of the bytes verified, not of a second read that
 		 * a writer could have changed meanwhile.
 		 */
-		tail = malloc(VK_TRAILER_LEN(t->n_modules) + VK_FOOTER_LEN);
+		tail = malloc(vk_trailer_len(t) + VK_FOOTER_LEN);
 		if (!tail)
 			return nojit_err_set(err, -ENOMEM, "out of memory");
 		len = vk_trailer_encode(t, tail);

@@ -4,14 +4,21 @@
  *
  *   APP = IMAGE || TRAILER || FOOTER
  *   FOOTER  (16 bytes): u64 trailer length, "NJVKEND1"
- *   TRAILER: "NJVKTRL1", u32 version (1), u32 module count,
+ *   TRAILER: "NJVKTRL1", u32 version (1 or 2), u32 module count,
  *            u64 image length, u8 image SHA-256[32], char key id[16],
  *            count x { char name[64] (NUL padded), u8 wasm SHA-256[32] },
+ *            version 2 only: u32 code count, count x u8 SHA-256[32]
+ *            (strictly ascending),
  *            u8 Ed25519 signature[64]
  * Integers are little endian. The signature covers VK_TRAILER_CONTEXT
  * followed by every trailer byte before it; the image hash covers the
  * first image-length bytes of the file, which must be all of it but the
  * trailer and footer.
+ *
+ * Version 2 adds the code list: the SHA-256 of every script (or other
+ * code an interpreter guest loads) the build allows, which the runtime's
+ * nojit.gate_code checks (gate.h). A megabinary without listed code is
+ * written as version 1, byte for byte what older verifiers read.
  */
 #ifndef NOJIT_VK_TRAILER_H
 #define NOJIT_VK_TRAILER_H
@@ -26,13 +33,17 @@
 #define VK_TRAILER_MAGIC	"NJVKTRL1"
 #define VK_FOOTER_MAGIC		"NJVKEND1"
 #define VK_TRAILER_CONTEXT	"nojit-vk-trailer-v1\n"
-#define VK_TRAILER_VERSION	1
+#define VK_TRAILER_VERSION	1	/* modules only */
+#define VK_TRAILER_VERSION_CODES 2	/* modules and the code list */
 #define VK_NAME_MAX		64	/* including the NUL */
 #define VK_MAX_MODULES		256
 #define VK_FOOTER_LEN		16
 #define VK_HEAD_LEN		(8 + 4 + 4 + 8 + 32 + NOJIT_KEY_ID_LEN)
 #define VK_ENTRY_LEN		(VK_NAME_MAX + 32)
+#define VK_MAX_CODES		16384
+/* Trailer length, version 1 (N modules) and version 2 (and C codes). */
 #define VK_TRAILER_LEN(n)	(VK_HEAD_LEN + (size_t)(n) * VK_ENTRY_LEN + NOJIT_SIG_LEN)
+#define VK_TRAILER_V2_LEN(n, c)	(VK_TRAILER_LEN(n) + 4 + (size_t)(c) * 32)
 
 struct vk_trailer_module {
 	char name[VK_NAME_MAX];
@@ -46,14 +57,22 @@ struct vk_trailer {
 	uint8_t image_sha256[32];
 	char key_id[NOJIT_KEY_ID_LEN + 1];
 	struct vk_trailer_module modules[VK_MAX_MODULES];
+	uint32_t n_codes;			/* version 2; 0 in version 1 */
+	uint8_t codes[VK_MAX_CODES][32];	/* strictly ascending */
 	uint8_t sig[NOJIT_SIG_LEN];
 };
 
 /* A module name: 1-63 of [A-Za-z0-9._-], not starting with '.' or '-'. */
 bool vk_name_valid(const char *name);
 
-/* Serialize T (signature included) into BUF of VK_TRAILER_LEN(n) + VK_FOOTER_LEN bytes. */
+/* The encoded length of T without the footer (by its version). */
+size_t vk_trailer_len(const struct vk_trailer *t);
+
+/* Serialize T (signature included) into BUF of vk_trailer_len(t) + VK_FOOTER_LEN bytes. */
 size_t vk_trailer_encode(const struct vk_trailer *t, uint8_t *buf);
+
+/* Is SHA256 in T's code list? (binary search; the list is sorted) */
+bool vk_trailer_lists_code(const struct vk_trailer *t, const uint8_t sha256[32]);
 
 /* Sign T with K: sets key_id and sig. */
 int vk_trailer_sign(struct vk_trailer *t, const struct nojit_seckey *k);

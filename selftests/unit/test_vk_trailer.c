@@ -36,17 +36,23 @@ TestSuite(vk_trailer, .init = setup, .fini = teardown);
 
 static const uint8_t image[] = "an image that stands in for the ELF";
 
-/* Write IMAGE + a trailer listing N modules, signed by K, to NAME; returns its path. */
-static char *write_app(const char *name, uint32_t n, const struct nojit_seckey *k,
-		       uint8_t *out, size_t *out_len)
+/*
+ * Write IMAGE + a trailer listing N modules (and, with C > 0, a version 2
+ * code list of C hashes), signed by K, to NAME; returns its path.
+ */
+static char *write_app_codes(const char *name, uint32_t n, uint32_t c,
+			     const struct nojit_seckey *k, uint8_t *out, size_t *out_len)
 {
 	static struct vk_trailer t;
-	static uint8_t buf[sizeof(image) + VK_TRAILER_LEN(4) + VK_FOOTER_LEN];
+	static uint8_t buf[sizeof(image) + VK_TRAILER_V2_LEN(4, 8) + VK_FOOTER_LEN];
 	size_t len;
 	int fd;
 
 	memset(&t, 0, sizeof(t));
-	t.version = VK_TRAILER_VERSION;
+	t.version = c ? VK_TRAILER_VERSION_CODES : VK_TRAILER_VERSION;
+	t.n_codes = c;
+	for (uint32_t i = 0; i < c; i++)
+		memset(t.codes[i], 0x10 * (i + 1), 32);	/* ascending */
 	t.n_modules = n;
 	t.image_len = sizeof(image);
 	crypto_hash_sha256(t.image_sha256, image, sizeof(image));
@@ -57,7 +63,8 @@ static char *write_app(const char *name, uint32_t n, const struct nojit_seckey *
 	cr_assert_eq(vk_trailer_sign(&t, k), 0);
 	memcpy(buf, image, sizeof(image));
 	len = sizeof(image) + vk_trailer_encode(&t, buf + sizeof(image));
-	cr_assert_eq(len, sizeof(image) + VK_TRAILER_LEN(n) + VK_FOOTER_LEN);
+	cr_assert_eq(len, sizeof(image) + (c ? VK_TRAILER_V2_LEN(n, c) : VK_TRAILER_LEN(n)) +
+			  VK_FOOTER_LEN);
 	if (out) {
 		memcpy(out, buf, len);
 		*out_len = len;
@@ -67,6 +74,12 @@ static char *write_app(const char *name, uint32_t n, const struct nojit_seckey *
 	cr_assert_eq(write(fd, buf, len), (ssize_t)len);
 	close(fd);
 	return scratch_path(name);
+}
+
+static char *write_app(const char *name, uint32_t n, const struct nojit_seckey *k,
+		       uint8_t *out, size_t *out_len)
+{
+	return write_app_codes(name, n, 0, k, out, out_len);
 }
 
 static int verify_file(const char *path, struct vk_trailer *t, struct nojit_err *err)
@@ -213,12 +226,49 @@ Test(vk_trailer, signed_but_malformed)
 	cr_assert(strstr(err.msg, "invalid name"), "%s", err.msg);
 	write_app("app", 2, &key, b, &len);
 	/* Another version. */
-	b[head + 8] = 2;
+	b[head + 8] = 3;
 	cr_assert_eq(verify_bytes(b, len, &err), -EBADMSG);
-	cr_assert(strstr(err.msg, "version 2"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "version 3"), "%s", err.msg);
 	write_app("app", 2, &key, b, &len);
 	/* A module count that does not fit the length. */
 	b[head + 12] = 3;
+	cr_assert_eq(verify_bytes(b, len, &err), -EBADMSG);
+}
+
+/* Version 2: the code list round-trips, is searched, and is signed. */
+Test(vk_trailer, code_list)
+{
+	uint8_t b[sizeof(image) + VK_TRAILER_V2_LEN(4, 8) + VK_FOOTER_LEN], h[32];
+	static struct vk_trailer t;
+	struct nojit_err err;
+	size_t len, codes = sizeof(image) + VK_HEAD_LEN + 2 * VK_ENTRY_LEN + 4;
+	char *p = write_app_codes("app", 2, 3, &key, b, &len);
+
+	cr_assert_eq(verify_file(p, &t, &err), 0, "%s", err.msg);
+	cr_assert_eq(t.version, VK_TRAILER_VERSION_CODES);
+	cr_assert_eq(t.n_codes, 3);
+	for (int i = 0; i < 3; i++) {
+		memset(h, 0x10 * (i + 1), 32);
+		cr_assert(vk_trailer_lists_code(&t, h), "code %d not found", i);
+	}
+	memset(h, 0x40, 32);
+	cr_assert_not(vk_trailer_lists_code(&t, h));
+	h[0] = 0x10;
+	cr_assert_not(vk_trailer_lists_code(&t, h));
+	for (size_t i = 0; i < len; i++) {
+		b[i] ^= 0x40;
+		cr_assert_neq(verify_bytes(b, len, &err), 0, "flip at byte %zu of %zu accepted", i, len);
+		b[i] ^= 0x40;
+	}
+	/* Signed, but out of order (or a duplicate): one encoding per list. */
+	memset(t.codes[1], 0x05, 32);
+	cr_assert_eq(vk_trailer_sign(&t, &key), 0);
+	len = sizeof(image) + vk_trailer_encode(&t, b + sizeof(image));
+	cr_assert_eq(verify_bytes(b, len, &err), -EBADMSG);
+	cr_assert(strstr(err.msg, "ascending"), "%s", err.msg);
+	/* A code count that does not fit the length. */
+	write_app_codes("app", 2, 3, &key, b, &len);
+	b[codes - 4] = 2;
 	cr_assert_eq(verify_bytes(b, len, &err), -EBADMSG);
 }
 

@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fd = memfd_with(data + 1, size - 1);
 	r = vk_trailer_read(fd, "fuzz", &t, &err);
 	if (data[0] & 1 && r == 0) {
-		size_t tlen = VK_TRAILER_LEN(t.n_modules) + VK_FOOTER_LEN;
+		size_t tlen = vk_trailer_len(&t) + VK_FOOTER_LEN;
 		uint8_t *buf = malloc(t.image_len + tlen);
 
 		if (!buf)
