@@ -8,7 +8,7 @@
 /*
  * Every function the vkernel runtime provides, with its wasm signature:
  * 'i' i32, 'I' i64 (vkernel/wasi_imports.h and vkernel/spawn.c declare the
- * C side). Nothing else may be imported: no memory, table or global, no
+ * C side; gate.h for nojit.gate_code). Nothing else may be imported: no memory, table or global, no
  * function of another module or with another type.
  */
 static const struct {
@@ -62,6 +62,7 @@ static const struct {
 	{ "wasi_snapshot_preview1", "proc_raise", "i", "i" },
 	{ "nojit", "spawn", "iiii", "i" },
 	{ "nojit", "spawn_bytes", "iiii", "i" },
+	{ "nojit", "gate_code", "iiiii", "i" },
 };
 
 #define MAX_TYPES	100000

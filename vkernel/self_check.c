@@ -45,3 +45,8 @@ bool vk_module_listed(const struct vk_module *m)
 			return !sodium_memcmp(verified.modules[i].wasm_sha256, m->wasm_sha256, 32);
 	return false;
 }
+
+bool vk_code_listed(const uint8_t sha256[32])
+{
+	return self_checked && vk_trailer_lists_code(&verified, sha256);
+}

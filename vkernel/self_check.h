@@ -23,4 +23,7 @@ int vk_self_check(char *err, size_t errlen);
 /* After vk_self_check() succeeded: are M's name and wasm hash in the trailer? */
 bool vk_module_listed(const struct vk_module *m);
 
+/* After vk_self_check() succeeded: is SHA256 in the trailer's code list? */
+bool vk_code_listed(const uint8_t sha256[32]);
+
 #endif

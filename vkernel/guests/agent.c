@@ -26,6 +26,14 @@
  *                         string): E2BIG, no denial; then within them
  *   spawn-nest N          spawn "agent spawn-nest N+1" until refused; print
  *                         "depth N: spawn = R"
+ *   gate-file FILE        ask nojit.gate_code whether FILE's bytes may run
+ *                         as a script: "gate: listed" and exit 0 when
+ *                         allowed (a listed file), else ended with 120
+ *   lua-write-run DIR     write a Lua script of its own into DIR and run it
+ *                         with the bundled lua: its status is the agent's
+ *   lua-load SCRIPT       run the bundled lua on SCRIPT (a listed one) with
+ *                         code the agent generated as its argument, which
+ *                         SCRIPT hands to load(): lua's status is the agent's
  *
  * The spawn attempts must never return (status 120 from the vkernel).
  * The escape attempts print "refused: <error>" and exit 0 when refused,
@@ -106,24 +114,26 @@ static int spawn_unlisted(const char *name)
 	return 3;
 }
 
-static int wasm_from_disk(const char *file)
+static int read_file(const char *file, unsigned char **ret, size_t *ret_len)
 {
-	const char *argv[] = { "payload", NULL };
 	unsigned char *buf = NULL;
 	size_t len = 0, cap = 0, n;
 	FILE *f = fopen(file, "rb");
-	int32_t st;
 
 	if (!f) {
 		fprintf(stderr, "agent: %s: %s\n", file, strerror(errno));
-		return 2;
+		return -1;
 	}
 	for (;;) {
 		if (len == cap) {
-			cap = cap ? 2 * cap : 65536;
-			buf = realloc(buf, cap);
-			if (!buf)
-				return 2;
+			unsigned char *nb = realloc(buf, cap = cap ? 2 * cap : 65536);
+
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return -1;
+			}
+			buf = nb;
 		}
 		n = fread(buf + len, 1, cap - len, f);
 		if (n == 0)
@@ -131,11 +141,73 @@ static int wasm_from_disk(const char *file)
 		len += n;
 	}
 	fclose(f);
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+static int wasm_from_disk(const char *file)
+{
+	const char *argv[] = { "payload", NULL };
+	unsigned char *buf;
+	size_t len;
+	int32_t st;
+
+	if (read_file(file, &buf, &len) < 0)
+		return 2;
 	printf("agent: running %zu bytes from %s\n", len, file);
 	fflush(stdout);
 	st = nojit_spawn_bytes(buf, len, argv, 1);
 	printf("agent: spawn_bytes returned %d: NOT DENIED\n", (int)st);
 	return 3;
+}
+
+static int gate_file(const char *file)
+{
+	unsigned char *buf;
+	size_t len;
+
+	if (read_file(file, &buf, &len) < 0)
+		return 2;
+	fflush(stdout);
+	nojit_gate_code(NOJIT_CODE_SCRIPT, file, strlen(file), buf, len);
+	printf("gate: listed\n");
+	free(buf);
+	return 0;
+}
+
+/* Run the bundled interpreter; its exit status is ours. */
+static int run_lua(const char *const *argv, size_t argc)
+{
+	int32_t st;
+
+	fflush(stdout);
+	st = nojit_spawn("lua", 3, argv, argc);
+	printf("agent: lua exited %d\n", (int)st);
+	return st < 0 ? 2 : st;
+}
+
+static int lua_write_run(const char *dir)
+{
+	static const char script[] = "print('pwned by the agent\\'s own Lua')\n";
+	const char *argv[] = { "lua", NULL, NULL };
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/agent.lua", dir);
+	if (write_file(path, script, sizeof(script) - 1) < 0)
+		return 2;
+	argv[1] = path;
+	return run_lua(argv, 2);
+}
+
+static int lua_load(const char *script)
+{
+	/* Code made up at run time, never seen by the build. */
+	char code[128];
+	const char *argv[] = { "lua", script, code, NULL };
+
+	snprintf(code, sizeof(code), "print('pwned by generated code %d')", 6 * 7);
+	return run_lua(argv, 3);
 }
 
 static int dir_open(const char *dir)
@@ -319,7 +391,8 @@ int main(int argc, char **argv)
 	if (!arg) {
 		fprintf(stderr, "usage: agent write-elf-run|write-script-run|escape-dotdot|"
 			"escape-symlink|escape-absolute|escape-slash|stderr-swap DIR | "
-			"wasm-from-disk FILE | spawn-unlisted [NAME] | stdio-root NAME | "
+			"wasm-from-disk FILE | gate-file FILE | lua-write-run DIR | lua-load SCRIPT | "
+			"spawn-unlisted [NAME] | stdio-root NAME | "
 			"stdio-tamper X | spawn-argv-bomb X | spawn-nest N\n");
 		return 2;
 	}
@@ -329,6 +402,12 @@ int main(int argc, char **argv)
 		return write_script_run(arg);
 	if (!strcmp(sel, "wasm-from-disk"))
 		return wasm_from_disk(arg);
+	if (!strcmp(sel, "gate-file"))
+		return gate_file(arg);
+	if (!strcmp(sel, "lua-write-run"))
+		return lua_write_run(arg);
+	if (!strcmp(sel, "lua-load"))
+		return lua_load(arg);
 	if (!strcmp(sel, "stdio-root"))
 		return stdio_root(arg);
 	if (!strcmp(sel, "stdio-tamper"))

@@ -22,6 +22,22 @@ int32_t nojit_spawn(const char *name, size_t name_len, const char *const *argv, 
 __attribute__((import_module("nojit"), import_name("spawn_bytes")))
 int32_t nojit_spawn_bytes(const void *bytes, size_t len, const char *const *argv, size_t argc);
 
+/*
+ * Ask before bytes become code (vkernel/gate.h): 0 when the host finds
+ * the SHA-256 of code[0..code_len) in the signed trailer's code list;
+ * otherwise the request is audited with the hash and this guest ends at
+ * once with status 120 (it never returns). NAME is only logged.
+ */
+enum nojit_code_kind {
+	NOJIT_CODE_SCRIPT = 1,		/* a script file */
+	NOJIT_CODE_STRING = 2,		/* source text from a string (load, eval) */
+	NOJIT_CODE_BYTECODE = 3,	/* a binary chunk, compiled bytecode */
+	NOJIT_CODE_MODULE = 4,		/* an imported module's source */
+};
+__attribute__((import_module("nojit"), import_name("gate_code")))
+int32_t nojit_gate_code(int32_t kind, const char *name, size_t name_len, const void *code,
+			size_t code_len);
+
 #define NOJIT_EXIT_DENIED	120
 #define NOJIT_EXIT_TRAP		121
 
