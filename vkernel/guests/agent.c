@@ -31,9 +31,10 @@
  *                         allowed (a listed file), else ended with 120
  *   lua-write-run DIR     write a Lua script of its own into DIR and run it
  *                         with the bundled lua: its status is the agent's
- *   lua-load SCRIPT       run the bundled lua on SCRIPT (a listed one) with
- *                         code the agent generated as its argument, which
- *                         SCRIPT hands to load(): lua's status is the agent's
+ *   lua-load SCRIPT       run the bundled lua on SCRIPT (a listed one, e.g.
+ *                         selftests/vk/lua/attempts.lua) with "string" and
+ *                         code the agent generated, which SCRIPT hands to
+ *                         load(): lua's status is the agent's
  *
  * The spawn attempts must never return (status 120 from the vkernel).
  * The escape attempts print "refused: <error>" and exit 0 when refused,
@@ -204,10 +205,10 @@ static int lua_load(const char *script)
 {
 	/* Code made up at run time, never seen by the build. */
 	char code[128];
-	const char *argv[] = { "lua", script, code, NULL };
+	const char *argv[] = { "lua", script, "string", code, NULL };
 
 	snprintf(code, sizeof(code), "print('pwned by generated code %d')", 6 * 7);
-	return run_lua(argv, 3);
+	return run_lua(argv, 4);
 }
 
 static int dir_open(const char *dir)
