@@ -71,13 +71,21 @@ VK_SJLJ_CFLAGS := -isystem $(VK_SDK_DIR) -mllvm -wasm-enable-sjlj -mexception-ha
 VK_SJLJ_LIB := $(VK_OUT)/sdk/libnojit-sjlj.a
 VK_SJLJ_OBJS := $(VK_OUT)/sdk/sjlj.o $(VK_OUT)/sdk/sjlj_throw.o
 
+# Lua 5.4 from Debian's source with the code gate: the megabinary's `lua`
+# (vkernel/interp/lua/build; cached outside the tree, keyed by the source
+# version and a hash of these inputs).
+VK_LUA_WASM := $(VK_OUT)/guests/lua.wasm
+VK_LUA_INPUTS := $(wildcard $(VK_DIR)/interp/lua/*) $(VK_GUEST_DIR)/nojit_guest.h \
+	$(wildcard $(VK_SDK_DIR)/*)
+
 .DELETE_ON_ERROR:
-.PHONY: vkernel vk-lib vk-guests vk-sdk clean-vkernel
+.PHONY: vkernel vk-lib vk-guests vk-sdk vk-lua clean-vkernel
 
 vkernel: vk-lib vk-guests vk-sdk
 vk-sdk: $(VK_SJLJ_LIB)
 vk-lib: $(VK_LIB)
-vk-guests: $(VK_GUEST_WASM) $(VK_GUEST_NATIVE)
+vk-guests: $(VK_GUEST_WASM) $(VK_GUEST_NATIVE) $(VK_LUA_WASM)
+vk-lua: $(VK_LUA_WASM)
 
 $(VK_OUT)/rt/%.o: %.c $(VK_RT_HDRS) $(VK_MK)
 	$(VK_MSG) CC $@
@@ -99,6 +107,9 @@ $(VK_OUT)/guests/%.wasm: $(VK_GUEST_DIR)/%.c $(VK_GUEST_HDRS) $(VK_MK)
 	$(VK_MSG) WASM $@
 	$(VK_Q)mkdir -p $(dir $@)
 	$(VK_Q)$(CLANG) $(VK_WASM_CFLAGS) $(VK_GUEST_CFLAGS) -o $@ $(filter %.c,$^)
+
+$(VK_LUA_WASM): $(VK_LUA_INPUTS) $(VK_SJLJ_LIB)
+	$(VK_Q)CLANG=$(CLANG) $(VK_DIR)/interp/lua/build $@ $(VK_SJLJ_LIB)
 
 $(VK_OUT)/sdk/sjlj.o: $(VK_SDK_DIR)/sjlj.c $(VK_SDK_DIR)/setjmp.h $(VK_MK)
 	$(VK_MSG) WASM $@
