@@ -261,6 +261,7 @@ bench: all bench-bins scan-bins $(STORM) $(FEED) vm-kernel vk-guests
 	$(Q)selftests/bench/drain $(BUILD)
 	$(Q)selftests/bench/confine $(BUILD)
 	$(Q)selftests/bench/vk $(BUILD)
+	$(Q)selftests/bench/lua/run $(BUILD)
 	$(Q)selftests/bench/scan $(BUILD)
 	$(Q)selftests/aot/prepare $(BUILD)
 	$(Q)$(VM_RUN) --tpm --timeout 3400 -- sh -c \
