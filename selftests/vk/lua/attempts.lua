@@ -10,6 +10,7 @@
 --   dump            load(string.dump(f)): a binary chunk made at run time
 --   loadlib DIR     package.loadlib and the C searcher on DIR/mod.so: a
 --                   clean error, no crash
+--   shell CMD       os.execute and io.popen: no shell in the vkernel
 local mode, a, b = ...
 if mode == "string" then
 	print(assert(load(a))())
@@ -34,6 +35,9 @@ elseif mode == "loadlib" then
 	package.path = ""
 	local ok, e = pcall(require, "mod")
 	print("require", ok, e:match("dynamic libraries not enabled") or e)
+elseif mode == "shell" then
+	print("execute", os.execute(a))
+	print("popen", pcall(io.popen, a))
 else
 	error("unknown mode " .. tostring(mode))
 end
