@@ -47,7 +47,8 @@ DEB_PACKAGES := gcc make clang llvm lld libbpf-dev bpftool libelf-dev \
 	python3-nacl openssl libssl-dev libtss2-dev tpm2-tools swtpm swtpm-tools \
 	git gdb python3-gi gir1.2-glib-2.0 guile-3.0 ruby php-cli pcre2-utils \
 	grep sed gawk jq gnupg coreutils tar gzip unzip zip rsyslog \
-	openjdk-17-jre-headless libclang-rt-14-dev
+	openjdk-17-jre-headless libclang-rt-14-dev \
+	dpkg-dev debian-archive-keyring patch time
 
 WARN		:= -Wall -Wextra -Werror
 CFLAGS		?= -O2 -g
@@ -215,7 +216,7 @@ vk-runtime: $(VK_LIB) $(VK_RUNTIME_HDRS) $(VK_SJLJ_LIB)
 
 # The runtime needs wabt's and libsodium's headers, the guests clang's
 # wasm32 target and wasi-libc: installed first, also under make -j.
-$(VK_RT_OBJS) $(VK_GUEST_WASM) $(VK_GUEST_NATIVE) $(VK_SJLJ_OBJS): | deps
+$(VK_RT_OBJS) $(VK_GUEST_WASM) $(VK_GUEST_NATIVE) $(VK_SJLJ_OBJS) $(VK_LUA_WASM): | deps
 
 # ---- tests -------------------------------------------------------------
 
