@@ -201,9 +201,11 @@ image: $(IMAGE_DIR)/$(IMAGE_NAME).oci.tar
 
 # ---- vkernel ------------------------------------------------------------
 
-# The runtime a megabinary links (trailer.c needs the key code), the
-# headers the generated registry includes, and the guests.
-VK_RT_EXTRA_SRCS := controller/keys.c controller/util.c
+# The runtime a megabinary links (trailer.c needs the key code; the code
+# gate's --manifest the manifest parser), the headers the generated
+# registry includes, and the guests.
+VK_RT_EXTRA_SRCS := controller/keys.c controller/util.c controller/manifest.c \
+	controller/manifest_exception.c controller/json_check.c controller/sha256.c
 include vkernel/vkernel.mk
 VK_RUNTIME_HDRS := $(BUILD)/vkernel/vk_module.h $(BUILD)/vkernel/self_check.h \
 	$(BUILD)/vkernel/vk_eh.h

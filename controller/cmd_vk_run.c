@@ -25,7 +25,7 @@
 static const char vk_run_usage[] =
 	"Usage: nojit vk run --trust PUB|DIR [--layers LIST] [--allow-missing]\n"
 	"                    [--cgroup-parent DIR] [--dir HOST[:GUEST]]... [--env K=V]...\n"
-	"                    [--audit-log FILE --audit-key KEY]\n"
+	"                    [--script-manifest FILE] [--audit-log FILE --audit-key KEY]\n"
 	"                    [--attest-key KEY --nonce HEX --attest-out FILE [--attest-tpm[=DEV]]]\n"
 	"                    APP -- MODULE [ARGS...]\n"
 	"\n"
@@ -39,6 +39,10 @@ static const char vk_run_usage[] =
 	"  -c, --cgroup-parent DIR as nojit run\n"
 	"  -d, --dir HOST[:GUEST]  preopen HOST for the guest (repeatable)\n"
 	"  -e, --env K=V           guest environment variable (repeatable)\n"
+	"  -s, --script-manifest FILE\n"
+	"                          scripts the interpreters in APP may also run: a nojit\n"
+	"                          manifest signed by a key of the trust store, which APP\n"
+	"                          checks again against the keys compiled into it\n"
 	"  -a, --audit-log FILE    append the vkernel's audit events to this signed\n"
 	"                          log (docs/audit-log.md); default: JSON on stderr\n"
 	"  -k, --audit-key KEY     secret key that seals the log\n"
@@ -248,12 +252,14 @@ int do_vk_run(int argc, char **argv)
 		{ "attest-key", required_argument, NULL, 'A' },
 		{ "nonce", required_argument, NULL, 'N' },
 		{ "attest-out", required_argument, NULL, 'O' },
+		{ "script-manifest", required_argument, NULL, 's' },
 		{ "attest-tpm", optional_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	const char *trust_path = NULL, *audit_path = NULL, *audit_key = NULL;
 	const char *attest_key = NULL, *nonce = NULL, *attest_out = NULL, *attest_tpm = NULL;
+	const char *script_manifest = NULL;
 	unsigned int layers = CONFINE_ALL;
 	struct run_opts o = { .hash_source = NOJIT_HASH_SOURCE_IMA };
 	_cleanup_free_ char **cmd = calloc(2 * argc + 6, sizeof(*cmd));
@@ -287,7 +293,7 @@ int do_vk_run(int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+t:l:mc:d:e:a:k:A:N:O:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+t:l:mc:d:e:s:a:k:A:N:O:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			trust_path = optarg;
@@ -312,6 +318,11 @@ int do_vk_run(int argc, char **argv)
 			guest_opts[n_guest_opts++] = "--env";
 			guest_opts[n_guest_opts++] = optarg;
 			envs[n_envs++] = optarg;
+			break;
+		case 's':
+			script_manifest = optarg;
+			guest_opts[n_guest_opts++] = "--script-manifest";
+			guest_opts[n_guest_opts++] = optarg;
 			break;
 		case 'a':
 			audit_path = optarg;
@@ -381,6 +392,16 @@ int do_vk_run(int argc, char **argv)
 		r = vk_verify_fd(fd, argv[optind], &trust, NULL, 0, &t, app_sha256, &err);
 	if (!r)
 		r = vk_check_segments(fd, argv[optind], &err);
+	/* The operator's keys decide; the megabinary checks it again with its own. */
+	if (!r && script_manifest) {
+		struct nojit_manifest *sm = NULL;
+
+		r = manifest_load_verified_by(script_manifest, &trust, trust_path, time(NULL), &sm, &err);
+		if (!r && sm->mode != NOJIT_MODE_ENFORCE)
+			r = nojit_err_set(&err, -EINVAL, "manifest %s: mode is not \"enforce\"",
+					  script_manifest);
+		manifest_free(sm);
+	}
 	/*
 	 * The statement names the module started, so it must be one the
 	 * verified trailer lists (without a statement the megabinary's own

@@ -1123,9 +1123,25 @@ static int prefix_err(struct nojit_err *err, int r, const char *file)
 int manifest_load_verified(const char *file, const char *trust, __s64 now,
 			   struct nojit_manifest **ret, struct nojit_err *err)
 {
+	struct nojit_trust t = {};
+	int r;
+
+	r = keys_init();
+	if (r)
+		return nojit_err_set(err, r, "libsodium failed to initialise");
+	r = trust_load(trust, &t, err);
+	if (r)
+		return r;
+	r = manifest_load_verified_by(file, &t, trust, now, ret, err);
+	trust_free(&t);
+	return r;
+}
+
+int manifest_load_verified_by(const char *file, const struct nojit_trust *t, const char *trust,
+			      __s64 now, struct nojit_manifest **ret, struct nojit_err *err)
+{
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_manifest_ struct nojit_manifest *m = NULL;
-	struct nojit_trust t = {};
 	const struct nojit_pubkey *key;
 	struct sig sig;
 	size_t len;
@@ -1140,27 +1156,21 @@ int manifest_load_verified(const char *file, const char *trust, __s64 now,
 	r = read_sig_file(file, &sig, err);
 	if (r)
 		return r;
-	r = trust_load(trust, &t, err);
-	if (r)
-		return r;
-	key = trust_find(&t, sig.key_id);
+	key = trust_find(t, sig.key_id);
 	if (!key) {
 		char ids[128] = "";
 		size_t off = 0;
 
-		for (size_t i = 0; i < t.n_keys && i < 4; i++)
+		for (size_t i = 0; i < t->n_keys && i < 4; i++)
 			off += (size_t)snprintf(ids + off, sizeof(ids) - off, "%s%s", i ? ", " : "",
-						t.keys[i].id);
-		if (t.n_keys > 4)
-			snprintf(ids + off, sizeof(ids) - off, " and %zu more", t.n_keys - 4);
-		r = nojit_err_set(err, -ENOKEY, "manifest %s: signed by unknown key %s (not in trust store %s, which holds %s)",
-				  file, sig.key_id, trust, ids);
-		trust_free(&t);
-		return r;
+						t->keys[i].id);
+		if (t->n_keys > 4)
+			snprintf(ids + off, sizeof(ids) - off, " and %zu more", t->n_keys - 4);
+		return nojit_err_set(err, -ENOKEY, "manifest %s: signed by unknown key %s (not in trust store %s, which holds %s)",
+				     file, sig.key_id, trust, ids);
 	}
 	/* The signature over the exact bytes, before any parser sees them. */
 	r = key_verify(key, buf, CTX_LEN + len, sig.sig);
-	trust_free(&t);
 	if (r)
 		return nojit_err_set(err, -EKEYREJECTED,
 				     "manifest %s: bad signature: %s%s does not verify with key %s from %s (the manifest or its signature was altered)",

@@ -96,6 +96,12 @@ struct nojit_manifest {
  */
 int manifest_load_verified(const char *file, const char *trust, __s64 now,
 			   struct nojit_manifest **ret, struct nojit_err *err);
+/*
+ * manifest_load_verified() against keys already loaded: T (named TRUST in
+ * messages), e.g. the keys compiled into a vkernel megabinary.
+ */
+int manifest_load_verified_by(const char *file, const struct nojit_trust *t, const char *trust,
+			      __s64 now, struct nojit_manifest **ret, struct nojit_err *err);
 
 /*
  * Parse and validate (no signature, no time check), for tests and tools:

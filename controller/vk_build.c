@@ -486,6 +486,7 @@ static int link_image(struct work *w, struct nojit_err *err)
 	}
 	argv[argc++] = lib;
 	argv[argc++] = "-lwasm-rt-impl";
+	argv[argc++] = "-ljson-c";	/* the runtime's manifest parser (--manifest) */
 	argv[argc++] = "-lsodium";
 	argv[argc++] = "-lm";
 	return run_tool(argv, "linking the megabinary (does a module use an import the vkernel lacks?)",

@@ -1,12 +1,63 @@
 // SPDX-License-Identifier: GPL-2.0
 /* nojit.gate_code: only listed code becomes code (gate.h). */
+#include <errno.h>
+#include <stdlib.h>
 #include <sodium.h>
 #include <string.h>
+#include <time.h>
 
 #include "audit.h"
 #include "gate.h"
 #include "guest.h"
+#include "manifest.h"
 #include "self_check.h"
+
+/* The signed manifest given at run time (--script-manifest), if any: entries sorted by sha256. */
+static struct nojit_manifest *run_manifest;
+
+int vk_gate_load_manifest(const char *path, struct nojit_err *err)
+{
+	struct nojit_trust trust = { .n_keys = vk_n_trusted_keys };
+	int r;
+
+	trust.keys = calloc(vk_n_trusted_keys ? vk_n_trusted_keys : 1, sizeof(*trust.keys));
+	if (!trust.keys)
+		return nojit_err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < vk_n_trusted_keys; i++) {
+		memcpy(trust.keys[i].pk, vk_trusted_keys[i], sizeof(trust.keys[i].pk));
+		key_id_of(trust.keys[i].pk, trust.keys[i].id);
+	}
+	r = manifest_load_verified_by(path, &trust, "(the keys compiled into this megabinary)", time(NULL),
+				      &run_manifest, err);
+	free(trust.keys);
+	if (r)
+		return r;
+	/* An audit-mode manifest would allow what it does not list: not a gate. */
+	if (run_manifest->mode != NOJIT_MODE_ENFORCE) {
+		manifest_free(run_manifest);
+		run_manifest = NULL;
+		return nojit_err_set(err, -EINVAL, "manifest %s: mode is not \"enforce\"", path);
+	}
+	return 0;
+}
+
+static bool manifest_lists(const uint8_t sha256[32])
+{
+	size_t lo = 0, hi = run_manifest ? run_manifest->n_entries : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(run_manifest->entries[mid].sha256, sha256, 32);
+
+		if (!c)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
 
 static const char *kind_name(uint32_t kind)
 {
@@ -57,7 +108,7 @@ uint32_t Z_nojitZ_gate_code(nojit_instance_t *inst, uint32_t kind, uint32_t name
 	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
 	if (!kn)
 		deny(g, "bad_kind", name, name_len, hex, "unknown");
-	if (!vk_code_listed(digest))
-		deny(g, "code_not_in_trailer", name, name_len, hex, kn);
+	if (!vk_code_listed(digest) && !manifest_lists(digest))
+		deny(g, "code_not_listed", name, name_len, hex, kn);
 	return 0;
 }

@@ -9,7 +9,9 @@
  *	verified trailer's code list. Otherwise (unlisted, a bad kind, bytes
  *	outside the guest's memory) it writes a "code_denied" audit event
  *	with the kind, the name and the hash, and the guest ends at once
- *	with VK_EXIT_DENIED: it never returns.
+ *	with VK_EXIT_DENIED: it never returns. A hash is listed when the
+ *	trailer's code list has it, or the signed manifest given at run time
+ *	(APP --script-manifest FILE, vk_gate_load_manifest()) does.
  *
  * KIND says what the interpreter was about to do with the bytes (for the
  * event; every kind is gated the same way); NAME is the interpreter's
@@ -21,6 +23,7 @@
 #include <stdint.h>
 
 #include "spawn.h"
+#include "util.h"
 
 /* Numbers are never reused (vkernel/guests/nojit_guest.h has the same). */
 enum vk_code_kind {
@@ -29,6 +32,15 @@ enum vk_code_kind {
 	VK_CODE_BYTECODE = 3,	/* a binary chunk or compiled bytecode */
 	VK_CODE_MODULE = 4,	/* an imported module's source */
 };
+
+/*
+ * Also allow the scripts FILE lists: a nojit manifest (docs/manifest.md)
+ * signed by one of the keys compiled into the megabinary (vk_trusted_keys,
+ * as for the self check), valid now, mode "enforce"; every entry's
+ * SHA-256 counts, whatever its kind. Call after vk_self_check(), before
+ * any guest runs. 0 or -errno with a message in ERR.
+ */
+int vk_gate_load_manifest(const char *path, struct nojit_err *err);
 
 uint32_t Z_nojitZ_gate_code(nojit_instance_t *inst, uint32_t kind, uint32_t name_ptr,
 			    uint32_t name_len, uint32_t code_ptr, uint32_t code_len);

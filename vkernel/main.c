@@ -2,7 +2,8 @@
 /*
  * The megabinary's entry point:
  *
- *   APP [--dir HOST[:GUEST]]... [--env K=V]... [--audit-fd N] [--] MODULE [ARGS...]
+ *   APP [--dir HOST[:GUEST]]... [--env K=V]... [--audit-fd N] [--script-manifest FILE]
+ *       [--] MODULE [ARGS...]
  *   APP --list
  *   APP --help
  *
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "gate.h"
 #include "guest.h"
 #include "self_check.h"
 
@@ -40,16 +42,21 @@ static char *arg_env[MAX_ENV + 1];
 static unsigned int arg_n_env;
 static int arg_audit_fd = 2;
 static bool arg_list;
+static const char *arg_manifest;
 
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"Usage: %s [--dir HOST[:GUEST]]... [--env K=V]... [--audit-fd N] [--] MODULE [ARGS...]\n"
+		"Usage: %s [--dir HOST[:GUEST]]... [--env K=V]... [--audit-fd N] [--script-manifest FILE]\n"
+		"          [--] MODULE [ARGS...]\n"
 		"       %s --list\n"
 		"Run MODULE, one of the signed wasm modules compiled into this binary.\n"
 		"  --dir HOST[:GUEST]  give the guest HOST's directory tree, seen as GUEST\n"
 		"  --env K=V           set a variable in the guest's (otherwise empty) environment\n"
 		"  --audit-fd N        write audit events (JSON lines) to fd N (default 2)\n"
+		"  --script-manifest FILE\n"
+		"                      also let interpreters run the scripts FILE lists (a nojit\n"
+		"                      manifest; FILE.sig by a key compiled into this binary)\n"
 		"  --list              print the modules the signed trailer lists\n"
 		"Exit status: the guest's, %d refused, %d usage, %d denied spawn, %d trap.\n",
 		prog, prog, VK_EXIT_REFUSED, VK_EXIT_USAGE, VK_EXIT_DENIED, VK_EXIT_TRAP);
@@ -70,6 +77,7 @@ static int parse_args(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "audit-fd", required_argument, NULL, 'a' },
+		{ "script-manifest", required_argument, NULL, 'M' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -108,6 +116,11 @@ static int parse_args(int argc, char **argv)
 			arg_audit_fd = (int)fd;
 			break;
 		}
+		case 'M':
+			if (arg_manifest)
+				usage_error(argv[0], "--script-manifest given twice (%s)", optarg);
+			arg_manifest = optarg;
+			break;
 		case 'l':
 			arg_list = true;
 			break;
@@ -209,6 +222,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nojit-vk: refusing to run: %s\n",
 			err[0] ? err : strerror(-r));
 		return VK_EXIT_REFUSED;
+	}
+	if (arg_manifest) {
+		struct nojit_err merr = { "" };
+
+		r = vk_gate_load_manifest(arg_manifest, &merr);
+		if (r < 0) {
+			fprintf(stderr, "nojit-vk: refusing to run: %s\n", merr.msg);
+			return VK_EXIT_REFUSED;
+		}
 	}
 	if (arg_list)
 		return do_list();

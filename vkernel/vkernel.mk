@@ -44,11 +44,11 @@ endif
 
 VK_OUT := $(BUILD)/vkernel
 VK_LIB := $(VK_OUT)/libvkernel.a
-VK_LINK_LIBS := $(VK_LIB) $(VK_WASM_RT_LIB) -lsodium
+VK_LINK_LIBS := $(VK_LIB) $(VK_WASM_RT_LIB) -ljson-c -lsodium
 
 VK_WARN := -Wall -Wextra -Werror
 VK_RT_CFLAGS := -O2 -g $(VK_WARN)
-VK_RT_CPPFLAGS := -I$(VK_DIR) -Icontroller -D_GNU_SOURCE
+VK_RT_CPPFLAGS := -I$(VK_DIR) -Icontroller -Ibpf -D_GNU_SOURCE
 VK_RT_SRCS := $(wildcard $(VK_DIR)/*.c) $(VK_RT_EXTRA_SRCS)
 VK_RT_HDRS := $(wildcard $(VK_DIR)/*.h)
 VK_RT_OBJS := $(patsubst %.c,$(VK_OUT)/rt/%.o,$(VK_RT_SRCS))
