@@ -64,6 +64,7 @@ static struct json_object *child(struct json_object *parent, const char *k, stru
 static bool megabinary_fill(struct json_object *m, const struct attest_vk_run *r)
 {
 	const struct vk_trailer *t = r->trailer;
+	struct json_object *codes;
 	bool ok;
 
 	ok = put(m, "path", json_object_new_string(r->app_path));
@@ -74,7 +75,12 @@ static bool megabinary_fill(struct json_object *m, const struct attest_vk_run *r
 	ok = ok && put(m, "trailerSignature", json_new_hex(t->sig, sizeof(t->sig)));
 	ok = ok && put(m, "imageLength", json_object_new_uint64(t->image_len));
 	ok = ok && put(m, "imageSha256", json_new_hex(t->image_sha256, 32));
-	return ok && put(m, "moduleCount", json_object_new_int64(t->n_modules));
+	ok = ok && put(m, "moduleCount", json_object_new_int64(t->n_modules));
+	/* The scripts the trailer lists (version 2; none in version 1). */
+	ok = ok && (codes = child(m, "codeSha256", json_object_new_array()));
+	for (uint32_t i = 0; ok && i < t->n_codes; i++)
+		ok = push(codes, json_new_hex(t->codes[i], 32));
+	return ok;
 }
 
 static bool module_fill(struct json_object *o, const struct vk_trailer_module *mod)
@@ -136,7 +142,7 @@ static bool gate_manifest_fill(struct json_object *m, const struct nojit_manifes
 
 static bool gate_fill(struct json_object *g, const struct attest_vk_run *r)
 {
-	struct json_object *trust, *ids, *layers, *hash, *man;
+	struct json_object *trust, *ids, *layers, *hash, *man, *scripts;
 	bool active = r->gate && r->cgroup_id, ok;
 
 	ok = (trust = child(g, "trust", json_object_new_object())) &&
@@ -148,6 +154,12 @@ static bool gate_fill(struct json_object *g, const struct attest_vk_run *r)
 	for (unsigned int bit = 1; ok && (bit & CONFINE_ALL); bit <<= 1)
 		if (r->layers & bit)
 			ok = push(layers, json_object_new_string(confine_layer_name(bit)));
+	/* More scripts the interpreters may run, from a manifest given for the run: null without. */
+	if (ok && !r->scripts)
+		ok = !json_object_object_add(g, "scriptManifest", NULL);
+	else
+		ok = ok && (scripts = child(g, "scriptManifest", json_object_new_object())) &&
+		     gate_manifest_fill(scripts, r->scripts);
 	/* Active: the transient cgroup is enrolled with the gate's manifest now. */
 	ok = ok && (hash = child(g, "hashGate", json_object_new_object())) &&
 	     put(hash, "active", json_object_new_boolean(active));

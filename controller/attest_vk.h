@@ -33,6 +33,7 @@ struct attest_vk_run {
 	const struct nojit_trust *trust;	/* the keys a trailer may be signed by */
 	unsigned int layers;			/* CONFINE_* about to be applied */
 	const struct nojit_manifest *gate;	/* the hash gate's manifest; NULL: no gate */
+	const struct nojit_manifest *scripts;	/* --script-manifest, verified; NULL: none */
 	const char *cgroup;			/* the gated transient cgroup ("" without gate) */
 	__u64 cgroup_id;
 	__u32 hash_source;			/* NOJIT_HASH_SOURCE_* */

@@ -273,6 +273,8 @@ int do_vk_run(int argc, char **argv)
 	_cleanup_free_ char *app = NULL;
 	_cleanup_seckey_ struct nojit_seckey key = {};
 	struct nojit_manifest *man = NULL;
+	/* --script-manifest as verified, for the statement. */
+	_cleanup_manifest_ struct nojit_manifest *scripts = NULL;
 	struct pump pump = { .fd = -1, .app_fd = -1 };
 	/* Kept until the end: the statement lists the keys a trailer was checked against. */
 	__attribute__((cleanup(trust_free))) struct nojit_trust trust = {};
@@ -394,13 +396,11 @@ int do_vk_run(int argc, char **argv)
 		r = vk_check_segments(fd, argv[optind], &err);
 	/* The operator's keys decide; the megabinary checks it again with its own. */
 	if (!r && script_manifest) {
-		struct nojit_manifest *sm = NULL;
-
-		r = manifest_load_verified_by(script_manifest, &trust, trust_path, time(NULL), &sm, &err);
-		if (!r && sm->mode != NOJIT_MODE_ENFORCE)
+		r = manifest_load_verified_by(script_manifest, &trust, trust_path, time(NULL),
+					      &scripts, &err);
+		if (!r && scripts->mode != NOJIT_MODE_ENFORCE)
 			r = nojit_err_set(&err, -EINVAL, "manifest %s: mode is not \"enforce\"",
 					  script_manifest);
-		manifest_free(sm);
 	}
 	/*
 	 * The statement names the module started, so it must be one the
@@ -478,7 +478,8 @@ int do_vk_run(int argc, char **argv)
 			.argv = argv + first, .argc = (size_t)(argc - first),
 			.env = envs, .n_env = n_envs, .dirs = dirs, .n_dirs = n_dirs,
 			.trust_path = trust_path, .trust = &trust,
-			.layers = o.layers, .gate = man, .hash_source = o.hash_source,
+			.layers = o.layers, .gate = man, .scripts = scripts,
+			.hash_source = o.hash_source,
 			.nonce = &attest.nonce, .attest_key = &akey.pub,
 		};
 		attest.key = &akey;

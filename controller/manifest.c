@@ -262,13 +262,6 @@ void manifest_free(struct nojit_manifest *m)
 	free(m);
 }
 
-static void manifest_freep(struct nojit_manifest **m)
-{
-	manifest_free(*m);
-}
-
-#define _cleanup_manifest_ __attribute__((cleanup(manifest_freep)))
-
 static void line_col(const char *buf, size_t off, size_t *ret_line, size_t *ret_col)
 {
 	size_t line = 1, col = 1;

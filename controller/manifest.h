@@ -114,6 +114,11 @@ int manifest_parse(const char *buf, size_t len, struct nojit_manifest **ret, str
 int manifest_check_time(const struct nojit_manifest *m, __s64 now, struct nojit_err *err);
 
 void manifest_free(struct nojit_manifest *m);
+static inline void manifest_freep(struct nojit_manifest **m)
+{
+	manifest_free(*m);
+}
+#define _cleanup_manifest_ __attribute__((cleanup(manifest_freep)))
 void manifest_jit_engines_free(struct nojit_manifest_jit_engine *j, size_t n);
 
 /*
