@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <sodium.h>
@@ -212,6 +214,77 @@ static int open_app(const char *path, int *ret_fd, bool *ret_leased, struct noji
 }
 
 /*
+ * A sealed in-memory copy of PATH, inherited across exec: the script
+ * manifest and its signature are read once, and the operator's check and
+ * the megabinary's own are both of these bytes, never of the path again
+ * (a file or directory swapped between the two would otherwise let a
+ * manifest the operator does not trust through). The copy is bounded by
+ * MAX bytes.
+ */
+static int snapshot_sealed(const char *path, size_t max, int *ret_fd, struct nojit_err *err)
+{
+	_cleanup_close_ int in = -1, mfd = -1;
+	size_t total = 0;
+	struct stat st;
+
+	in = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (in < 0)
+		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (fstat(in, &st))
+		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return nojit_err_set(err, -EINVAL, "%s: not a regular file", path);
+	if ((size_t)st.st_size > max)
+		return nojit_err_set(err, -EFBIG, "%s: too large (%lld bytes, limit %zu)", path,
+				     (long long)st.st_size, max);
+	mfd = memfd_create("nojit-vk-script-manifest", MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
+	if (mfd < 0 && errno == EINVAL)	/* kernels before 6.3 */
+		mfd = memfd_create("nojit-vk-script-manifest", MFD_ALLOW_SEALING);
+	if (mfd < 0)
+		return nojit_err_set(err, -errno, "memfd_create: %s", strerror(errno));
+	for (;;) {
+		/* One byte over the limit is enough to tell the file grew past it. */
+		ssize_t n = sendfile(mfd, in, NULL, max + 1 - total);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return nojit_err_set(err, -errno, "%s: copy: %s", path, strerror(errno));
+		if (n == 0)
+			break;
+		total += (size_t)n;
+		if (total > max)
+			return nojit_err_set(err, -EFBIG, "%s: grew over %zu bytes while read", path, max);
+	}
+	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL))
+		return nojit_err_set(err, -errno, "memfd seals: %s", strerror(errno));
+	*ret_fd = TAKE_FD(mfd);
+	return 0;
+}
+
+/*
+ * Snapshots of the script manifest FILE and FILE.sig in FDS, named by
+ * PATHS as the megabinary will open them (its inherited descriptors).
+ */
+static int script_manifest_snapshot(const char *file, int fds[2], char paths[2][32],
+				    struct nojit_err *err)
+{
+	char sig[PATH_MAX];
+	int r;
+
+	if ((size_t)snprintf(sig, sizeof(sig), "%s%s", file, NOJIT_SIG_SUFFIX) >= sizeof(sig))
+		return nojit_err_set(err, -ENAMETOOLONG, "manifest %s: name too long", file);
+	r = snapshot_sealed(file, NOJIT_MANIFEST_MAX_BYTES, &fds[0], err);
+	if (!r)
+		r = snapshot_sealed(sig, NOJIT_SIG_FILE_MAX, &fds[1], err);
+	if (r)
+		return r;
+	for (int i = 0; i < 2; i++)
+		snprintf(paths[i], sizeof(paths[i]), "/proc/self/fd/%d", fds[i]);
+	return 0;
+}
+
+/*
  * A one-entry manifest: the megabinary, by the digest of the bytes that
  * were verified. If the file changed since, the kernel's own hash of it at
  * exec differs, and the exec is refused.
@@ -262,7 +335,7 @@ int do_vk_run(int argc, char **argv)
 	const char *script_manifest = NULL;
 	unsigned int layers = CONFINE_ALL;
 	struct run_opts o = { .hash_source = NOJIT_HASH_SOURCE_IMA };
-	_cleanup_free_ char **cmd = calloc(2 * argc + 6, sizeof(*cmd));
+	_cleanup_free_ char **cmd = calloc(2 * argc + 10, sizeof(*cmd));
 	_cleanup_free_ char **guest_opts = calloc(2 * argc, sizeof(*guest_opts));
 	/* The guest's environment and preopens as given, for the statement. */
 	_cleanup_free_ char **envs = calloc(argc, sizeof(*envs));
@@ -275,6 +348,9 @@ int do_vk_run(int argc, char **argv)
 	struct nojit_manifest *man = NULL;
 	/* --script-manifest as verified, for the statement. */
 	_cleanup_manifest_ struct nojit_manifest *scripts = NULL;
+	_cleanup_close_ int sm_fd0 = -1, sm_fd1 = -1;
+	int sm_fd[2] = { -1, -1 };
+	char sm_path[2][32];
 	struct pump pump = { .fd = -1, .app_fd = -1 };
 	/* Kept until the end: the statement lists the keys a trailer was checked against. */
 	__attribute__((cleanup(trust_free))) struct nojit_trust trust = {};
@@ -323,8 +399,6 @@ int do_vk_run(int argc, char **argv)
 			break;
 		case 's':
 			script_manifest = optarg;
-			guest_opts[n_guest_opts++] = "--script-manifest";
-			guest_opts[n_guest_opts++] = optarg;
 			break;
 		case 'a':
 			audit_path = optarg;
@@ -396,8 +470,20 @@ int do_vk_run(int argc, char **argv)
 		r = vk_check_segments(fd, argv[optind], &err);
 	/* The operator's keys decide; the megabinary checks it again with its own. */
 	if (!r && script_manifest) {
-		r = manifest_load_verified_by(script_manifest, &trust, trust_path, time(NULL),
-					      &scripts, &err);
+		r = script_manifest_snapshot(script_manifest, sm_fd, sm_path, &err);
+		sm_fd0 = sm_fd[0];
+		sm_fd1 = sm_fd[1];
+	}
+	if (!r && script_manifest) {
+		r = manifest_load_verified_sig(sm_path[0], sm_path[1], &trust, trust_path, time(NULL),
+					       &scripts, &err);
+		if (r) {
+			char msg[sizeof(err.msg)];
+
+			snprintf(msg, sizeof(msg), "%s", err.msg);
+			r = nojit_err_set(&err, r, "--script-manifest %s (its copy %s): %s",
+					  script_manifest, sm_path[0], msg);
+		}
 		if (!r && scripts->mode != NOJIT_MODE_ENFORCE)
 			r = nojit_err_set(&err, -EINVAL, "manifest %s: mode is not \"enforce\"",
 					  script_manifest);
@@ -462,6 +548,12 @@ int do_vk_run(int argc, char **argv)
 	if (audit_path) {
 		cmd[n_cmd++] = "--audit-fd";
 		cmd[n_cmd++] = audit_fd_arg;
+	}
+	if (script_manifest) {
+		cmd[n_cmd++] = "--script-manifest";
+		cmd[n_cmd++] = sm_path[0];
+		cmd[n_cmd++] = "--script-manifest-sig";
+		cmd[n_cmd++] = sm_path[1];
 	}
 	cmd[n_cmd++] = "--";
 	for (int i = first; i < argc; i++)

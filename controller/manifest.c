@@ -1045,16 +1045,15 @@ struct sig {
 };
 
 /* "nojit-ed25519-signature-v1 KEYID BASE64\n" */
-static int read_sig_file(const char *file, struct sig *ret, struct nojit_err *err)
+/* The signature of manifest FILE, read from PATH. */
+static int read_sig_file(const char *file, const char *path, struct sig *ret, struct nojit_err *err)
 {
-	char path[PATH_MAX], buf[NOJIT_SIG_FILE_MAX];
+	char buf[NOJIT_SIG_FILE_MAX];
 	_cleanup_close_ int fd = -1;
 	size_t tag_len = strlen(NOJIT_SIG_TAG), len = 0;
 	struct stat st;
 	const char *id, *b64;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s%s", file, NOJIT_SIG_SUFFIX) >= sizeof(path))
-		return nojit_err_set(err, -ENAMETOOLONG, "manifest %s: name too long", file);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -1133,6 +1132,17 @@ int manifest_load_verified(const char *file, const char *trust, __s64 now,
 int manifest_load_verified_by(const char *file, const struct nojit_trust *t, const char *trust,
 			      __s64 now, struct nojit_manifest **ret, struct nojit_err *err)
 {
+	char sigpath[PATH_MAX];
+
+	if ((size_t)snprintf(sigpath, sizeof(sigpath), "%s%s", file, NOJIT_SIG_SUFFIX) >= sizeof(sigpath))
+		return nojit_err_set(err, -ENAMETOOLONG, "manifest %s: name too long", file);
+	return manifest_load_verified_sig(file, sigpath, t, trust, now, ret, err);
+}
+
+int manifest_load_verified_sig(const char *file, const char *sigfile, const struct nojit_trust *t,
+			       const char *trust, __s64 now, struct nojit_manifest **ret,
+			       struct nojit_err *err)
+{
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_manifest_ struct nojit_manifest *m = NULL;
 	const struct nojit_pubkey *key;
@@ -1146,7 +1156,7 @@ int manifest_load_verified_by(const char *file, const struct nojit_trust *t, con
 	r = read_manifest_file(file, &buf, &len, err);
 	if (r)
 		return r;
-	r = read_sig_file(file, &sig, err);
+	r = read_sig_file(file, sigfile, &sig, err);
 	if (r)
 		return r;
 	key = trust_find(t, sig.key_id);
@@ -1166,8 +1176,8 @@ int manifest_load_verified_by(const char *file, const struct nojit_trust *t, con
 	r = key_verify(key, buf, CTX_LEN + len, sig.sig);
 	if (r)
 		return nojit_err_set(err, -EKEYREJECTED,
-				     "manifest %s: bad signature: %s%s does not verify with key %s from %s (the manifest or its signature was altered)",
-				     file, file, NOJIT_SIG_SUFFIX, sig.key_id, trust);
+				     "manifest %s: bad signature: %s does not verify with key %s from %s (the manifest or its signature was altered)",
+				     file, sigfile, sig.key_id, trust);
 	r = manifest_parse(buf + CTX_LEN, len, &m, err);
 	if (r)
 		return prefix_err(err, r, file);

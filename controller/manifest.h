@@ -102,6 +102,13 @@ int manifest_load_verified(const char *file, const char *trust, __s64 now,
  */
 int manifest_load_verified_by(const char *file, const struct nojit_trust *t, const char *trust,
 			      __s64 now, struct nojit_manifest **ret, struct nojit_err *err);
+/*
+ * manifest_load_verified_by() with the signature read from SIGFILE instead
+ * of FILE.sig, e.g. when both are snapshots held open by descriptor.
+ */
+int manifest_load_verified_sig(const char *file, const char *sigfile, const struct nojit_trust *t,
+			       const char *trust, __s64 now, struct nojit_manifest **ret,
+			       struct nojit_err *err);
 
 /*
  * Parse and validate (no signature, no time check), for tests and tools:

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* nojit.gate_code: only listed code becomes code (gate.h). */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sodium.h>
 #include <string.h>
@@ -15,8 +17,9 @@
 /* The signed manifest given at run time (--script-manifest), if any: entries sorted by sha256. */
 static struct nojit_manifest *run_manifest;
 
-int vk_gate_load_manifest(const char *path, struct nojit_err *err)
+int vk_gate_load_manifest(const char *path, const char *sigpath, struct nojit_err *err)
 {
+	char def_sig[PATH_MAX];
 	struct nojit_trust trust = { .n_keys = vk_n_trusted_keys };
 	int r;
 
@@ -27,8 +30,15 @@ int vk_gate_load_manifest(const char *path, struct nojit_err *err)
 		memcpy(trust.keys[i].pk, vk_trusted_keys[i], sizeof(trust.keys[i].pk));
 		key_id_of(trust.keys[i].pk, trust.keys[i].id);
 	}
-	r = manifest_load_verified_by(path, &trust, "(the keys compiled into this megabinary)", time(NULL),
-				      &run_manifest, err);
+	if (!sigpath) {
+		if ((size_t)snprintf(def_sig, sizeof(def_sig), "%s%s", path, NOJIT_SIG_SUFFIX) >= sizeof(def_sig)) {
+			free(trust.keys);
+			return nojit_err_set(err, -ENAMETOOLONG, "manifest %s: name too long", path);
+		}
+		sigpath = def_sig;
+	}
+	r = manifest_load_verified_sig(path, sigpath, &trust, "(the keys compiled into this megabinary)",
+				       time(NULL), &run_manifest, err);
 	free(trust.keys);
 	if (r)
 		return r;
@@ -108,7 +118,12 @@ uint32_t Z_nojitZ_gate_code(nojit_instance_t *inst, uint32_t kind, uint32_t name
 	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
 	if (!kn)
 		deny(g, "bad_kind", name, name_len, hex, "unknown");
-	if (!vk_code_listed(digest) && !manifest_lists(digest))
+	if (vk_code_listed(digest))
+		return 0;
+	if (!manifest_lists(digest))
 		deny(g, "code_not_listed", name, name_len, hex, kn);
+	/* A run can outlive its manifest: what it lists ends with it. */
+	if (manifest_check_time(run_manifest, time(NULL), NULL))
+		deny(g, "script_manifest_expired", name, name_len, hex, kn);
 	return 0;
 }

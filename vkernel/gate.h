@@ -37,10 +37,12 @@ enum vk_code_kind {
  * Also allow the scripts FILE lists: a nojit manifest (docs/manifest.md)
  * signed by one of the keys compiled into the megabinary (vk_trusted_keys,
  * as for the self check), valid now, mode "enforce"; every entry's
- * SHA-256 counts, whatever its kind. Call after vk_self_check(), before
- * any guest runs. 0 or -errno with a message in ERR.
+ * SHA-256 counts, whatever its kind, until the manifest expires (checked
+ * at every gate call). The signature is read from SIGFILE, or FILE.sig
+ * when SIGFILE is NULL. Call after vk_self_check(), before any guest
+ * runs. 0 or -errno with a message in ERR.
  */
-int vk_gate_load_manifest(const char *path, struct nojit_err *err);
+int vk_gate_load_manifest(const char *path, const char *sigfile, struct nojit_err *err);
 
 uint32_t Z_nojitZ_gate_code(nojit_instance_t *inst, uint32_t kind, uint32_t name_ptr,
 			    uint32_t name_len, uint32_t code_ptr, uint32_t code_len);

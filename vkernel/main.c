@@ -42,7 +42,7 @@ static char *arg_env[MAX_ENV + 1];
 static unsigned int arg_n_env;
 static int arg_audit_fd = 2;
 static bool arg_list;
-static const char *arg_manifest;
+static const char *arg_manifest, *arg_manifest_sig;
 
 static void usage(FILE *f, const char *prog)
 {
@@ -57,6 +57,8 @@ static void usage(FILE *f, const char *prog)
 		"  --script-manifest FILE\n"
 		"                      also let interpreters run the scripts FILE lists (a nojit\n"
 		"                      manifest; FILE.sig by a key compiled into this binary)\n"
+		"  --script-manifest-sig SIGFILE\n"
+		"                      FILE's signature is SIGFILE, not FILE.sig\n"
 		"  --list              print the modules the signed trailer lists\n"
 		"Exit status: the guest's, %d refused, %d usage, %d denied spawn, %d trap.\n",
 		prog, prog, VK_EXIT_REFUSED, VK_EXIT_USAGE, VK_EXIT_DENIED, VK_EXIT_TRAP);
@@ -78,6 +80,7 @@ static int parse_args(int argc, char **argv)
 		{ "env", required_argument, NULL, 'e' },
 		{ "audit-fd", required_argument, NULL, 'a' },
 		{ "script-manifest", required_argument, NULL, 'M' },
+		{ "script-manifest-sig", required_argument, NULL, 'S' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -121,6 +124,11 @@ static int parse_args(int argc, char **argv)
 				usage_error(argv[0], "--script-manifest given twice (%s)", optarg);
 			arg_manifest = optarg;
 			break;
+		case 'S':
+			if (arg_manifest_sig)
+				usage_error(argv[0], "--script-manifest-sig given twice (%s)", optarg);
+			arg_manifest_sig = optarg;
+			break;
 		case 'l':
 			arg_list = true;
 			break;
@@ -131,6 +139,8 @@ static int parse_args(int argc, char **argv)
 			usage_error(argv[0], "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (arg_manifest_sig && !arg_manifest)
+		usage_error(argv[0], "--script-manifest-sig %s without --script-manifest", arg_manifest_sig);
 	return optind;
 }
 
@@ -226,7 +236,7 @@ int main(int argc, char **argv)
 	if (arg_manifest) {
 		struct nojit_err merr = { "" };
 
-		r = vk_gate_load_manifest(arg_manifest, &merr);
+		r = vk_gate_load_manifest(arg_manifest, arg_manifest_sig, &merr);
 		if (r < 0) {
 			fprintf(stderr, "nojit-vk: refusing to run: %s\n", merr.msg);
 			return VK_EXIT_REFUSED;
