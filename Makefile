@@ -114,10 +114,10 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 
 # ---- controller --------------------------------------------------------
 
-# The megabinary trailer code is shared with the vkernel runtime.
-CTL_SHARED_SRCS := vkernel/trailer.c
+# The megabinary trailer and seal code is shared with the vkernel runtime.
+CTL_SHARED_SRCS := vkernel/trailer.c vkernel/verity.c
 CTL_SRCS := $(wildcard controller/*.c) $(CTL_SHARED_SRCS)
-CTL_HDRS := $(wildcard controller/*.h) $(BPF_HDRS) vkernel/trailer.h
+CTL_HDRS := $(wildcard controller/*.h) $(BPF_HDRS) vkernel/trailer.h vkernel/verity.h
 CTL_LIB_SRCS := $(filter-out controller/main.c controller/cmd_%.c,$(CTL_SRCS))
 # Where `nojit vk build` finds the vkernel runtime unless told (--runtime).
 VK_RUNTIME_DIR	?= $(abspath $(BUILD)/vkernel)

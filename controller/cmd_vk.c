@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* nojit vk: build, verify and run vkernel megabinaries (docs/vkernel.md). */
+#include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/xattr.h>
+#include <linux/fsverity.h>
 
 #include "cli.h"
 #include "cmd.h"
+#include "verity.h"
 #include "vk_build.h"
 
 #ifndef NOJIT_VK_RUNTIME_DIR
@@ -12,10 +17,11 @@
 #endif
 
 static const char vk_usage[] =
-	"Usage: nojit vk { build | verify | run | help } ...\n"
+	"Usage: nojit vk { build | verify | seal | run | help } ...\n"
 	"\n"
 	"  build   compile wasm modules into one signed megabinary\n"
 	"  verify  check a megabinary's signed trailer and image hash\n"
+	"  seal    make a verified megabinary immutable (fs-verity) and sign it\n"
 	"  run     run a module of a verified megabinary, confined\n"
 	"\n"
 	"`nojit vk VERB --help` for each verb's options.\n";
@@ -51,6 +57,21 @@ static const char verify_usage[] =
 	"\n"
 	"  -t, --trust PUB|DIR  trusted public key file or directory\n"
 	"  -l, --list           list the modules\n"
+	"  -h, --help           show this help\n";
+
+static const char seal_usage[] =
+	"Usage: nojit vk seal --key KEY [--trust PUB|DIR] APP\n"
+	"\n"
+	"Verify APP in full (trailer signature and image hash), enable fs-verity\n"
+	"on it (the file becomes read-only for good and the kernel checks every\n"
+	"page read from it), and store in its xattr " VK_SEAL_XATTR " KEY's\n"
+	"signature over the file's verity digest. A megabinary so sealed by a\n"
+	"key compiled into it skips hashing its image at start (docs/vkernel.md).\n"
+	"Needs a file system with fs-verity (ext4/f2fs made with it, btrfs) and\n"
+	"the right to enable it (the file's owner or root). Exit 0 sealed, 1 not.\n"
+	"\n"
+	"  -k, --key KEY        the vk signing key\n"
+	"  -t, --trust PUB|DIR  keys APP's trailer may be signed by (default KEY's)\n"
 	"  -h, --help           show this help\n";
 
 static struct json_object *trailer_json(const char *file, const struct vk_trailer *t)
@@ -295,11 +316,143 @@ static int do_verify(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * Enable fs-verity on FD (read-only: the kernel refuses while anyone has
+ * the file open for writing). Already enabled is fine: what counts is the
+ * digest measured next.
+ */
+static int verity_enable(int fd)
+{
+	struct fsverity_enable_arg arg = {
+		.version = 1,
+		.hash_algorithm = FS_VERITY_HASH_ALG_SHA256,
+		.block_size = 4096,
+	};
+
+	if (ioctl(fd, FS_IOC_ENABLE_VERITY, &arg) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int do_seal(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "trust", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *key_path = NULL, *trust_path = NULL, *file;
+	_cleanup_seckey_ struct nojit_seckey key = {};
+	struct nojit_trust trust = {};
+	static struct vk_trailer t;
+	uint8_t seal[VK_SEAL_LEN];
+	char d[8 + 2 * VK_VERITY_MAX_DIGEST + 1];
+	struct nojit_err err;
+	struct vk_verity v;
+	int c, fd, r;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "k:t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			key_path = optarg;
+			break;
+		case 't':
+			trust_path = optarg;
+			break;
+		case 'h':
+			printf("%s", seal_usage);
+			return EXIT_OK;
+		default:
+			fprintf(stderr, "%s", seal_usage);
+			return EXIT_USAGE;
+		}
+	}
+	if (!key_path)
+		return cli_usage_error(seal_usage, "--key KEY is required");
+	if (optind + 1 != argc)
+		return cli_usage_error(seal_usage, "want exactly one APP");
+	file = argv[optind];
+	r = key_load_secret(key_path, &key, &err);
+	if (!r && trust_path)
+		r = trust_load(trust_path, &trust, &err);
+	if (r) {
+		cli_error("%s", err.msg);
+		return EXIT_FAILED;
+	}
+	if (!trust_path) {
+		trust.keys = malloc(sizeof(*trust.keys));
+		if (!trust.keys) {
+			cli_error("out of memory");
+			return EXIT_FAILED;
+		}
+		trust.keys[0] = key.pub;
+		trust.n_keys = 1;
+	}
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		cli_error("%s: %s", file, strerror(errno));
+		trust_free(&trust);
+		return EXIT_FAILED;
+	}
+	/*
+	 * Verified before (a bad file is not made immutable) and again after
+	 * verity is on: from then on the bytes cannot change, so the digest
+	 * signed is of exactly the bytes the second check read.
+	 */
+	r = vk_verify_fd(fd, file, &trust, NULL, 0, &t, NULL, &err);
+	if (!r) {
+		r = verity_enable(fd);
+		if (r)
+			nojit_err_set(&err, r, "%s: cannot enable fs-verity: %s%s", file, strerror(-r),
+				      r == -EOPNOTSUPP || r == -ENOTTY ?
+				      " (the file system has no fs-verity: ext4 needs mkfs/tune2fs -O verity)" :
+				      "");
+	}
+	if (!r) {
+		r = vk_verity_measure(fd, &v);
+		if (r)
+			nojit_err_set(&err, r, "%s: cannot measure fs-verity: %s", file, strerror(-r));
+	}
+	if (!r)
+		r = vk_verify_fd(fd, file, &trust, NULL, 0, &t, NULL, &err);
+	if (!r) {
+		r = vk_seal_sign(&v, &key, seal);
+		if (r)
+			nojit_err_set(&err, r, "signing: %s", strerror(-r));
+	}
+	if (!r && fsetxattr(fd, VK_SEAL_XATTR, seal, sizeof(seal), 0)) {
+		r = -errno;
+		nojit_err_set(&err, r, "%s: cannot set %s: %s", file, VK_SEAL_XATTR, strerror(errno));
+	}
+	close(fd);
+	trust_free(&trust);
+	if (r) {
+		cli_error("vk seal: %s", err.msg);
+		return EXIT_FAILED;
+	}
+	vk_verity_format(&v, d);
+	if (arg_json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "file", json_object_new_string(file));
+		json_object_object_add(o, "sealed", json_object_new_boolean(true));
+		json_object_object_add(o, "verity_digest", json_object_new_string(d));
+		json_object_object_add(o, "key_id", json_object_new_string(key.pub.id));
+		cli_json_print(o);
+	} else {
+		printf("%s: sealed, fs-verity %s, signed by key %s\n", file, d, key.pub.id);
+	}
+	return EXIT_OK;
+}
+
 int do_vk(int argc, char **argv)
 {
 	static const struct cli_cmd cmds[] = {
 		{ "build", do_build, "compile wasm modules into one signed megabinary" },
 		{ "verify", do_verify, "check a megabinary's signed trailer" },
+		{ "seal", do_seal, "make a verified megabinary immutable (fs-verity) and sign it" },
 		{ "run", do_vk_run, "run a module of a verified megabinary, confined" },
 		{ "help", NULL, "show this help" },
 		{}
