@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/xattr.h>
 #include <linux/fsverity.h>
 
@@ -319,16 +321,24 @@ static int do_verify(int argc, char **argv)
 /*
  * Enable fs-verity on FD (read-only: the kernel refuses while anyone has
  * the file open for writing). Already enabled is fine: what counts is the
- * digest measured next.
+ * digest measured next. Merkle tree blocks of the page size, as
+ * fsverity-utils makes them, unless the file system's blocks are smaller
+ * (the kernel refuses larger ones).
  */
 static int verity_enable(int fd)
 {
 	struct fsverity_enable_arg arg = {
 		.version = 1,
 		.hash_algorithm = FS_VERITY_HASH_ALG_SHA256,
-		.block_size = 4096,
+		.block_size = (uint32_t)sysconf(_SC_PAGESIZE),
 	};
+	struct stat st;
 
+	if (fstat(fd, &st))
+		return -errno;
+	if (st.st_blksize >= 1024 && (uint32_t)st.st_blksize < arg.block_size &&
+	    !(st.st_blksize & (st.st_blksize - 1)))
+		arg.block_size = (uint32_t)st.st_blksize;
 	if (ioctl(fd, FS_IOC_ENABLE_VERITY, &arg) && errno != EEXIST)
 		return -errno;
 	return 0;
