@@ -4,30 +4,15 @@
 # seal for other bytes falls back to the full check. Sourced by run (needs
 # root and a kernel with CONFIG_FS_VERITY, not BPF LSM); uses the
 # megabinaries of selftests/vk/prepare and the ext4 and loop modules that
-# selftests/vm/fetch-kernel keeps beside the VM's kernel. About 5 s.
+# selftests/vm/fetch-kernel keeps beside the VM's kernel. About 13 s.
+
+# shellcheck source=selftests/lib/verity-fs.sh
+. "$HERE/lib/verity-fs.sh"
 
 VY=$(mktemp -d /tmp/nojit-verity.XXXXXX)
 VY_MNT=$VY/mnt
 VY_KEY=$BUILD/vk-test/keys/nojit.key
 VY_PUB=$BUILD/vk-test/keys/nojit.pub
-VY_LOOP=
-
-# Enable fs-verity on a file or print its digest, by the kernel's ioctls
-# (FS_IOC_ENABLE_VERITY: SHA-256, 4 KiB blocks; FS_IOC_MEASURE_VERITY):
-# the attacker's own tools, independent of nojit's.
-verity_ioctl() {	# verity_ioctl enable|measure FILE
-	python3 - "$@" <<'PY'
-import fcntl, os, struct, sys
-fd = os.open(sys.argv[2], os.O_RDONLY)
-if sys.argv[1] == "enable":
-    fcntl.ioctl(fd, 0x40806685, struct.pack("<IIIIQII Q88x", 1, 1, 4096, 0, 0, 0, 0, 0))
-else:
-    buf = bytearray(struct.pack("<HH", 0, 64) + bytes(64))
-    fcntl.ioctl(fd, 0xC0046686, buf)
-    alg, n = struct.unpack("<HH", buf[:4])
-    print({1: "sha256", 2: "sha512"}[alg] + ":" + buf[4:4 + n].hex())
-PY
-}
 
 # copy_seal FROM TO: the seal xattr, byte for byte.
 copy_seal() {
@@ -48,25 +33,14 @@ PY
 }
 
 verity_setup() {
-	local extra m
-	extra=$(ls -d "${NOJIT_VM_CACHE:-/var/cache/nojit/vm}/$(uname -r)"_*/extra 2>/dev/null | tail -n 1)
-	[ -s "$extra/load" ] || { echo "no extra modules for $(uname -r) (selftests/vm/fetch-kernel)"; return 1; }
-	while read -r m; do
-		[ -d "/sys/module/$m" ] || insmod "$extra/$m.ko" || return 1
-	done <"$extra/load"
-	# 4 KiB blocks, as a real root file system has (mkfs makes a small
-	# one with 1 KiB blocks). No checksums or journal: less to set up.
-	truncate -s 64M "$VY/fs.img" &&
-		mkfs.ext4 -q -b 4096 -O verity,^metadata_csum,^has_journal "$VY/fs.img" &&
-		VY_LOOP=$(losetup -f --show "$VY/fs.img") &&
-		mkdir "$VY_MNT" && mount -t ext4 "$VY_LOOP" "$VY_MNT" || return 1
+	verity_fs_setup "$VY" || return 1
 	cp "$BUILD/vk-test/bin/app" "$BUILD/vk-test/bin/app-hello" "$VY_MNT/"
 }
 
 if ! [ -x "$BUILD/vk-test/bin/app-hello" ]; then
 	tap_not_ok "verity: megabinaries" "run selftests/vk/prepare $BUILD first"
-elif ! out=$(verity_setup 2>&1); then
-	tap_not_ok "verity: ext4 with fs-verity on a loop device" "$out"
+elif ! verity_setup >"$VY/setup.log" 2>&1; then
+	tap_not_ok "verity: ext4 with fs-verity on a loop device" "$(cat "$VY/setup.log")"
 else
 	A=$VY_MNT/app
 	out=$("$A" --self-check-info 2>&1)
@@ -172,6 +146,5 @@ else
 		tap_not_ok "verity: vk seal refuses a modified megabinary and leaves it as it was" "exit $rc" "$out"
 	fi
 fi
-umount "$VY_MNT" 2>/dev/null
-[ -n "$VY_LOOP" ] && losetup -d "$VY_LOOP"
+verity_fs_cleanup "$VY"
 rm -rf "$VY"
