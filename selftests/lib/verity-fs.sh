@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # An ext4 file system with fs-verity on a loop device, for the seal's VM
 # test (selftests/kernel/verity.sh) and bench (selftests/bench/start).
 # Source it, as root, on a kernel with CONFIG_FS_VERITY: in the VM, ext4
