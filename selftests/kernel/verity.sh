@@ -42,52 +42,52 @@ if ! [ -x "$BUILD/vk-test/bin/app-hello" ]; then
 elif ! verity_setup >"$VY/setup.log" 2>&1; then
 	tap_not_ok "verity: ext4 with fs-verity on a loop device" "$(cat "$VY/setup.log")"
 else
-	A=$VY_MNT/app
-	out=$("$A" --self-check-info 2>&1)
+	VY_APP=$VY_MNT/app
+	out=$("$VY_APP" --self-check-info 2>&1)
 	[[ $out == "self check: full image hash ("*"not sealed: fs-verity not enabled on the file)"* ]] &&
 		tap_ok "verity: an unsealed megabinary on ext4 with fs-verity hashes its image" ||
 		tap_not_ok "verity: an unsealed megabinary on ext4 with fs-verity hashes its image" "$out"
 
 	# Sealed: the kernel's digest is the one signed, the fast path is
 	# taken, the modules run.
-	seal=$("$NOJIT" vk seal --key "$VY_KEY" "$A" 2>&1)
+	vy_seal=$("$NOJIT" vk seal --key "$VY_KEY" "$VY_APP" 2>&1)
 	rc=$?
-	d=$(verity_ioctl measure "$A" 2>&1)
-	info=$("$A" --self-check-info 2>&1)
-	run=$("$A" hello 2>&1)
-	if [ $rc -eq 0 ] && [[ $seal == *"sealed, fs-verity $d, signed by key"* ]] &&
-		[[ $info == "self check: fs-verity seal ($d, sealed by key "* ]] && [ "$run" = "hello from hello" ]; then
+	vy_d=$(verity_ioctl measure "$VY_APP" 2>&1)
+	vy_info=$("$VY_APP" --self-check-info 2>&1)
+	vy_run=$("$VY_APP" hello 2>&1)
+	if [ $rc -eq 0 ] && [[ $vy_seal == *"sealed, fs-verity $vy_d, signed by key"* ]] &&
+		[[ $vy_info == "self check: fs-verity seal ($vy_d, sealed by key "* ]] && [ "$vy_run" = "hello from hello" ]; then
 		tap_ok "verity: vk seal; the sealed megabinary checks its seal, not its image hash, and runs"
 	else
 		tap_not_ok "verity: vk seal; the sealed megabinary checks its seal, not its image hash, and runs" \
-			"exit $rc: $seal" "kernel: $d" "$info" "$run"
+			"exit $rc: $vy_seal" "kernel: $vy_d" "$vy_info" "$vy_run"
 	fi
 
 	# The bytes cannot change: the kernel refuses any open for writing
 	# (EPERM). The same write to an unsealed copy works.
 	cp "$BUILD/vk-test/bin/app" "$VY_MNT/plain"
-	w1=$(printf x 2>&1 | dd of="$A" bs=1 seek=4096 conv=notrunc 2>&1)
-	rc1=$?
+	vy_w1=$(printf x 2>&1 | dd of="$VY_APP" bs=1 seek=4096 conv=notrunc 2>&1)
+	vy_rc1=$?
 	printf x | dd of="$VY_MNT/plain" bs=1 seek=4096 conv=notrunc 2>/dev/null
-	rc2=$?
-	if [ $rc1 -ne 0 ] && [[ $w1 == *"Operation not permitted"* ]] && [ $rc2 -eq 0 ] &&
-		[ "$("$A" hello 2>&1)" = "hello from hello" ]; then
+	vy_rc2=$?
+	if [ $vy_rc1 -ne 0 ] && [[ $vy_w1 == *"Operation not permitted"* ]] && [ $vy_rc2 -eq 0 ] &&
+		[ "$("$VY_APP" hello 2>&1)" = "hello from hello" ]; then
 		tap_ok "verity: a sealed megabinary cannot be written (EPERM); an unsealed copy can"
 	else
 		tap_not_ok "verity: a sealed megabinary cannot be written (EPERM); an unsealed copy can" \
-			"sealed: exit $rc1: $w1" "unsealed: exit $rc2"
+			"sealed: exit $vy_rc1: $vy_w1" "unsealed: exit $vy_rc2"
 	fi
 
 	# Attack 1: a copy with one byte changed, fs-verity enabled, and the
 	# seal copied: another verity digest, the seal does not verify for
 	# it, the full check finds the image modified. (Skip the image hash
 	# whenever a trusted seal is present and this prints "jello".)
-	B=$VY_MNT/modified
-	cp "$BUILD/vk-test/bin/app" "$B" && jello "$B" && verity_ioctl enable "$B" && copy_seal "$A" "$B"
-	out=$("$B" hello 2>&1)
+	VY_MOD=$VY_MNT/modified
+	cp "$BUILD/vk-test/bin/app" "$VY_MOD" && jello "$VY_MOD" && verity_ioctl enable "$VY_MOD" && copy_seal "$VY_APP" "$VY_MOD"
+	out=$("$VY_MOD" hello 2>&1)
 	rc=$?
 	if [ $rc -eq 1 ] && [[ $out == *"does not match the SHA-256 its trailer lists (modified)"* ]] &&
-		[[ $out != *jello* ]] && [ "$(verity_ioctl measure "$B")" != "$d" ]; then
+		[[ $out != *jello* ]] && [ "$(verity_ioctl measure "$VY_MOD")" != "$vy_d" ]; then
 		tap_ok "verity: a modified copy with fs-verity and the seal copied over is refused (seal fails, image hash)"
 	else
 		tap_not_ok "verity: a modified copy with fs-verity and the seal copied over is refused (seal fails, image hash)" \
@@ -96,51 +96,51 @@ else
 
 	# Attack 2: the seal moved onto another valid megabinary with
 	# fs-verity: not taken for it (its own bytes are still hashed).
-	H=$VY_MNT/app-hello
-	verity_ioctl enable "$H" && copy_seal "$A" "$H"
-	out=$("$H" --self-check-info 2>&1)
-	run=$("$H" hello 2>&1)
+	VY_HELLO=$VY_MNT/app-hello
+	verity_ioctl enable "$VY_HELLO" && copy_seal "$VY_APP" "$VY_HELLO"
+	out=$("$VY_HELLO" --self-check-info 2>&1)
+	vy_run=$("$VY_HELLO" hello 2>&1)
 	[[ $out == "self check: full image hash ("*"not sealed: seal signature does not verify for this file)"* ]] &&
-		[ "$run" = "hello from hello" ] &&
+		[ "$vy_run" = "hello from hello" ] &&
 		tap_ok "verity: a seal moved onto another verity file is not taken for it (full check)" ||
-		tap_not_ok "verity: a seal moved onto another verity file is not taken for it (full check)" "$out" "$run"
+		tap_not_ok "verity: a seal moved onto another verity file is not taken for it (full check)" "$out" "$vy_run"
 
 	# Attack 3: a seal by a key the megabinary does not carry (the
 	# attacker's own, over a copy it made verity): full check.
 	"$NOJIT" keygen --out "$VY/attacker" >/dev/null
-	U=$VY_MNT/untrusted
-	cp "$BUILD/vk-test/bin/app" "$U"
-	useal=$("$NOJIT" vk seal --key "$VY/attacker/nojit.key" --trust "$VY_PUB" "$U" 2>&1)
-	out=$("$U" --self-check-info 2>&1)
-	[[ $useal == *"sealed, fs-verity"* ]] &&
+	VY_UNTR=$VY_MNT/untrusted
+	cp "$BUILD/vk-test/bin/app" "$VY_UNTR"
+	vy_useal=$("$NOJIT" vk seal --key "$VY/attacker/nojit.key" --trust "$VY_PUB" "$VY_UNTR" 2>&1)
+	out=$("$VY_UNTR" --self-check-info 2>&1)
+	[[ $vy_useal == *"sealed, fs-verity"* ]] &&
 		[[ $out == "self check: full image hash ("*"not sealed: seal by a key not compiled in)"* ]] &&
 		tap_ok "verity: a seal by a key not compiled into the megabinary is not taken (full check)" ||
 		tap_not_ok "verity: a seal by a key not compiled into the megabinary is not taken (full check)" \
-			"$useal" "$out"
+			"$vy_useal" "$out"
 
 	# Attack 4: no fs-verity, the seal copied, one byte changed: the seal
 	# is about a verity digest the file does not have; full check.
-	N=$VY_MNT/noverity
-	cp "$BUILD/vk-test/bin/app" "$N" && jello "$N" && copy_seal "$A" "$N"
-	out=$("$N" hello 2>&1)
+	VY_NOVER=$VY_MNT/noverity
+	cp "$BUILD/vk-test/bin/app" "$VY_NOVER" && jello "$VY_NOVER" && copy_seal "$VY_APP" "$VY_NOVER"
+	out=$("$VY_NOVER" hello 2>&1)
 	rc=$?
-	cp "$BUILD/vk-test/bin/app" "$N.ok" && copy_seal "$A" "$N.ok"
-	info=$("$N.ok" --self-check-info 2>&1)
+	cp "$BUILD/vk-test/bin/app" "$VY_NOVER.ok" && copy_seal "$VY_APP" "$VY_NOVER.ok"
+	vy_info=$("$VY_NOVER.ok" --self-check-info 2>&1)
 	if [ $rc -eq 1 ] && [[ $out == *"(modified)"* && $out != *jello* ]] &&
-		[[ $info == "self check: full image hash ("*"not sealed: fs-verity not enabled on the file)"* ]]; then
+		[[ $vy_info == "self check: full image hash ("*"not sealed: fs-verity not enabled on the file)"* ]]; then
 		tap_ok "verity: the seal on a file without fs-verity is ignored (full check; modified: refused)"
 	else
 		tap_not_ok "verity: the seal on a file without fs-verity is ignored (full check; modified: refused)" \
-			"exit $rc" "$out" "$info"
+			"exit $rc" "$out" "$vy_info"
 	fi
 
 	# vk seal verifies before it seals: a modified file is neither sealed
 	# nor made immutable.
-	M=$VY_MNT/tosseal
-	cp "$BUILD/vk-test/bin/app" "$M" && jello "$M"
-	out=$("$NOJIT" vk seal --key "$VY_KEY" "$M" 2>&1)
+	VY_TOSEAL=$VY_MNT/tosseal
+	cp "$BUILD/vk-test/bin/app" "$VY_TOSEAL" && jello "$VY_TOSEAL"
+	out=$("$NOJIT" vk seal --key "$VY_KEY" "$VY_TOSEAL" 2>&1)
 	rc=$?
-	if [ $rc -eq 1 ] && [[ $out == *"(modified)"* ]] && ! verity_ioctl measure "$M" >/dev/null 2>&1; then
+	if [ $rc -eq 1 ] && [[ $out == *"(modified)"* ]] && ! verity_ioctl measure "$VY_TOSEAL" >/dev/null 2>&1; then
 		tap_ok "verity: vk seal refuses a modified megabinary and leaves it as it was"
 	else
 		tap_not_ok "verity: vk seal refuses a modified megabinary and leaves it as it was" "exit $rc" "$out"
