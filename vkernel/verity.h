@@ -33,6 +33,7 @@
 #define VK_SEAL_CONTEXT		"nojit-vk-verity-v1\n"
 #define VK_SEAL_LEN		(8 + NOJIT_KEY_ID_LEN + NOJIT_SIG_LEN)
 #define VK_VERITY_MAX_DIGEST	64
+#define VK_VERITY_BLOCK		4096	/* the Merkle tree block `vk seal` uses */
 
 struct vk_verity {
 	uint16_t alg;		/* FS_VERITY_HASH_ALG_* */
@@ -47,6 +48,15 @@ struct vk_verity {
  * anything) -EOPNOTSUPP. A file without verity: -ENODATA.
  */
 int vk_verity_measure(int fd, struct vk_verity *v);
+
+/*
+ * The fs-verity digest the kernel will give the file open at FD once
+ * `vk seal` enabled verity on it (SHA-256, VK_VERITY_BLOCK-byte blocks, no
+ * salt), computed here from its contents: so a build machine can seal
+ * without fs-verity, and a node can check a seal before making the file
+ * immutable. Only ever compared with the kernel's, never trusted alone.
+ */
+int vk_verity_compute(int fd, struct vk_verity *v);
 
 /* The seal of V by K into SEAL (VK_SEAL_LEN bytes). */
 int vk_seal_sign(const struct vk_verity *v, const struct nojit_seckey *k, uint8_t *seal);

@@ -145,6 +145,35 @@ else
 	else
 		tap_not_ok "verity: vk seal refuses a modified megabinary and leaves it as it was" "exit $rc" "$out"
 	fi
+
+	# Sealing without the key on the node: the seal is made where the
+	# key is (-o: the digest computed there, no fs-verity needed) and
+	# stored with --seal --trust, which checks that it fits before making
+	# the file immutable, and that the kernel's digest is the one sealed.
+	VY_OFF=$VY_MNT/offline
+	cp "$BUILD/vk-test/bin/app" "$VY_OFF"
+	vy_mk=$("$NOJIT" vk seal --key "$VY_KEY" -o "$VY/app.seal" "$BUILD/vk-test/bin/app" 2>&1)
+	vy_put=$("$NOJIT" vk seal --seal "$VY/app.seal" --trust "$VY_PUB" "$VY_OFF" 2>&1)
+	rc=$?
+	vy_info=$("$VY_OFF" --self-check-info 2>&1)
+	if [ $rc -eq 0 ] && [[ $vy_mk == *"seal written to $VY/app.seal, fs-verity $vy_d,"* ]] &&
+		[ "$(verity_ioctl measure "$VY_OFF")" = "$vy_d" ] &&
+		[[ $vy_info == "self check: fs-verity seal ($vy_d, sealed by key "* ]]; then
+		tap_ok "verity: a seal made without fs-verity (-o, digest computed as the kernel does) stored with --seal is taken"
+	else
+		tap_not_ok "verity: a seal made without fs-verity (-o, digest computed as the kernel does) stored with --seal is taken" \
+			"kernel: $vy_d" "$vy_mk" "exit $rc: $vy_put" "$vy_info"
+	fi
+	VY_OTHER=$VY_MNT/other
+	cp "$BUILD/vk-test/bin/app-hello" "$VY_OTHER"
+	out=$("$NOJIT" vk seal --seal "$VY/app.seal" --trust "$VY_PUB" "$VY_OTHER" 2>&1)
+	rc=$?
+	if [ $rc -eq 1 ] && [[ $out == *"the seal is not for"* ]] &&
+		! verity_ioctl measure "$VY_OTHER" >/dev/null 2>&1; then
+		tap_ok "verity: vk seal --seal refuses another file's seal and leaves the file as it was"
+	else
+		tap_not_ok "verity: vk seal --seal refuses another file's seal and leaves the file as it was" "exit $rc" "$out"
+	fi
 fi
 verity_fs_cleanup "$VY"
 rm -rf "$VY"

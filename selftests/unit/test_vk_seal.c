@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <linux/fsverity.h>
+#include <sodium.h>
 
 #include "keys.h"
 #include "scratch.h"
@@ -115,4 +116,68 @@ Test(vk_seal, measure_without_verity)
 	r = vk_verity_measure(fd, &v);
 	cr_assert(r == -EOPNOTSUPP || r == -ENODATA, "%d", r);
 	close(fd);
+}
+
+/* The fs-verity descriptor's digest for SIZE and ROOT, as the kernel's documentation gives it. */
+static void descriptor_digest(uint64_t size, const uint8_t root[32], uint8_t out[32])
+{
+	uint8_t desc[256] = { 1, FS_VERITY_HASH_ALG_SHA256, 12, 0 };
+
+	for (int i = 0; i < 8; i++)
+		desc[8 + i] = (uint8_t)(size >> (8 * i));
+	memcpy(desc + 16, root, 32);
+	crypto_hash_sha256(out, desc, sizeof(desc));
+}
+
+static void compute_file(const uint8_t *b, size_t len, struct vk_verity *v)
+{
+	int fd = open(scratch_path("f"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, b, len), (ssize_t)len);
+	cr_assert_eq(vk_verity_compute(fd, v), 0);
+	cr_assert_eq(v->alg, FS_VERITY_HASH_ALG_SHA256);
+	cr_assert_eq(v->len, 32);
+	close(fd);
+}
+
+/*
+ * The edge cases of the tree (the kernel's own digest of real megabinaries
+ * is compared in selftests/kernel/verity.sh): empty (root all zero), one
+ * block (root = its hash, padded), one block and a byte (one level of two
+ * hashes).
+ */
+Test(vk_seal, compute_small_files)
+{
+	static uint8_t b[2 * VK_VERITY_BLOCK], blk[VK_VERITY_BLOCK], lvl[VK_VERITY_BLOCK];
+	uint8_t root[32] = { 0 }, want[32];
+	struct vk_verity v;
+
+	for (size_t i = 0; i < sizeof(b); i++)
+		b[i] = (uint8_t)(i * 7 + 1);
+	compute_file(b, 0, &v);
+	descriptor_digest(0, root, want);
+	cr_assert_eq(memcmp(v.digest, want, 32), 0, "empty");
+
+	memset(blk, 0, sizeof(blk));
+	memcpy(blk, b, 100);
+	crypto_hash_sha256(root, blk, sizeof(blk));
+	compute_file(b, 100, &v);
+	descriptor_digest(100, root, want);
+	cr_assert_eq(memcmp(v.digest, want, 32), 0, "100 bytes");
+
+	crypto_hash_sha256(root, b, VK_VERITY_BLOCK);
+	compute_file(b, VK_VERITY_BLOCK, &v);
+	descriptor_digest(VK_VERITY_BLOCK, root, want);
+	cr_assert_eq(memcmp(v.digest, want, 32), 0, "one block");
+
+	memset(lvl, 0, sizeof(lvl));
+	crypto_hash_sha256(lvl, b, VK_VERITY_BLOCK);
+	memset(blk, 0, sizeof(blk));
+	blk[0] = b[VK_VERITY_BLOCK];
+	crypto_hash_sha256(lvl + 32, blk, sizeof(blk));
+	crypto_hash_sha256(root, lvl, sizeof(lvl));
+	compute_file(b, VK_VERITY_BLOCK + 1, &v);
+	descriptor_digest(VK_VERITY_BLOCK + 1, root, want);
+	cr_assert_eq(memcmp(v.digest, want, 32), 0, "one block and a byte");
 }
