@@ -114,10 +114,10 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 
 # ---- controller --------------------------------------------------------
 
-# The megabinary trailer code is shared with the vkernel runtime.
-CTL_SHARED_SRCS := vkernel/trailer.c
+# The megabinary trailer and seal code is shared with the vkernel runtime.
+CTL_SHARED_SRCS := vkernel/trailer.c vkernel/verity.c
 CTL_SRCS := $(wildcard controller/*.c) $(CTL_SHARED_SRCS)
-CTL_HDRS := $(wildcard controller/*.h) $(BPF_HDRS) vkernel/trailer.h
+CTL_HDRS := $(wildcard controller/*.h) $(BPF_HDRS) vkernel/trailer.h vkernel/verity.h
 CTL_LIB_SRCS := $(filter-out controller/main.c controller/cmd_%.c,$(CTL_SRCS))
 # Where `nojit vk build` finds the vkernel runtime unless told (--runtime).
 VK_RUNTIME_DIR	?= $(abspath $(BUILD)/vkernel)
@@ -267,8 +267,9 @@ bench: all bench-bins scan-bins $(STORM) $(FEED) vm-kernel vk-guests
 	$(Q)selftests/bench/lua/run $(BUILD)
 	$(Q)selftests/bench/scan $(BUILD)
 	$(Q)selftests/aot/prepare $(BUILD)
-	$(Q)$(VM_RUN) --tpm --timeout 3400 -- sh -c \
-		'selftests/bench/run $(BUILD) && selftests/bench/exception $(BUILD) && selftests/bench/hashgate $(BUILD) && selftests/bench/audit $(BUILD) && selftests/bench/apply $(BUILD) && selftests/bench/oci $(BUILD) && selftests/bench/attest $(BUILD) && selftests/bench/aot $(BUILD)'
+	$(Q)selftests/bench/seal --host $(BUILD)
+	$(Q)$(VM_RUN) --tpm --timeout 3600 -- sh -c \
+		'selftests/bench/run $(BUILD) && selftests/bench/exception $(BUILD) && selftests/bench/hashgate $(BUILD) && selftests/bench/audit $(BUILD) && selftests/bench/apply $(BUILD) && selftests/bench/oci $(BUILD) && selftests/bench/attest $(BUILD) && selftests/bench/aot $(BUILD) && selftests/bench/seal $(BUILD)'
 
 # The bypass matrix: every attack under every configuration, host columns
 # here and BPF LSM columns in one VM; fails if the measured table differs

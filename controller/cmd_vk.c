@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /* nojit vk: build, verify and run vkernel megabinaries (docs/vkernel.md). */
+#include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <linux/fsverity.h>
 
 #include "cli.h"
 #include "cmd.h"
+#include "verity.h"
 #include "vk_build.h"
 
 #ifndef NOJIT_VK_RUNTIME_DIR
@@ -12,10 +20,11 @@
 #endif
 
 static const char vk_usage[] =
-	"Usage: nojit vk { build | verify | run | help } ...\n"
+	"Usage: nojit vk { build | verify | seal | run | help } ...\n"
 	"\n"
 	"  build   compile wasm modules into one signed megabinary\n"
 	"  verify  check a megabinary's signed trailer and image hash\n"
+	"  seal    make a verified megabinary immutable (fs-verity) and sign it\n"
 	"  run     run a module of a verified megabinary, confined\n"
 	"\n"
 	"`nojit vk VERB --help` for each verb's options.\n";
@@ -51,6 +60,30 @@ static const char verify_usage[] =
 	"\n"
 	"  -t, --trust PUB|DIR  trusted public key file or directory\n"
 	"  -l, --list           list the modules\n"
+	"  -h, --help           show this help\n";
+
+static const char seal_usage[] =
+	"Usage: nojit vk seal --key KEY [--trust PUB|DIR] APP\n"
+	"       nojit vk seal --key KEY [--trust PUB|DIR] -o SEAL APP\n"
+	"       nojit vk seal --seal SEAL --trust PUB|DIR APP\n"
+	"\n"
+	"Verify APP in full (trailer signature and image hash), enable fs-verity\n"
+	"on it (the file becomes read-only for good and the kernel checks every\n"
+	"page read from it), and store in its xattr " VK_SEAL_XATTR " KEY's\n"
+	"signature over the file's verity digest. A megabinary so sealed by a\n"
+	"key compiled into it skips hashing its image at start (docs/vkernel.md).\n"
+	"With -o, on the build machine: write that signature to SEAL instead,\n"
+	"the digest computed here, APP left as it is (no fs-verity needed).\n"
+	"With --seal, on a node, no key: check that SEAL is a seal of APP by a\n"
+	"--trust key, then enable fs-verity and store it.\n"
+	"Enabling needs a file system with fs-verity (ext4/f2fs made with it,\n"
+	"btrfs) and the right to (the file's owner or root). Exit 0 done, 1 not.\n"
+	"\n"
+	"  -k, --key KEY        the vk signing key\n"
+	"  -t, --trust PUB|DIR  keys APP's trailer (and SEAL) may be signed by\n"
+	"                       (default KEY's own)\n"
+	"  -o, --output SEAL    write the seal to SEAL, leave APP alone\n"
+	"  -s, --seal SEAL      store SEAL, made with -o elsewhere\n"
 	"  -h, --help           show this help\n";
 
 static struct json_object *trailer_json(const char *file, const struct vk_trailer *t)
@@ -295,11 +328,290 @@ static int do_verify(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * Enable fs-verity on FD (read-only: the kernel refuses while anyone has
+ * the file open for writing), with the parameters vk_verity_compute()
+ * assumes, so a seal made elsewhere fits. Already enabled is fine: what
+ * counts is the digest measured next.
+ */
+static int verity_enable(int fd, const char *file, struct nojit_err *err)
+{
+	struct fsverity_enable_arg arg = {
+		.version = 1,
+		.hash_algorithm = FS_VERITY_HASH_ALG_SHA256,
+		.block_size = VK_VERITY_BLOCK,
+	};
+
+	if (ioctl(fd, FS_IOC_ENABLE_VERITY, &arg) && errno != EEXIST)
+		return nojit_err_set(err, -errno, "%s: cannot enable fs-verity: %s%s", file,
+				     strerror(errno),
+				     errno == EOPNOTSUPP || errno == ENOTTY ?
+				     " (the file system has no fs-verity: ext4 needs mkfs/tune2fs -O verity)" :
+				     errno == EINVAL ? " (fs-verity with 4 KiB blocks: is the file system's block smaller?)" :
+				     "");
+	return 0;
+}
+
+/*
+ * A private copy of the file at FD that nobody can change (a sealed
+ * memfd): what -o verifies and digests is one and the same content.
+ */
+static int snapshot(int fd, const char *file, struct nojit_err *err)
+{
+	static uint8_t buf[1 << 16];
+	struct stat st;
+	off_t off;
+	int m, r;
+
+	if (fstat(fd, &st))
+		return nojit_err_set(err, -errno, "%s: %s", file, strerror(errno));
+	m = memfd_create("nojit-vk-seal", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (m < 0)
+		return nojit_err_set(err, -errno, "memfd: %s", strerror(errno));
+	for (off = 0; off < st.st_size; off += (off_t)sizeof(buf)) {
+		size_t n = st.st_size - off < (off_t)sizeof(buf) ? (size_t)(st.st_size - off) : sizeof(buf);
+
+		r = pread_full(fd, buf, n, off);
+		if (!r && write(m, buf, n) != (ssize_t)n)
+			r = -EIO;
+		if (r) {
+			close(m);
+			return nojit_err_set(err, r, "%s: copying: %s", file, strerror(-r));
+		}
+	}
+	if (fcntl(m, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL)) {
+		r = -errno;
+		close(m);
+		return nojit_err_set(err, r, "memfd seals: %s", strerror(-r));
+	}
+	return m;
+}
+
+static int read_seal(const char *path, uint8_t *seal, struct nojit_err *err)
+{
+	uint8_t buf[VK_SEAL_LEN + 1];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n != VK_SEAL_LEN)
+		return nojit_err_set(err, -EBADMSG, "%s: not a seal (%d bytes)", path, (int)n);
+	memcpy(seal, buf, VK_SEAL_LEN);
+	return 0;
+}
+
+static int write_seal(const char *path, const uint8_t *seal, struct nojit_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), r = 0;
+
+	if (fd < 0)
+		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (write(fd, seal, VK_SEAL_LEN) != VK_SEAL_LEN || fsync(fd))
+		r = nojit_err_set(err, -EIO, "%s: cannot write the seal", path);
+	if (close(fd) && !r)
+		r = nojit_err_set(err, -EIO, "%s: cannot write the seal", path);
+	return r;
+}
+
+/* The seal SEAL checked for V against TRUST's keys: 0, or why not in ERR. */
+static int seal_check(const struct vk_verity *v, const uint8_t *seal,
+		      const struct nojit_trust *trust, const char *file, struct nojit_err *err)
+{
+	_cleanup_free_ uint8_t (*keys)[32] = calloc(trust->n_keys, 32);
+	char id[NOJIT_KEY_ID_LEN + 1];
+	int r;
+
+	if (!keys)
+		return nojit_err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < trust->n_keys; i++)
+		memcpy(keys[i], trust->keys[i].pk, 32);
+	r = vk_seal_verify(v, seal, VK_SEAL_LEN, (const uint8_t (*)[32])keys, trust->n_keys, id);
+	if (r == -EBADMSG)
+		return nojit_err_set(err, r, "not a seal");
+	if (r == -ENOKEY)
+		return nojit_err_set(err, r, "the seal is by key %s, which is not trusted", id);
+	if (r)
+		return nojit_err_set(err, r, "the seal is not for %s (another file's, or it changed)", file);
+	return 0;
+}
+
+/*
+ * In place: the full check, fs-verity, the kernel's digest (which must be
+ * WANT when given: the digest a seal made elsewhere is of), the full
+ * check again (the bytes are fixed now, so the digest is of exactly what
+ * this check read), then SEAL (made from the digest by KEY when not given)
+ * stored. Fills V.
+ */
+static int seal_in_place(int fd, const char *file, const struct nojit_trust *trust,
+			 const struct nojit_seckey *key, const struct vk_verity *want,
+			 uint8_t *seal, struct vk_verity *v, struct nojit_err *err)
+{
+	static struct vk_trailer t;
+	int r;
+
+	r = verity_enable(fd, file, err);
+	if (r)
+		return r;
+	r = vk_verity_measure(fd, v);
+	if (r)
+		return nojit_err_set(err, r, "%s: cannot measure fs-verity: %s", file, strerror(-r));
+	if (want && (v->alg != want->alg || memcmp(v->digest, want->digest, v->len)))
+		return nojit_err_set(err, -EBADMSG,
+				     "%s: the kernel's fs-verity digest is not the one the seal is of",
+				     file);
+	r = vk_verify_fd(fd, file, trust, NULL, 0, &t, NULL, err);
+	if (r)
+		return r;
+	if (key) {
+		r = vk_seal_sign(v, key, seal);
+		if (r)
+			return nojit_err_set(err, r, "signing: %s", strerror(-r));
+	}
+	if (fsetxattr(fd, VK_SEAL_XATTR, seal, VK_SEAL_LEN, 0))
+		return nojit_err_set(err, -errno, "%s: cannot set %s: %s", file, VK_SEAL_XATTR,
+				     strerror(errno));
+	return 0;
+}
+
+static int do_seal(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "trust", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "seal", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *key_path = NULL, *trust_path = NULL, *out = NULL, *in = NULL, *file;
+	_cleanup_seckey_ struct nojit_seckey key = {};
+	struct nojit_trust trust = {};
+	static struct vk_trailer t;
+	uint8_t seal[VK_SEAL_LEN];
+	char d[8 + 2 * VK_VERITY_MAX_DIGEST + 1], id[NOJIT_KEY_ID_LEN + 1];
+	struct nojit_err err;
+	struct vk_verity v, want;
+	int c, fd, snap = -1, r;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "k:t:o:s:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			key_path = optarg;
+			break;
+		case 't':
+			trust_path = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 's':
+			in = optarg;
+			break;
+		case 'h':
+			printf("%s", seal_usage);
+			return EXIT_OK;
+		default:
+			fprintf(stderr, "%s", seal_usage);
+			return EXIT_USAGE;
+		}
+	}
+	if (!key_path == !in)
+		return cli_usage_error(seal_usage, "want --key KEY or --seal SEAL");
+	if (in && (out || !trust_path))
+		return cli_usage_error(seal_usage, "--seal SEAL wants --trust and no -o");
+	if (optind + 1 != argc)
+		return cli_usage_error(seal_usage, "want exactly one APP");
+	file = argv[optind];
+	r = key_path ? key_load_secret(key_path, &key, &err) : read_seal(in, seal, &err);
+	if (!r && trust_path)
+		r = trust_load(trust_path, &trust, &err);
+	if (r) {
+		cli_error("%s", err.msg);
+		return EXIT_FAILED;
+	}
+	if (!trust_path) {
+		trust.keys = malloc(sizeof(*trust.keys));
+		if (!trust.keys) {
+			cli_error("out of memory");
+			return EXIT_FAILED;
+		}
+		trust.keys[0] = key.pub;
+		trust.n_keys = 1;
+	}
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		cli_error("%s: %s", file, strerror(errno));
+		trust_free(&trust);
+		return EXIT_FAILED;
+	}
+	if (out) {
+		/* Build machine: verified and digested from one snapshot. */
+		snap = r = snapshot(fd, file, &err);
+		if (r >= 0)
+			r = vk_verify_fd(snap, file, &trust, NULL, 0, &t, NULL, &err);
+		if (!r && (r = vk_verity_compute(snap, &v)))
+			nojit_err_set(&err, r, "%s: %s", file, strerror(-r));
+		if (!r && (r = vk_seal_sign(&v, &key, seal)))
+			nojit_err_set(&err, r, "signing: %s", strerror(-r));
+		if (!r)
+			r = write_seal(out, seal, &err);
+	} else if (in) {
+		/*
+		 * Node: the seal must fit before the file is made immutable
+		 * (the full check, then the digest computed here), and the
+		 * kernel's digest must be that one after.
+		 */
+		r = vk_verify_fd(fd, file, &trust, NULL, 0, &t, NULL, &err);
+		if (!r && (r = vk_verity_compute(fd, &want)))
+			nojit_err_set(&err, r, "%s: %s", file, strerror(-r));
+		if (!r)
+			r = seal_check(&want, seal, &trust, file, &err);
+		if (!r)
+			r = seal_in_place(fd, file, &trust, NULL, &want, seal, &v, &err);
+	} else {
+		r = vk_verify_fd(fd, file, &trust, NULL, 0, &t, NULL, &err);
+		if (!r)
+			r = seal_in_place(fd, file, &trust, &key, NULL, seal, &v, &err);
+	}
+	if (snap >= 0)
+		close(snap);
+	close(fd);
+	trust_free(&trust);
+	if (r < 0) {
+		cli_error("vk seal: %s", err.msg);
+		return EXIT_FAILED;
+	}
+	vk_verity_format(&v, d);
+	memcpy(id, seal + 8, NOJIT_KEY_ID_LEN);
+	id[NOJIT_KEY_ID_LEN] = '\0';
+	if (arg_json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "file", json_object_new_string(file));
+		json_object_object_add(o, "sealed", json_object_new_boolean(!out));
+		if (out)
+			json_object_object_add(o, "seal", json_object_new_string(out));
+		json_object_object_add(o, "verity_digest", json_object_new_string(d));
+		json_object_object_add(o, "key_id", json_object_new_string(id));
+		cli_json_print(o);
+	} else if (out) {
+		printf("%s: seal written to %s, fs-verity %s, signed by key %s\n", file, out, d, id);
+	} else {
+		printf("%s: sealed, fs-verity %s, signed by key %s\n", file, d, id);
+	}
+	return EXIT_OK;
+}
+
 int do_vk(int argc, char **argv)
 {
 	static const struct cli_cmd cmds[] = {
 		{ "build", do_build, "compile wasm modules into one signed megabinary" },
 		{ "verify", do_verify, "check a megabinary's signed trailer" },
+		{ "seal", do_seal, "make a verified megabinary immutable (fs-verity) and sign it" },
 		{ "run", do_vk_run, "run a module of a verified megabinary, confined" },
 		{ "help", NULL, "show this help" },
 		{}

@@ -5,6 +5,7 @@
  *   APP [--dir HOST[:GUEST]]... [--env K=V]... [--audit-fd N] [--script-manifest FILE]
  *       [--] MODULE [ARGS...]
  *   APP --list
+ *   APP --self-check-info
  *   APP --help
  *
  * Before any guest code runs the binary verifies its own signed trailer
@@ -43,13 +44,14 @@ static unsigned int arg_n_env;
 static int arg_audit_fd = 2;
 static bool arg_list;
 static const char *arg_manifest, *arg_manifest_sig;
+static bool arg_self_check_info;
 
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"Usage: %s [--dir HOST[:GUEST]]... [--env K=V]... [--audit-fd N] [--script-manifest FILE]\n"
 		"          [--] MODULE [ARGS...]\n"
-		"       %s --list\n"
+		"       %s --list | --self-check-info\n"
 		"Run MODULE, one of the signed wasm modules compiled into this binary.\n"
 		"  --dir HOST[:GUEST]  give the guest HOST's directory tree, seen as GUEST\n"
 		"  --env K=V           set a variable in the guest's (otherwise empty) environment\n"
@@ -60,6 +62,7 @@ static void usage(FILE *f, const char *prog)
 		"  --script-manifest-sig SIGFILE\n"
 		"                      FILE's signature is SIGFILE, not FILE.sig\n"
 		"  --list              print the modules the signed trailer lists\n"
+		"  --self-check-info   say how the self check verified this file (seal or hash)\n"
 		"Exit status: the guest's, %d refused, %d usage, %d denied spawn, %d trap.\n",
 		prog, prog, VK_EXIT_REFUSED, VK_EXIT_USAGE, VK_EXIT_DENIED, VK_EXIT_TRAP);
 }
@@ -82,6 +85,7 @@ static int parse_args(int argc, char **argv)
 		{ "script-manifest", required_argument, NULL, 'M' },
 		{ "script-manifest-sig", required_argument, NULL, 'S' },
 		{ "list", no_argument, NULL, 'l' },
+		{ "self-check-info", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -131,6 +135,9 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'l':
 			arg_list = true;
+			break;
+		case 'i':
+			arg_self_check_info = true;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -232,6 +239,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nojit-vk: refusing to run: %s\n",
 			err[0] ? err : strerror(-r));
 		return VK_EXIT_REFUSED;
+	}
+	if (arg_self_check_info) {
+		vk_self_check_describe(err, sizeof(err));
+		printf("%s\n", err);
+		return fflush(stdout) == 0 ? 0 : VK_EXIT_REFUSED;
 	}
 	if (arg_manifest) {
 		struct nojit_err merr = { "" };

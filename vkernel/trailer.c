@@ -281,15 +281,13 @@ int vk_verify_path(const char *path, const char *trust_path, struct vk_trailer *
 	return r;
 }
 
-int vk_verify_fd(int fd, const char *name, const struct nojit_trust *trust,
-		 const uint8_t (*keys)[32], size_t n_keys, struct vk_trailer *t,
-		 uint8_t *ret_file_sha256, struct nojit_err *err)
+int vk_trailer_verify_fd(int fd, const char *name, const struct nojit_trust *trust,
+			 const uint8_t (*keys)[32], size_t n_keys, struct vk_trailer *t,
+			 struct nojit_err *err)
 {
-	_cleanup_free_ uint8_t *m = NULL, *tail = NULL;
-	crypto_hash_sha256_state file;
+	_cleanup_free_ uint8_t *m = NULL;
 	const struct nojit_pubkey *pk = NULL;
 	struct nojit_pubkey embedded;
-	uint8_t digest[32];
 	size_t len;
 	int r;
 
@@ -318,6 +316,22 @@ int vk_verify_fd(int fd, const char *name, const struct nojit_trust *trust,
 	if (key_verify(pk, m, len, t->sig))
 		return nojit_err_set(err, -EKEYREJECTED, "%s: bad trailer signature (key %s)", name,
 				     t->key_id);
+	return 0;
+}
+
+int vk_verify_fd(int fd, const char *name, const struct nojit_trust *trust,
+		 const uint8_t (*keys)[32], size_t n_keys, struct vk_trailer *t,
+		 uint8_t *ret_file_sha256, struct nojit_err *err)
+{
+	_cleanup_free_ uint8_t *tail = NULL;
+	crypto_hash_sha256_state file;
+	uint8_t digest[32];
+	size_t len;
+	int r;
+
+	r = vk_trailer_verify_fd(fd, name, trust, keys, n_keys, t, err);
+	if (r)
+		return r;
 	crypto_hash_sha256_init(&file);
 	r = hash_image(fd, t->image_len, digest, ret_file_sha256 ? &file : NULL);
 	if (r)

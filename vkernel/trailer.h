@@ -85,6 +85,15 @@ int vk_trailer_sign(struct vk_trailer *t, const struct nojit_seckey *k);
 int vk_trailer_read(int fd, const char *name, struct vk_trailer *t, struct nojit_err *err);
 
 /*
+ * The trailer of the megabinary at FD, parsed and its signature checked as
+ * vk_verify_fd() does, without the image hash: for a file whose bytes
+ * something else binds (an fs-verity seal, verity.h).
+ */
+int vk_trailer_verify_fd(int fd, const char *name, const struct nojit_trust *trust,
+			 const uint8_t (*keys)[32], size_t n_keys, struct vk_trailer *t,
+			 struct nojit_err *err);
+
+/*
  * Full verification of the megabinary at FD: parse, signature by a key of
  * TRUST (or by one of N_KEYS raw public keys in KEYS when TRUST is NULL),
  * and the image hash. On success T holds the verified trailer and, when

@@ -50,7 +50,7 @@ BENCH_CFLAGS := -O2 -g $(WARN)
 BENCH_BINS := $(BENCH_OUT)/loader $(BENCH_OUT)/loops $(BENCH_OUT)/empty.bpf.o $(BENCH_OUT)/startup
 # attest_vk links the controller's objects: built only under the top Makefile.
 ifneq ($(BENCH_STANDALONE),1)
-BENCH_BINS += $(BENCH_OUT)/attest_vk
+BENCH_BINS += $(BENCH_OUT)/attest_vk $(BENCH_OUT)/selfcheck
 endif
 
 .DELETE_ON_ERROR:
@@ -85,6 +85,13 @@ $(BENCH_OUT)/startup: $(BENCH_DIR)/startup.c $(BENCH_MK) | $(BENCH_OUT)
 # library objects, so only when the top Makefile includes us.
 ifneq ($(BENCH_STANDALONE),1)
 $(BENCH_OUT)/attest_vk: $(BENCH_DIR)/attest_vk.c $(patsubst %.c,$(BUILD)/controller/%.o,$(notdir $(CTL_LIB_SRCS))) \
+		$(CTL_HDRS) $(BENCH_MK) | $(BENCH_OUT)
+	$(BENCH_MSG) CC $@
+	$(BENCH_Q)$(CC) $(CPPFLAGS) $(BENCH_CFLAGS) $< $(filter %.o,$^) $(LDLIBS) -o $@
+
+# The megabinary's self check, timed in-process (selftests/bench/seal):
+# the runtime's own trailer and seal code, -O2 as in libvkernel.a.
+$(BENCH_OUT)/selfcheck: $(BENCH_DIR)/selfcheck.c $(patsubst %.c,$(BUILD)/controller/%.o,$(notdir $(CTL_LIB_SRCS))) \
 		$(CTL_HDRS) $(BENCH_MK) | $(BENCH_OUT)
 	$(BENCH_MSG) CC $@
 	$(BENCH_Q)$(CC) $(CPPFLAGS) $(BENCH_CFLAGS) $< $(filter %.o,$^) $(LDLIBS) -o $@
