@@ -2,10 +2,13 @@
 /* nojit vk: build, verify and run vkernel megabinaries (docs/vkernel.md). */
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <linux/fsverity.h>
@@ -387,6 +390,81 @@ static int snapshot(int fd, const char *file, struct nojit_err *err)
 	return m;
 }
 
+/*
+ * A new inode in FILE's directory holding SNAP's bytes, not linked yet,
+ * never open for writing by anyone else, with a page cache only we have
+ * touched: returned read-only (the writer closed), ready for fs-verity.
+ * Sealing FILE's own inode in place would trust its page cache, and a
+ * page someone pinned earlier (a direct-I/O read into a shared writable
+ * mapping, still in flight) can change after fs-verity is on, which
+ * verifies pages only when they come from disk. *DIRFD is FILE's
+ * directory, for replace_with().
+ */
+static int fresh_copy(int snap, const char *file, int *dirfd, struct nojit_err *err)
+{
+	_cleanup_free_ char *dir = strdup(file);
+	char self[64], *slash;
+	struct stat st;
+	off_t off = 0;
+	int w, ro, r;
+
+	if (!dir)
+		return nojit_err_set(err, -ENOMEM, "out of memory");
+	if (fstat(snap, &st))
+		return nojit_err_set(err, -errno, "snapshot: %s", strerror(errno));
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash[1] = '\0';
+	*dirfd = open(slash ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0)
+		return nojit_err_set(err, -errno, "%s: its directory: %s", file, strerror(errno));
+	w = openat(*dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0700);
+	if (w < 0)
+		return nojit_err_set(err, -errno, "%s: a new file beside it (O_TMPFILE): %s", file,
+				     strerror(errno));
+	while (off < st.st_size) {
+		ssize_t n = sendfile(w, snap, &off, (size_t)(st.st_size - off));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : -EIO;
+			close(w);
+			return nojit_err_set(err, r, "%s: writing the new copy: %s", file, strerror(-r));
+		}
+	}
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", w);
+	ro = fsync(w) ? -1 : open(self, O_RDONLY | O_CLOEXEC);
+	r = ro < 0 ? -errno : 0;
+	close(w);
+	if (r)
+		return nojit_err_set(err, r, "%s: the new copy: %s", file, strerror(-r));
+	return ro;
+}
+
+/* FILE (in DIRFD) becomes the sealed new inode RO, with MODE, atomically. */
+static int replace_with(int ro, int dirfd, const char *file, mode_t mode, struct nojit_err *err)
+{
+	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	char self[64], tmp[NAME_MAX + 1];
+
+	if (fchmod(ro, mode & 07755))
+		return nojit_err_set(err, -errno, "%s: chmod of the new copy: %s", file, strerror(errno));
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", ro);
+	if ((size_t)snprintf(tmp, sizeof(tmp), ".%.200s.nojit-seal.%d", base, (int)getpid()) >= sizeof(tmp))
+		return nojit_err_set(err, -ENAMETOOLONG, "%s: name too long", file);
+	if (linkat(AT_FDCWD, self, dirfd, tmp, AT_SYMLINK_FOLLOW))
+		return nojit_err_set(err, -errno, "%s: linking the new copy: %s", file, strerror(errno));
+	if (renameat(dirfd, tmp, dirfd, base)) {
+		int r = -errno;
+
+		unlinkat(dirfd, tmp, 0);
+		return nojit_err_set(err, r, "%s: replacing it with the sealed copy: %s", file,
+				     strerror(-r));
+	}
+	return 0;
+}
+
 static int read_seal(const char *path, uint8_t *seal, struct nojit_err *err)
 {
 	uint8_t buf[VK_SEAL_LEN + 1];
@@ -494,7 +572,7 @@ static int do_seal(int argc, char **argv)
 	char d[8 + 2 * VK_VERITY_MAX_DIGEST + 1], id[NOJIT_KEY_ID_LEN + 1];
 	struct nojit_err err;
 	struct vk_verity v, want;
-	int c, fd, snap = -1, r;
+	int c, fd, snap = -1, copy = -1, dirfd = -1, r;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "k:t:o:s:h", opts, NULL)) != -1) {
@@ -559,24 +637,38 @@ static int do_seal(int argc, char **argv)
 			nojit_err_set(&err, r, "signing: %s", strerror(-r));
 		if (!r)
 			r = write_seal(out, seal, &err);
-	} else if (in) {
+	} else {
 		/*
-		 * Node: the seal must fit before the file is made immutable
-		 * (the full check, then the digest computed here), and the
-		 * kernel's digest must be that one after.
+		 * On the node: what is checked is a snapshot, what is sealed
+		 * a new inode made from it (fresh_copy() says why), which
+		 * then replaces FILE. With --seal, the seal must fit before
+		 * anything is made immutable (the full check, then the digest
+		 * computed here), and the kernel's digest must be that one
+		 * after.
 		 */
-		r = vk_verify_fd(fd, file, &trust, NULL, 0, &t, NULL, &err);
-		if (!r && (r = vk_verity_compute(fd, &want)))
-			nojit_err_set(&err, r, "%s: %s", file, strerror(-r));
+		struct stat st;
+
+		r = fstat(fd, &st) ? nojit_err_set(&err, -errno, "%s: %s", file, strerror(errno)) : 0;
 		if (!r)
+			snap = r = snapshot(fd, file, &err);
+		if (r >= 0)
+			r = vk_verify_fd(snap, file, &trust, NULL, 0, &t, NULL, &err);
+		if (!r && in && (r = vk_verity_compute(snap, &want)))
+			nojit_err_set(&err, r, "%s: %s", file, strerror(-r));
+		if (!r && in)
 			r = seal_check(&want, seal, &trust, file, &err);
 		if (!r)
-			r = seal_in_place(fd, file, &trust, NULL, &want, seal, &v, &err);
-	} else {
-		r = vk_verify_fd(fd, file, &trust, NULL, 0, &t, NULL, &err);
+			copy = r = fresh_copy(snap, file, &dirfd, &err);
+		if (r >= 0)
+			r = seal_in_place(copy, file, &trust, in ? NULL : &key, in ? &want : NULL, seal,
+					  &v, &err);
 		if (!r)
-			r = seal_in_place(fd, file, &trust, &key, NULL, seal, &v, &err);
+			r = replace_with(copy, dirfd, file, st.st_mode, &err);
 	}
+	if (copy >= 0)
+		close(copy);
+	if (dirfd >= 0)
+		close(dirfd);
 	if (snap >= 0)
 		close(snap);
 	close(fd);

@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The megabinary's check of its own signed trailer (self_check.h). */
 #include <errno.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/xattr.h>
 #include <sodium.h>
 
@@ -27,8 +33,22 @@ static struct {
 static const char *not_sealed(int fd)
 {
 	uint8_t seal[VK_SEAL_LEN + 1];
+	struct stat st;
 	ssize_t n;
 	int r;
+
+	/*
+	 * fs-verity checks a page when it is read from disk, not one already
+	 * in the page cache: whoever could write the file before it became
+	 * immutable could have pinned a page (a direct-I/O read into a shared
+	 * writable mapping, still in flight) and change it after. vk seal
+	 * seals a new root-owned inode nobody else ever opened; a file that
+	 * someone else owns, or may write, gets the full check.
+	 */
+	if (fstat(fd, &st))
+		return "cannot stat the file";
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return "not owned by root, or writable by group or others";
 
 	r = vk_verity_measure(fd, &info.verity);
 	if (r == -EOPNOTSUPP)
@@ -51,21 +71,65 @@ static const char *not_sealed(int fd)
 	return NULL;
 }
 
+/*
+ * The file the kernel mapped for this process, whatever path or symlink
+ * started it: /proc/PID/exe. Only from a real procfs, reached without
+ * crossing a mount: anyone can make a user and mount namespace and put a
+ * directory of their own over /proc or /proc/PID whose exe leads to an
+ * untouched copy, and a modified megabinary would then check that copy
+ * instead of itself. The fd, or -errno with ERRBUF set.
+ */
+static int open_own_exe(char *errbuf, size_t errlen)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH,
+	};
+	struct statx stx;
+	struct statfs sfs;
+	char pid[16];
+	int proc, dir, fd, r;
+
+	proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (proc < 0 || fstatfs(proc, &sfs) || sfs.f_type != PROC_SUPER_MAGIC) {
+		r = proc < 0 ? -errno : -EXDEV;
+		snprintf(errbuf, errlen, "/proc is not the proc file system, cannot find this program's file");
+		if (proc >= 0)
+			close(proc);
+		return r;
+	}
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	dir = (int)syscall(SYS_openat2, proc, pid, &how, sizeof(how));
+	r = dir < 0 ? -errno : 0;
+	close(proc);
+	if (dir < 0) {
+		snprintf(errbuf, errlen, "/proc/%s: %s (something mounted over it?)", pid, strerror(-r));
+		return r;
+	}
+	/* exe itself must be procfs's link, not something mounted over it. */
+	if (statx(dir, "exe", AT_SYMLINK_NOFOLLOW, STATX_TYPE, &stx) || !S_ISLNK(stx.stx_mode) ||
+	    (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT &&
+	     stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
+		close(dir);
+		snprintf(errbuf, errlen, "/proc/%s/exe is not the proc file system's link", pid);
+		return -EXDEV;
+	}
+	fd = openat(dir, "exe", O_RDONLY | O_CLOEXEC);
+	r = fd < 0 ? -errno : fd;
+	close(dir);
+	if (fd < 0)
+		snprintf(errbuf, errlen, "cannot open /proc/%s/exe: %s", pid, strerror(-r));
+	return r;
+}
+
 int vk_self_check(char *errbuf, size_t errlen)
 {
 	struct nojit_err err = { "" };
 	int fd, r;
 
-	/*
-	 * /proc/self/exe is the file the kernel mapped, whatever path or
-	 * symlink it was started by; opening it cannot be redirected.
-	 */
-	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		snprintf(errbuf, errlen, "cannot open /proc/self/exe: %s", strerror(errno));
-		return r;
-	}
+	fd = open_own_exe(errbuf, errlen);
+	if (fd < 0)
+		return fd;
 	/*
 	 * A sealed file's bytes are fixed by its verity digest, which the
 	 * kernel enforces on every page, and the seal says the key holder
