@@ -38,11 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The host's gate (vkernel/gate.h): returns 0, or ends this guest (120). */
-enum { CODE_SCRIPT = 1, CODE_STRING = 2, CODE_BYTECODE = 3, CODE_MODULE = 4 };
-__attribute__((import_module("nojit"), import_name("gate_code")))
-int32_t nojit_gate_code(int32_t kind, const char *name, size_t name_len, const void *code,
-			size_t code_len);
+#include "nojit_guest.h"	/* nojit_gate_code: returns 0, or ends this guest (120) */
 
 #define SCRIPT_MAX (64u << 20)
 
@@ -62,7 +58,7 @@ static void refuse(const char *event, const char *name)
 	char marker[128];
 	int n = snprintf(marker, sizeof(marker), "%cnojit-unhashable %s", 0, event);
 
-	nojit_gate_code(CODE_STRING, name, strlen(name), marker, (size_t)n);
+	nojit_gate_code(NOJIT_CODE_STRING, name, strlen(name), marker, (size_t)n);
 }
 
 /* An argument's text for the audit record only; never part of a decision. */
@@ -82,7 +78,7 @@ static int source_kind(const char *name)
 {
 	size_t n = strlen(name);
 
-	return n > 3 && !strcmp(name + n - 3, ".py") ? CODE_MODULE : CODE_STRING;
+	return n > 3 && !strcmp(name + n - 3, ".py") ? NOJIT_CODE_MODULE : NOJIT_CODE_STRING;
 }
 
 static int gate_hook(const char *event, PyObject *args, void *data)
@@ -105,7 +101,7 @@ static int gate_hook(const char *event, PyObject *args, void *data)
 		if (!b || !PyBytes_Check(b))
 			refuse("marshal.loads", "");
 		else
-			gate(CODE_BYTECODE, "marshal.loads", PyBytes_AS_STRING(b),
+			gate(NOJIT_CODE_BYTECODE, "marshal.loads", PyBytes_AS_STRING(b),
 			     (size_t)PyBytes_GET_SIZE(b));
 	} else if (!strcmp(event, "marshal.load") || !strcmp(event, "code.__new__")) {
 		refuse(event, arg_name(args, 0));
@@ -192,7 +188,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		/* Refused here, before the interpreter exists, when unlisted. */
-		gate(CODE_SCRIPT, argv[1], text, len);
+		gate(NOJIT_CODE_SCRIPT, argv[1], text, len);
 	}
 	if (PySys_AddAuditHook(gate_hook, NULL) < 0)
 		return 1;
