@@ -77,7 +77,7 @@ SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 .SUFFIXES:
 # Generated once, kept: the controller and the unit tests both use them.
 .SECONDARY: $(BUILD)/nojit.bpf.o $(BUILD)/nojit.skel.h
-.PHONY: image image-rootfs all deps check unit-check vm-check demo bench install clean vm-kernel vk-runtime matrix fuzz-kernel compat libffi-static-tramp vk-python
+.PHONY: image image-rootfs all deps check unit-check vm-check demo bench install clean vm-kernel vk-runtime matrix fuzz-kernel compat libffi-static-tramp vk-python vk-python-check
 
 all: $(BUILD)/nojit vk-runtime
 
@@ -292,6 +292,11 @@ libffi-static-tramp: | deps
 # and compiling the result for a megabinary costs far more (docs/vkernel.md).
 vk-python: | deps
 	$(Q)vkernel/interp/python/build
+
+# python3 in a megabinary, gated (selftests/vk/python/run); objects cached
+# in /var/cache/nojit/vk-objects. Cold ~20 min, warm ~1 min: not in check yet.
+vk-python-check: $(BUILD)/nojit vk-runtime vk-python
+	$(Q)selftests/vk/python/run $(BUILD)
 
 # Real Debian programs outside and inside an enrolled cgroup, in one VM:
 # writes the table of docs/compatibility.md (the prose stays). make check

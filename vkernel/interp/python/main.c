@@ -103,8 +103,10 @@ static int gate_hook(const char *event, PyObject *args, void *data)
 		else
 			gate(NOJIT_CODE_BYTECODE, "marshal.loads", PyBytes_AS_STRING(b),
 			     (size_t)PyBytes_GET_SIZE(b));
-	} else if (!strcmp(event, "marshal.load") || !strcmp(event, "code.__new__")) {
-		refuse(event, arg_name(args, 0));
+	} else if (!strcmp(event, "marshal.load")) {
+		refuse(event, "");
+	} else if (!strcmp(event, "code.__new__")) {
+		refuse(event, arg_name(args, 1));	/* (co_code, filename, name, ...) */
 	}
 	return 0;
 }
