@@ -294,7 +294,7 @@ vk-python: | deps
 	$(Q)vkernel/interp/python/build
 
 # python3 in a megabinary, gated (selftests/vk/python/run); objects cached
-# in /var/cache/nojit/vk-objects. Cold ~20 min, warm ~1 min: not in check yet.
+# in /var/cache/nojit/vk-objects. Cold ~20 min, warm ~25 s: not in check yet.
 vk-python-check: $(BUILD)/nojit vk-runtime vk-python
 	$(Q)selftests/vk/python/run $(BUILD)
 
