@@ -42,7 +42,7 @@ DEB_PACKAGES := gcc make clang llvm lld libbpf-dev bpftool libelf-dev \
 	qemu-system-x86 busybox-static cpio zstd xz-utils kmod iproute2 \
 	python3 python3-cryptography python3-jsonschema python3-yaml yamllint \
 	runc luajit nodejs lua5.4 openjdk-17-jre-headless openjdk-17-jdk-headless git \
-	wabt wasi-libc libclang-rt-14-dev-wasm32 strace \
+	wabt wasi-libc libclang-rt-14-dev-wasm32 strace python3.11 \
 	libmicrohttpd-dev prometheus libsystemd-dev systemd runc crun \
 	python3-nacl openssl libssl-dev libtss2-dev tpm2-tools swtpm swtpm-tools \
 	git gdb python3-gi gir1.2-glib-2.0 guile-3.0 ruby php-cli pcre2-utils \
@@ -77,7 +77,7 @@ SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 .SUFFIXES:
 # Generated once, kept: the controller and the unit tests both use them.
 .SECONDARY: $(BUILD)/nojit.bpf.o $(BUILD)/nojit.skel.h
-.PHONY: image image-rootfs all deps check unit-check vm-check demo bench install clean vm-kernel vk-runtime matrix fuzz-kernel compat libffi-static-tramp
+.PHONY: image image-rootfs all deps check unit-check vm-check demo bench install clean vm-kernel vk-runtime matrix fuzz-kernel compat libffi-static-tramp vk-python vk-python-check
 
 all: $(BUILD)/nojit vk-runtime
 
@@ -284,6 +284,19 @@ matrix: all attacks matrix-bins vm-kernel
 LIBFFI_STATIC_TRAMP := $(BUILD)/libffi-static-tramp
 libffi-static-tramp: | deps
 	$(Q)deploy/libffi/build-static-tramp $(LIBFFI_STATIC_TRAMP)
+
+# CPython 3.11 for wasm32-wasi from Debian's source package, cached under
+# /var/cache/nojit/python3.11 by source version and a hash of the build
+# inputs (vkernel/interp/python/build prints the directory). Cold: about
+# 6 min on 2 loaded cores. Not in make check's dependencies: translating
+# and compiling the result for a megabinary costs far more (docs/vkernel.md).
+vk-python: | deps
+	$(Q)vkernel/interp/python/build
+
+# python3 in a megabinary, gated (selftests/vk/python/run); objects cached
+# in /var/cache/nojit/vk-objects. Cold ~20 min, warm ~25 s: not in check yet.
+vk-python-check: $(BUILD)/nojit vk-runtime vk-python
+	$(Q)selftests/vk/python/run $(BUILD)
 
 # Real Debian programs outside and inside an enrolled cgroup, in one VM:
 # writes the table of docs/compatibility.md (the prose stays). make check

@@ -35,7 +35,8 @@ static const char vk_usage[] =
 static const char build_usage[] =
 	"Usage: nojit vk build --key KEY -o APP [--name NAME=MODULE.wasm]...\n"
 	"                      [--trust PUB|DIR] [--runtime DIR] [--keep-temp]\n"
-	"                      [--script FILE]... [MODULE.wasm]...\n"
+	"                      [--script FILE]... [--object-cache DIR]\n"
+	"                      [MODULE.wasm]...\n"
 	"\n"
 	"Translate each WASI command module with wasm2c, compile and link them\n"
 	"with the vkernel runtime into one static ELF, and append a trailer\n"
@@ -53,6 +54,9 @@ static const char build_usage[] =
 	"                         module (lua) may run that script (exactly those\n"
 	"                         bytes), and no other code\n"
 	"      --keep-temp        keep the generated C and say where\n"
+	"      --object-cache DIR reuse a module's object when the compiler, flags\n"
+	"                         and preprocessed C are the same (DIR must be\n"
+	"                         ours and writable by nobody else)\n"
 	"  -h, --help             show this help\n";
 
 static const char verify_usage[] =
@@ -175,6 +179,7 @@ static int do_build(int argc, char **argv)
 		{ "runtime", required_argument, NULL, 'r' },
 		{ "script", required_argument, NULL, 's' },
 		{ "keep-temp", no_argument, NULL, 'K' },
+		{ "object-cache", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -215,6 +220,9 @@ static int do_build(int argc, char **argv)
 			break;
 		case 's':
 			scripts[n_scripts++] = optarg;
+			break;
+		case 'C':
+			o.object_cache = optarg;
 			break;
 		case 'K':
 			o.keep_temp = true;

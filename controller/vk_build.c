@@ -405,14 +405,172 @@ static int translate(struct work *w, struct nojit_err *err)
 	return 0;
 }
 
-static int compile_one(struct work *w, const char *src, pid_t *pid, struct nojit_err *err)
+/* The flags every module's C is compiled with (part of the object cache's key). */
+#define CC_FLAGS "-O2", "-std=gnu11", "-fPIE", "-w"
+
+/* Run ARGV with its stdout into the file OUT. */
+static int run_tool_to(char *const argv[], const char *out, const char *what,
+		       struct nojit_err *err)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int r;
+
+	r = posix_spawn_file_actions_init(&fa);
+	if (!r)
+		r = posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (!r)
+		r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r)
+		return nojit_err_set(err, -r, "cannot run %s: %s", argv[0], strerror(r));
+	return wait_tool(pid, what, err);
+}
+
+static int read_path(const char *path, uint8_t **buf, size_t *len, struct nojit_err *err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	return read_all(fd, buf, len, SIZE_MAX, path, err);
+}
+
+/*
+ * The object cache (--object-cache): a module's object is reused when the
+ * compiler (its --version), the flags and the preprocessed C are the same,
+ * and that preprocessed C is exactly what a miss compiles, so the key is
+ * of everything the object depends on. Whoever can write the cache can
+ * put native code into every image signed afterwards, so the directory and
+ * each object must belong to us and be writable by nobody else.
+ */
+static int cache_key(struct work *w, size_t i, char key[65], struct nojit_err *err)
+{
+	char in[4096], pre[4096], ver[4096], inc[4096], map[4200];
+	/* assert() names the file: the random work directory must not reach the key. */
+	char *cpp[] = { "cc", "-E", "-P", "-std=gnu11", map, "-I", (char *)w->o->runtime_dir,
+			"-I", inc, "-include", "vk_eh.h", in, "-o", pre, NULL };
+	char *version[] = { "cc", "--version", NULL };
+	static const char *const flags[] = { CC_FLAGS };
+	crypto_hash_sha256_state st;
+	_cleanup_free_ uint8_t *v = NULL, *c = NULL;
+	uint8_t digest[32];
+	size_t vlen, clen;
+	int r;
+
+	if (path_fmt(in, sizeof(in), "%s/m%zu.c", w->dir, i) ||
+	    path_fmt(pre, sizeof(pre), "%s/m%zu.i", w->dir, i) ||
+	    path_fmt(ver, sizeof(ver), "%s/cc-version", w->dir) ||
+	    path_fmt(inc, sizeof(inc), "%s", w->dir) ||
+	    path_fmt(map, sizeof(map), "-fmacro-prefix-map=%s=vk", w->dir))
+		return nojit_err_set(err, -ENAMETOOLONG, "work directory path too long");
+	r = run_tool(cpp, "cc -E on a module's C", err);
+	if (!r)
+		r = run_tool_to(version, ver, "cc --version", err);
+	if (!r)
+		r = read_path(ver, &v, &vlen, err);
+	if (!r)
+		r = read_path(pre, &c, &clen, err);
+	if (r)
+		return r;
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const uint8_t *)"nojit-vk-object-v1\n", 19);
+	crypto_hash_sha256_update(&st, v, vlen);
+	for (size_t f = 0; f < ARRAY_SIZE(flags); f++)
+		crypto_hash_sha256_update(&st, (const uint8_t *)flags[f], strlen(flags[f]) + 1);
+	crypto_hash_sha256_update(&st, c, clen);
+	crypto_hash_sha256_final(&st, digest);
+	hex_encode(digest, sizeof(digest), key);
+	return 0;
+}
+
+static int cache_entry_trusted(int fd, const char *name, struct nojit_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return nojit_err_set(err, -errno, "%s: %s", name, strerror(errno));
+	if (st.st_uid != geteuid() || (st.st_mode & 022))
+		return nojit_err_set(err, -EPERM,
+				     "%s: not ours or writable by others; its objects would be linked into signed images",
+				     name);
+	return 0;
+}
+
+/* 1 and the object in place when the cache has it, 0 on a miss, or -errno. */
+static int cache_fetch(struct work *w, size_t i, const char *key, struct nojit_err *err)
+{
+	_cleanup_close_ int dfd = -1, fd = -1;
+	_cleanup_free_ uint8_t *obj = NULL;
+	char name[80], out[4096];
+	size_t len;
+	int r;
+
+	dfd = open(w->o->object_cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd < 0)
+		return nojit_err_set(err, -errno, "object cache %s: %s", w->o->object_cache,
+				     strerror(errno));
+	r = cache_entry_trusted(dfd, w->o->object_cache, err);
+	if (r)
+		return r;
+	snprintf(name, sizeof(name), "%s.o", key);
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : nojit_err_set(err, -errno, "object cache %s/%s: %s",
+							   w->o->object_cache, name, strerror(errno));
+	r = cache_entry_trusted(fd, name, err);
+	if (!r)
+		r = read_all(fd, &obj, &len, SIZE_MAX, name, err);
+	if (!r && path_fmt(out, sizeof(out), "%s/m%zu.o", w->dir, i))
+		r = nojit_err_set(err, -ENAMETOOLONG, "work directory path too long");
+	if (!r)
+		r = write_file_atomic(out, obj, len, 0600, err);
+	return r ? r : 1;
+}
+
+static int cache_store(struct work *w, size_t i, const char *key, struct nojit_err *err)
+{
+	_cleanup_free_ uint8_t *obj = NULL;
+	char in[4096], out[4096];
+	size_t len;
+	int r;
+
+	if (path_fmt(in, sizeof(in), "%s/m%zu.o", w->dir, i) ||
+	    path_fmt(out, sizeof(out), "%s/%s.o", w->o->object_cache, key))
+		return nojit_err_set(err, -ENAMETOOLONG, "object cache path too long");
+	r = read_path(in, &obj, &len, err);
+	return r ? r : write_file_atomic(out, obj, len, 0600, err);
+}
+
+/* SRC.c, or SRC.i when the object cache preprocessed it (the bytes keyed). */
+static int compile_one(struct work *w, const char *src, bool pre, pid_t *pid,
+		       struct nojit_err *err)
 {
 	char in[4096], out[4096], inc[4096];
-	/* vk_eh.h replaces wasm2c's unwind targets (wabt 1.0.32's are unsafe). */
-	char *argv[] = { "cc", "-O2", "-std=gnu11", "-fPIE", "-w", "-I", (char *)w->o->runtime_dir,
-			 "-I", inc, "-include", "vk_eh.h", "-c", in, "-o", out, NULL };
+	static char *const flags[] = { CC_FLAGS };
+	char *argv[ARRAY_SIZE(flags) + 12];
+	size_t a = 0;
 
-	if (path_fmt(in, sizeof(in), "%s/%s.c", w->dir, src) ||
+	argv[a++] = "cc";
+	for (size_t f = 0; f < ARRAY_SIZE(flags); f++)
+		argv[a++] = flags[f];
+	argv[a++] = "-I";
+	argv[a++] = (char *)w->o->runtime_dir;
+	argv[a++] = "-I";
+	argv[a++] = inc;
+	/* vk_eh.h replaces wasm2c's unwind targets (wabt 1.0.32's are unsafe);
+	 * a preprocessed file has it already. */
+	if (!pre) {
+		argv[a++] = "-include";
+		argv[a++] = "vk_eh.h";
+	}
+	argv[a++] = "-c";
+	argv[a++] = in;
+	argv[a++] = "-o";
+	argv[a++] = out;
+	argv[a] = NULL;
+
+	if (path_fmt(in, sizeof(in), "%s/%s.%s", w->dir, src, pre ? "i" : "c") ||
 	    path_fmt(out, sizeof(out), "%s/%s.o", w->dir, src) ||
 	    path_fmt(inc, sizeof(inc), "%s", w->dir))
 		return nojit_err_set(err, -ENAMETOOLONG, "work directory path too long");
@@ -424,8 +582,18 @@ static int compile(struct work *w, struct nojit_err *err)
 	size_t n = w->o->n_modules + 1;
 	pid_t running[2] = { 0, 0 };
 	char what[2][64];
+	_cleanup_free_ char (*keys)[65] = calloc(n, 65);
+	_cleanup_free_ int *cached = calloc(n, sizeof(int));
 	int r = 0;
 
+	if (!keys || !cached)
+		return nojit_err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; w->o->object_cache && i < n - 1 && !r; i++) {
+		r = cache_key(w, i, keys[i], err);
+		if (!r)
+			r = cached[i] = cache_fetch(w, i, keys[i], err);
+		r = r < 0 ? r : 0;
+	}
 	for (size_t i = 0; i <= n && !r; i++) {
 		size_t slot = i % 2;
 		char src[32];
@@ -434,7 +602,7 @@ static int compile(struct work *w, struct nojit_err *err)
 			r = wait_tool(running[slot], what[slot], err);
 			running[slot] = 0;
 		}
-		if (r || i == n)
+		if (r || i == n || (i < n - 1 && cached[i] > 0))
 			continue;
 		if (i == n - 1)
 			snprintf(src, sizeof(src), "vk_registry");
@@ -442,7 +610,7 @@ static int compile(struct work *w, struct nojit_err *err)
 			snprintf(src, sizeof(src), "m%zu", i);
 		snprintf(what[slot], sizeof(what[slot]), "cc on the C of %s",
 			 i == n - 1 ? "the module registry" : w->o->modules[i].name);
-		r = compile_one(w, src, &running[slot], err);
+		r = compile_one(w, src, i < n - 1 && w->o->object_cache, &running[slot], err);
 	}
 	for (size_t s = 0; s < 2; s++)
 		if (running[s]) {
@@ -453,6 +621,9 @@ static int compile(struct work *w, struct nojit_err *err)
 			else
 				r = wait_tool(running[s], what[s], err);
 		}
+	for (size_t i = 0; w->o->object_cache && i < n - 1 && !r; i++)
+		if (!cached[i])
+			r = cache_store(w, i, keys[i], err);
 	return r;
 }
 

@@ -27,6 +27,7 @@ struct vk_build_opts {
 	const char *output;
 	const char *const *scripts;		/* code files whose SHA-256 the trailer lists */
 	size_t n_scripts;
+	const char *object_cache;		/* reuse objects by compiler+flags+C; NULL: none */
 	bool keep_temp;				/* leave the generated C for inspection */
 };
 
