@@ -252,7 +252,7 @@ vm-kernel: | deps
 	$(Q)selftests/vm/fetch-kernel >/dev/null
 
 # Every suite writes TAP; the summary line is computed over all of them.
-check: all attacks legit unit-tests $(STORM) $(DISGUISE) $(FEED) vm-kernel vk-guests matrix-bins scan-bins fuzz-bins fuzz-parsers-bins image libffi-static-tramp
+check: all attacks legit unit-tests $(STORM) $(DISGUISE) $(FEED) vm-kernel vk-guests matrix-bins scan-bins fuzz-bins fuzz-parsers-bins image libffi-static-tramp vk-python
 	$(Q)selftests/check $(BUILD)
 
 demo: all attacks vm-kernel vk-guests
@@ -288,13 +288,14 @@ libffi-static-tramp: | deps
 # CPython 3.11 for wasm32-wasi from Debian's source package, cached under
 # /var/cache/nojit/python3.11 by source version and a hash of the build
 # inputs (vkernel/interp/python/build prints the directory). Cold: about
-# 6 min on 2 loaded cores. Not in make check's dependencies: translating
-# and compiling the result for a megabinary costs far more (docs/vkernel.md).
+# 6 min on 2 loaded cores, and the suite's first run compiles its 60 MB of
+# C once more (~208 s CPU, objects cached in /var/cache/nojit/vk-objects);
+# a later clone pays neither (docs/vkernel.md).
 vk-python: | deps
 	$(Q)vkernel/interp/python/build
 
-# python3 in a megabinary, gated (selftests/vk/python/run); objects cached
-# in /var/cache/nojit/vk-objects. Cold ~20 min, warm ~25 s: not in check yet.
+# python3 in a megabinary, gated (selftests/vk/python/run), alone; make
+# check runs it too.
 vk-python-check: $(BUILD)/nojit vk-runtime vk-python
 	$(Q)selftests/vk/python/run $(BUILD)
 
