@@ -35,6 +35,12 @@
  *                         selftests/vk/lua/attempts.lua) with "string" and
  *                         code the agent generated, which SCRIPT hands to
  *                         load(): lua's status is the agent's
+ *   py-write-run DIR      write a Python script of its own into DIR and run
+ *                         it with the bundled python3: its status is the
+ *                         agent's
+ *   py-exec SCRIPT        run the bundled python3 on SCRIPT (a listed one,
+ *                         e.g. selftests/vk/python/generate.py) with "exec":
+ *                         SCRIPT hands code it generates to exec()
  *
  * The spawn attempts must never return (status 120 from the vkernel).
  * The escape attempts print "refused: <error>" and exit 0 when refused,
@@ -177,29 +183,30 @@ static int gate_file(const char *file)
 	return 0;
 }
 
-/* Run the bundled interpreter; its exit status is ours. */
-static int run_lua(const char *const *argv, size_t argc)
+/* Run a bundled interpreter (argv[0]); its exit status is ours. */
+static int run_interp(const char *const *argv, size_t argc)
 {
 	int32_t st;
 
 	fflush(stdout);
-	st = nojit_spawn("lua", 3, argv, argc);
-	printf("agent: lua exited %d\n", (int)st);
+	st = nojit_spawn(argv[0], strlen(argv[0]), argv, argc);
+	printf("agent: %s exited %d\n", argv[0], (int)st);
 	return st < 0 ? 2 : st;
 }
 
-static int lua_write_run(const char *dir)
+/* Write SCRIPT as DIR/NAME and run it with INTERP. */
+static int write_run(const char *interp, const char *dir, const char *name, const char *script)
 {
-	static const char script[] = "print('pwned by the agent\\'s own Lua')\n";
-	const char *argv[] = { "lua", NULL, NULL };
+	const char *argv[] = { interp, NULL, NULL };
 	char path[4096];
 
-	snprintf(path, sizeof(path), "%s/agent.lua", dir);
-	if (write_file(path, script, sizeof(script) - 1) < 0)
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (write_file(path, script, strlen(script)) < 0)
 		return 2;
 	argv[1] = path;
-	return run_lua(argv, 2);
+	return run_interp(argv, 2);
 }
+
 
 static int lua_load(const char *script)
 {
@@ -208,7 +215,14 @@ static int lua_load(const char *script)
 	const char *argv[] = { "lua", script, "string", code, NULL };
 
 	snprintf(code, sizeof(code), "print('pwned by generated code %d')", 6 * 7);
-	return run_lua(argv, 4);
+	return run_interp(argv, 4);
+}
+
+static int py_exec(const char *script)
+{
+	const char *argv[] = { "python3", script, "exec", NULL };
+
+	return run_interp(argv, 3);
 }
 
 static int dir_open(const char *dir)
@@ -393,6 +407,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: agent write-elf-run|write-script-run|escape-dotdot|"
 			"escape-symlink|escape-absolute|escape-slash|stderr-swap DIR | "
 			"wasm-from-disk FILE | gate-file FILE | lua-write-run DIR | lua-load SCRIPT | "
+			"py-write-run DIR | py-exec SCRIPT | "
 			"spawn-unlisted [NAME] | stdio-root NAME | "
 			"stdio-tamper X | spawn-argv-bomb X | spawn-nest N\n");
 		return 2;
@@ -406,7 +421,11 @@ int main(int argc, char **argv)
 	if (!strcmp(sel, "gate-file"))
 		return gate_file(arg);
 	if (!strcmp(sel, "lua-write-run"))
-		return lua_write_run(arg);
+		return write_run("lua", arg, "agent.lua", "print('pwned by the agent\\'s own Lua')\n");
+	if (!strcmp(sel, "py-write-run"))
+		return write_run("python3", arg, "agent.py", "print('pwned by the agent\\'s own Python')\n");
+	if (!strcmp(sel, "py-exec"))
+		return py_exec(arg);
 	if (!strcmp(sel, "lua-load"))
 		return lua_load(arg);
 	if (!strcmp(sel, "stdio-root"))
