@@ -255,8 +255,14 @@ vm-kernel: | deps
 check: all attacks legit unit-tests $(STORM) $(DISGUISE) $(FEED) vm-kernel vk-guests matrix-bins scan-bins fuzz-bins fuzz-parsers-bins image libffi-static-tramp vk-python
 	$(Q)selftests/check $(BUILD)
 
-demo: all attacks vm-kernel vk-guests
+demo: all attacks vm-kernel vk-guests vk-python
 	$(Q)selftests/vk/prepare $(BUILD)
+	$(Q)mkdir -p -m 700 /var/cache/nojit/vk-objects
+	$(Q)vkernel/interp/python/megabinary $(BUILD)/nojit $(BUILD)/vk-test/keys/nojit.key \
+		$(BUILD)/vk-test/bin/app-python --object-cache /var/cache/nojit/vk-objects \
+		--wasm $(BUILD)/vkernel/guests/toolrunner.wasm --wasm $(BUILD)/vkernel/guests/agent.wasm \
+		--script selftests/vk/python/listed.py --script selftests/vk/python/generate.py \
+		--codegen-args none >$(BUILD)/vk-test/python-dir
 	$(Q)$(VM_RUN) --tpm --timeout 600 -- selftests/demo $(BUILD)
 
 bench: all bench-bins scan-bins $(STORM) $(FEED) vm-kernel vk-guests
