@@ -145,6 +145,20 @@ static void trailer_text(const char *file, const struct vk_trailer *t, bool list
 }
 
 /* "NAME=FILE", or FILE whose base name minus ".wasm" is the name. */
+/* The keys in TRUST_PATH, or when none is given KEY's own public key. */
+static int trust_or_own_key(const char *trust_path, const struct nojit_seckey *key,
+			    struct nojit_trust *trust, struct nojit_err *err)
+{
+	if (trust_path)
+		return trust_load(trust_path, trust, err);
+	trust->keys = malloc(sizeof(*trust->keys));
+	if (!trust->keys)
+		return nojit_err_set(err, -ENOMEM, "out of memory");
+	trust->keys[0] = key->pub;
+	trust->n_keys = 1;
+	return 0;
+}
+
 static int module_arg(char *arg, bool named, struct vk_build_module *m)
 {
 	char *eq = named ? strchr(arg, '=') : NULL, *base, *dot;
@@ -248,20 +262,11 @@ static int do_build(int argc, char **argv)
 		return cli_usage_error(build_usage, "no MODULE.wasm given");
 
 	r = key_load_secret(key_path, &key, &err);
-	if (!r && trust_path)
-		r = trust_load(trust_path, &trust, &err);
+	if (!r)
+		r = trust_or_own_key(trust_path, &key, &trust, &err);
 	if (r) {
 		cli_error("%s", err.msg);
 		return EXIT_FAILED;
-	}
-	if (!trust_path) {
-		trust.keys = malloc(sizeof(*trust.keys));
-		if (!trust.keys) {
-			cli_error("out of memory");
-			return EXIT_FAILED;
-		}
-		trust.keys[0] = key.pub;
-		trust.n_keys = 1;
 	}
 	o.modules = mods;
 	o.n_modules = n;
@@ -613,20 +618,11 @@ static int do_seal(int argc, char **argv)
 		return cli_usage_error(seal_usage, "want exactly one APP");
 	file = argv[optind];
 	r = key_path ? key_load_secret(key_path, &key, &err) : read_seal(in, seal, &err);
-	if (!r && trust_path)
-		r = trust_load(trust_path, &trust, &err);
+	if (!r)
+		r = trust_or_own_key(trust_path, &key, &trust, &err);
 	if (r) {
 		cli_error("%s", err.msg);
 		return EXIT_FAILED;
-	}
-	if (!trust_path) {
-		trust.keys = malloc(sizeof(*trust.keys));
-		if (!trust.keys) {
-			cli_error("out of memory");
-			return EXIT_FAILED;
-		}
-		trust.keys[0] = key.pub;
-		trust.n_keys = 1;
 	}
 	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {

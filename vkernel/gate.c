@@ -13,6 +13,7 @@
 #include "guest.h"
 #include "manifest.h"
 #include "self_check.h"
+#include "trailer.h"
 
 /* The signed manifest given at run time (--script-manifest), if any: entries sorted by sha256. */
 static struct nojit_manifest *run_manifest;
@@ -53,20 +54,8 @@ int vk_gate_load_manifest(const char *path, const char *sigpath, struct nojit_er
 
 static bool manifest_lists(const uint8_t sha256[32])
 {
-	size_t lo = 0, hi = run_manifest ? run_manifest->n_entries : 0;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(run_manifest->entries[mid].sha256, sha256, 32);
-
-		if (!c)
-			return true;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	return run_manifest && bsearch(sha256, run_manifest->entries, run_manifest->n_entries,
+				       sizeof(run_manifest->entries[0]), vk_sha256_cmp);
 }
 
 static const char *kind_name(uint32_t kind)

@@ -2,6 +2,7 @@
 /* Signed megabinary trailer: encode, sign, read, verify (trailer.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sodium.h>
@@ -73,22 +74,14 @@ size_t vk_trailer_len(const struct vk_trailer *t)
 							 VK_TRAILER_LEN(t->n_modules);
 }
 
+int vk_sha256_cmp(const void *key, const void *elem)
+{
+	return memcmp(key, elem, 32);
+}
+
 bool vk_trailer_lists_code(const struct vk_trailer *t, const uint8_t sha256[32])
 {
-	uint32_t lo = 0, hi = t->n_codes;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(t->codes[mid], sha256, 32);
-
-		if (!c)
-			return true;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	return bsearch(sha256, t->codes, t->n_codes, sizeof(t->codes[0]), vk_sha256_cmp) != NULL;
 }
 
 size_t vk_trailer_encode(const struct vk_trailer *t, uint8_t *buf)

@@ -71,6 +71,11 @@ size_t vk_trailer_len(const struct vk_trailer *t);
 /* Serialize T (signature included) into BUF of vk_trailer_len(t) + VK_FOOTER_LEN bytes. */
 size_t vk_trailer_encode(const struct vk_trailer *t, uint8_t *buf);
 
+/*
+ * bsearch() comparison of a SHA-256 KEY with an element that starts with
+ * a SHA-256 (a trailer code, a manifest entry), in memcmp order.
+ */
+int vk_sha256_cmp(const void *key, const void *elem);
 /* Is SHA256 in T's code list? (binary search; the list is sorted) */
 bool vk_trailer_lists_code(const struct vk_trailer *t, const uint8_t sha256[32]);
 
