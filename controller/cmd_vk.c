@@ -455,13 +455,19 @@ static int fresh_copy(int snap, const char *file, int *dirfd, struct nojit_err *
 	return ro;
 }
 
-/* FILE (in DIRFD) becomes the sealed new inode RO, with MODE, atomically. */
+/*
+ * FILE (in DIRFD) becomes the sealed new inode RO, atomically, with MODE's
+ * permission bits but never set-user-ID or set-group-ID: the new inode is
+ * the sealer's (root's), not FILE's owner's.
+ */
 static int replace_with(int ro, int dirfd, const char *file, mode_t mode, struct nojit_err *err)
 {
 	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
 	char self[64], tmp[NAME_MAX + 1];
 
-	if (fchmod(ro, mode & 07755))
+	struct stat want, got;
+
+	if (fchmod(ro, mode & 0755) || fstat(ro, &want))
 		return nojit_err_set(err, -errno, "%s: chmod of the new copy: %s", file, strerror(errno));
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", ro);
 	if ((size_t)snprintf(tmp, sizeof(tmp), ".%.200s.nojit-seal.%d", base, (int)getpid()) >= sizeof(tmp))
@@ -475,6 +481,10 @@ static int replace_with(int ro, int dirfd, const char *file, mode_t mode, struct
 		return nojit_err_set(err, r, "%s: replacing it with the sealed copy: %s", file,
 				     strerror(-r));
 	}
+	/* Someone who may write the directory could have renamed over it since. */
+	if (fstatat(dirfd, base, &got, AT_SYMLINK_NOFOLLOW) || got.st_dev != want.st_dev ||
+	    got.st_ino != want.st_ino)
+		return nojit_err_set(err, -EAGAIN, "%s: replaced by another file right after sealing", file);
 	return 0;
 }
 

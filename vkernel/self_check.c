@@ -73,21 +73,23 @@ static const char *not_sealed(int fd)
 
 /*
  * The file the kernel mapped for this process, whatever path or symlink
- * started it: /proc/PID/exe. Only from a real procfs, reached without
+ * started it: /proc/self/exe. Only from a real procfs, reached without
  * crossing a mount: anyone can make a user and mount namespace and put a
  * directory of their own over /proc or /proc/PID whose exe leads to an
  * untouched copy, and a modified megabinary would then check that copy
- * instead of itself. The fd, or -errno with ERRBUF set.
+ * instead of itself. Through procfs's own "self", never getpid(): in a
+ * nested pid namespace our pid names another process in the procfs's.
+ * The fd, or -errno with ERRBUF set.
  */
 static int open_own_exe(char *errbuf, size_t errlen)
 {
+	/* "self" is procfs's link to PID, in the procfs's own pid namespace. */
 	struct open_how how = {
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH,
+		.resolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH,
 	};
 	struct statx stx;
 	struct statfs sfs;
-	char pid[16];
 	int proc, dir, fd, r;
 
 	proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -98,12 +100,11 @@ static int open_own_exe(char *errbuf, size_t errlen)
 			close(proc);
 		return r;
 	}
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	dir = (int)syscall(SYS_openat2, proc, pid, &how, sizeof(how));
+	dir = (int)syscall(SYS_openat2, proc, "self", &how, sizeof(how));
 	r = dir < 0 ? -errno : 0;
 	close(proc);
 	if (dir < 0) {
-		snprintf(errbuf, errlen, "/proc/%s: %s (something mounted over it?)", pid, strerror(-r));
+		snprintf(errbuf, errlen, "/proc/self: %s (something mounted over it?)", strerror(-r));
 		return r;
 	}
 	/* exe itself must be procfs's link, not something mounted over it. */
@@ -111,14 +112,14 @@ static int open_own_exe(char *errbuf, size_t errlen)
 	    (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT &&
 	     stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
 		close(dir);
-		snprintf(errbuf, errlen, "/proc/%s/exe is not the proc file system's link", pid);
+		snprintf(errbuf, errlen, "/proc/self/exe is not the proc file system's link");
 		return -EXDEV;
 	}
 	fd = openat(dir, "exe", O_RDONLY | O_CLOEXEC);
 	r = fd < 0 ? -errno : fd;
 	close(dir);
 	if (fd < 0)
-		snprintf(errbuf, errlen, "cannot open /proc/%s/exe: %s", pid, strerror(-r));
+		snprintf(errbuf, errlen, "cannot open /proc/self/exe: %s", strerror(-r));
 	return r;
 }
 

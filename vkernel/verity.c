@@ -14,9 +14,10 @@
 
 int vk_verity_measure(int fd, struct vk_verity *v)
 {
-	struct {
+	/* struct fsverity_digest ends in a flexible array: room after it. */
+	union {
 		struct fsverity_digest d;
-		uint8_t buf[VK_VERITY_MAX_DIGEST];
+		uint8_t room[sizeof(struct fsverity_digest) + VK_VERITY_MAX_DIGEST];
 	} m = { .d.digest_size = VK_VERITY_MAX_DIGEST };
 	struct statfs sfs;
 

@@ -14,7 +14,7 @@
  *
  *   VK_SEAL_MAGIC (8) || key id (16 hex chars) || signature (64)
  *
- * The signature authenticates itself, so the xattr need not be trusted. A
+ * The signature authenticates itself. A
  * megabinary whose own file carries a seal that verifies with a key
  * compiled into it may skip hashing its image: D fixes every byte of the
  * file, and the key holder sealed D only after checking those bytes.
@@ -28,7 +28,14 @@
 #include "keys.h"
 #include "util.h"
 
-#define VK_SEAL_XATTR		"user.nojit.vk-verity"
+/*
+ * A security.* xattr: anyone may read it, only CAP_SYS_ADMIN may set it.
+ * The signature is what makes a seal valid; the namespace is what keeps a
+ * user from putting one on a file of their own making (a copy of the
+ * legitimate bytes with a page they pinned before enabling verity, which
+ * root might later take over by chown): only the sealer marks a file.
+ */
+#define VK_SEAL_XATTR		"security.nojit.vk-verity"
 #define VK_SEAL_MAGIC		"NJVKSEL1"
 #define VK_SEAL_CONTEXT		"nojit-vk-verity-v1\n"
 #define VK_SEAL_LEN		(8 + NOJIT_KEY_ID_LEN + NOJIT_SIG_LEN)

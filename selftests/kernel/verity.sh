@@ -16,7 +16,7 @@ VY_PUB=$BUILD/vk-test/keys/nojit.pub
 
 # copy_seal FROM TO: the seal xattr, byte for byte.
 copy_seal() {
-	python3 -c 'import os, sys; os.setxattr(sys.argv[2], "user.nojit.vk-verity", os.getxattr(sys.argv[1], "user.nojit.vk-verity"))' "$1" "$2"
+	python3 -c 'import os, sys; os.setxattr(sys.argv[2], "security.nojit.vk-verity", os.getxattr(sys.argv[1], "security.nojit.vk-verity"))' "$1" "$2"
 }
 
 # jello FILE: the hello guest's greeting, one byte changed in the image
@@ -131,6 +131,30 @@ else
 		tap_ok "verity: the seal on a file without fs-verity is ignored (full check; modified: refused)"
 	else
 		tap_not_ok "verity: the seal on a file without fs-verity is ignored (full check; modified: refused)" \
+			"exit $rc" "$out" "$vy_info"
+	fi
+
+	# Attack 5: a user's own copy of the sealed bytes (same verity
+	# digest), verity enabled by the user, who could have pinned a page of
+	# it before (docs/vkernel.md): the user cannot put the seal on it, a
+	# security.* xattr needs CAP_SYS_ADMIN; and when root takes the file
+	# over (chown, chmod), it still has no seal: full check.
+	VY_USER=$VY_MNT/user
+	mkdir -p "$VY_USER" && chmod 1777 "$VY_USER"
+	cp "$BUILD/vk-test/bin/app" "$VY_USER/copy" && chown 65534:65534 "$VY_USER/copy"
+	vy_seal_b64=$(python3 -c 'import base64, os, sys; print(base64.b64encode(os.getxattr(sys.argv[1], "security.nojit.vk-verity")).decode())' "$VY_APP")
+	out=$(setpriv --reuid 65534 --regid 65534 --clear-groups bash -c '
+		. "$1/lib/verity-fs.sh" && verity_ioctl enable "$2" && verity_ioctl measure "$2" &&
+		python3 -c "import base64, os, sys; os.setxattr(sys.argv[1], \"security.nojit.vk-verity\", base64.b64decode(sys.argv[2]))" "$2" "$3"' \
+		bash "$HERE" "$VY_USER/copy" "$vy_seal_b64" 2>&1)
+	rc=$?
+	chown root:root "$VY_USER/copy" && chmod 755 "$VY_USER/copy"
+	vy_info=$("$VY_USER/copy" --self-check-info 2>&1)
+	if [ $rc -ne 0 ] && [[ $out == "$vy_d"*"Operation not permitted"* ]] &&
+		[[ $vy_info == "self check: full image hash ("*"not sealed: no seal)"* ]]; then
+		tap_ok "verity: a user cannot seal a verity copy of the sealed bytes (security xattr: EPERM); taken over by root, it has no seal"
+	else
+		tap_not_ok "verity: a user cannot seal a verity copy of the sealed bytes (security xattr: EPERM); taken over by root, it has no seal" \
 			"exit $rc" "$out" "$vy_info"
 	fi
 
