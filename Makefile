@@ -265,12 +265,13 @@ demo: all attacks vm-kernel vk-guests vk-python
 		--codegen-args none >$(BUILD)/vk-test/python-dir
 	$(Q)$(VM_RUN) --tpm --timeout 600 -- selftests/demo $(BUILD)
 
-bench: all bench-bins scan-bins $(STORM) $(FEED) vm-kernel vk-guests
+bench: all bench-bins scan-bins $(STORM) $(FEED) vm-kernel vk-guests vk-python
 	$(Q)selftests/bench/manifest-build $(BUILD)
 	$(Q)selftests/bench/drain $(BUILD)
 	$(Q)selftests/bench/confine $(BUILD)
 	$(Q)selftests/bench/vk $(BUILD)
 	$(Q)selftests/bench/lua/run $(BUILD)
+	$(Q)selftests/bench/python/run $(BUILD)
 	$(Q)selftests/bench/scan $(BUILD)
 	$(Q)selftests/aot/prepare $(BUILD)
 	$(Q)selftests/bench/seal --host $(BUILD)

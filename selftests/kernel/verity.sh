@@ -140,7 +140,7 @@ else
 	# security.* xattr needs CAP_SYS_ADMIN; and when root takes the file
 	# over (chown, chmod), it still has no seal: full check.
 	VY_USER=$VY_MNT/user
-	mkdir -p "$VY_USER" && chmod 1777 "$VY_USER"
+	mkdir -p "$VY_USER" && chmod 1777 "$VY_USER" && chmod 755 "$VY" "$VY_MNT"
 	cp "$BUILD/vk-test/bin/app" "$VY_USER/copy" && chown 65534:65534 "$VY_USER/copy"
 	vy_seal_b64=$(python3 -c 'import base64, os, sys; print(base64.b64encode(os.getxattr(sys.argv[1], "security.nojit.vk-verity")).decode())' "$VY_APP")
 	out=$(setpriv --reuid 65534 --regid 65534 --clear-groups bash -c '
