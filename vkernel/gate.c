@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "audit.h"
 #include "gate.h"
 #include "guest.h"
 #include "manifest.h"
@@ -73,22 +72,6 @@ static const char *kind_name(uint32_t kind)
 	return NULL;
 }
 
-static __attribute__((noreturn)) void deny(struct vk_guest *g, const char *reason,
-					   const char *name, size_t name_len, const char *sha256,
-					   const char *kind)
-{
-	vk_audit_emit(&(struct vk_audit_event){
-		.event = "code_denied",
-		.module = g->module ? g->module->name : NULL,
-		.reason = reason,
-		.target = name,
-		.target_len = name_len,
-		.sha256 = sha256,
-		.kind = kind,
-	});
-	vk_guest_exit(g, VK_EXIT_DENIED);
-}
-
 uint32_t Z_nojitZ_gate_code(nojit_instance_t *inst, uint32_t kind, uint32_t name_ptr,
 			    uint32_t name_len, uint32_t code_ptr, uint32_t code_len)
 {
@@ -102,17 +85,17 @@ uint32_t Z_nojitZ_gate_code(nojit_instance_t *inst, uint32_t kind, uint32_t name
 	if (!name)
 		name_len = 0;
 	if (!code)
-		deny(g, "bytes_out_of_bounds", name, name_len, NULL, kn);
+		vk_guest_deny(g, "code_denied", "bytes_out_of_bounds", name, name_len, NULL, kn);
 	crypto_hash_sha256(digest, code, code_len);
 	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
 	if (!kn)
-		deny(g, "bad_kind", name, name_len, hex, "unknown");
+		vk_guest_deny(g, "code_denied", "bad_kind", name, name_len, hex, "unknown");
 	if (vk_code_listed(digest))
 		return 0;
 	if (!manifest_lists(digest))
-		deny(g, "code_not_listed", name, name_len, hex, kn);
+		vk_guest_deny(g, "code_denied", "code_not_listed", name, name_len, hex, kn);
 	/* A run can outlive its manifest: what it lists ends with it. */
 	if (manifest_check_time(run_manifest, time(NULL), NULL))
-		deny(g, "script_manifest_expired", name, name_len, hex, kn);
+		vk_guest_deny(g, "code_denied", "script_manifest_expired", name, name_len, hex, kn);
 	return 0;
 }

@@ -64,6 +64,21 @@ void vk_guest_set_env(struct vk_guest *g, char **envp, uint32_t envc)
 	g->envc = envc;
 }
 
+void vk_guest_deny(struct vk_guest *g, const char *event, const char *reason, const char *target,
+		   size_t target_len, const char *sha256, const char *kind)
+{
+	vk_audit_emit(&(struct vk_audit_event){
+		.event = event,
+		.module = g->module ? g->module->name : NULL,
+		.reason = reason,
+		.target = target,
+		.target_len = target_len,
+		.sha256 = sha256,
+		.kind = kind,
+	});
+	vk_guest_exit(g, VK_EXIT_DENIED);
+}
+
 void vk_guest_exit(struct vk_guest *g, int status)
 {
 	(void)g;

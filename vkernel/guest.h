@@ -102,6 +102,14 @@ void vk_guest_set_env(struct vk_guest *g, char **envp, uint32_t envc);
 __attribute__((noreturn)) void vk_guest_run(struct vk_guest *g);
 /* End the guest (and the process) with status. */
 __attribute__((noreturn)) void vk_guest_exit(struct vk_guest *g, int status);
+/*
+ * A request the guest may not make: an audit EVENT with REASON (TARGET of
+ * TARGET_LEN bytes, SHA256 and KIND where there are some), then the guest
+ * ends with VK_EXIT_DENIED.
+ */
+__attribute__((noreturn)) void vk_guest_deny(struct vk_guest *g, const char *event,
+					     const char *reason, const char *target,
+					     size_t target_len, const char *sha256, const char *kind);
 
 /*
  * The kinds of descriptor wasmtime's preview1 layer tells apart

@@ -7,7 +7,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "audit.h"
 #include "guest.h"
 #include "self_check.h"
 #include "spawn.h"
@@ -78,23 +77,6 @@ static int argv_copy(struct vk_guest *g, uint32_t argv_ptr, uint32_t argc, char 
 	return 0;
 }
 
-static __attribute__((noreturn)) void deny(struct vk_guest *g, const char *event,
-					   const char *reason, const char *target,
-					   size_t target_len, const char *sha256,
-					   const char *kind)
-{
-	vk_audit_emit(&(struct vk_audit_event){
-		.event = event,
-		.module = g->module ? g->module->name : NULL,
-		.reason = reason,
-		.target = target,
-		.target_len = target_len,
-		.sha256 = sha256,
-		.kind = kind,
-	});
-	vk_guest_exit(g, VK_EXIT_DENIED);
-}
-
 static const struct vk_module *module_find(const char *name, size_t len)
 {
 	size_t i;
@@ -135,12 +117,12 @@ uint32_t Z_nojitZ_spawn(nojit_instance_t *inst, uint32_t name_ptr, uint32_t name
 	/* Only a bare module name: a path, a script, anything with '/' is
 	 * code from disk, which never runs. */
 	if (memchr(name, '/', name_len))
-		deny(g, "spawn_denied", "path_not_module", name, name_len, NULL, NULL);
+		vk_guest_deny(g, "spawn_denied", "path_not_module", name, name_len, NULL, NULL);
 	m = memchr(name, '\0', name_len) ? NULL : module_find(name, name_len);
 	if (!m)
-		deny(g, "spawn_denied", "not_in_megabinary", name, name_len, NULL, NULL);
+		vk_guest_deny(g, "spawn_denied", "not_in_megabinary", name, name_len, NULL, NULL);
 	if (!vk_module_listed(m))
-		deny(g, "spawn_denied", "not_in_trailer", name, name_len, NULL, NULL);
+		vk_guest_deny(g, "spawn_denied", "not_in_trailer", name, name_len, NULL, NULL);
 
 	/* Limits, not denials: the request is for listed code. */
 	if (spawn_depth >= VK_SPAWN_MAX_DEPTH)
@@ -200,8 +182,8 @@ uint32_t Z_nojitZ_spawn_bytes(nojit_instance_t *inst, uint32_t ptr, uint32_t len
 	(void)argv_ptr;
 	(void)argc;
 	if (!p)
-		deny(g, "spawn_bytes_denied", "bytes_out_of_bounds", NULL, 0, NULL, NULL);
+		vk_guest_deny(g, "spawn_bytes_denied", "bytes_out_of_bounds", NULL, 0, NULL, NULL);
 	crypto_hash_sha256(digest, p, len);
 	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
-	deny(g, "spawn_bytes_denied", "code_not_in_trailer", NULL, 0, hex, bytes_kind(p, len));
+	vk_guest_deny(g, "spawn_bytes_denied", "code_not_in_trailer", NULL, 0, hex, bytes_kind(p, len));
 }
