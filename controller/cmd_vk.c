@@ -369,41 +369,6 @@ static int verity_enable(int fd, const char *file, struct nojit_err *err)
 }
 
 /*
- * A private copy of the file at FD that nobody can change (a sealed
- * memfd): what -o verifies and digests is one and the same content.
- */
-static int snapshot(int fd, const char *file, struct nojit_err *err)
-{
-	static uint8_t buf[1 << 16];
-	struct stat st;
-	off_t off;
-	int m, r;
-
-	if (fstat(fd, &st))
-		return nojit_err_set(err, -errno, "%s: %s", file, strerror(errno));
-	m = memfd_create("nojit-vk-seal", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (m < 0)
-		return nojit_err_set(err, -errno, "memfd: %s", strerror(errno));
-	for (off = 0; off < st.st_size; off += (off_t)sizeof(buf)) {
-		size_t n = st.st_size - off < (off_t)sizeof(buf) ? (size_t)(st.st_size - off) : sizeof(buf);
-
-		r = pread_full(fd, buf, n, off);
-		if (!r && write(m, buf, n) != (ssize_t)n)
-			r = -EIO;
-		if (r) {
-			close(m);
-			return nojit_err_set(err, r, "%s: copying: %s", file, strerror(-r));
-		}
-	}
-	if (fcntl(m, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL)) {
-		r = -errno;
-		close(m);
-		return nojit_err_set(err, r, "memfd seals: %s", strerror(-r));
-	}
-	return m;
-}
-
-/*
  * A new inode in FILE's directory holding SNAP's bytes, not linked yet,
  * never open for writing by anyone else, with a page cache only we have
  * touched: returned read-only (the writer closed), ready for fs-verity.
@@ -642,7 +607,7 @@ static int do_seal(int argc, char **argv)
 	}
 	if (out) {
 		/* Build machine: verified and digested from one snapshot. */
-		snap = r = snapshot(fd, file, &err);
+		snap = r = sealed_copy(fd, file, SIZE_MAX, false, &err);
 		if (r >= 0)
 			r = vk_verify_fd(snap, file, &trust, NULL, 0, &t, NULL, &err);
 		if (!r && (r = vk_verity_compute(snap, &v)))
@@ -664,7 +629,7 @@ static int do_seal(int argc, char **argv)
 
 		r = fstat(fd, &st) ? nojit_err_set(&err, -errno, "%s: %s", file, strerror(errno)) : 0;
 		if (!r)
-			snap = r = snapshot(fd, file, &err);
+			snap = r = sealed_copy(fd, file, SIZE_MAX, false, &err);
 		if (r >= 0)
 			r = vk_verify_fd(snap, file, &trust, NULL, 0, &t, NULL, &err);
 		if (!r && in && (r = vk_verity_compute(snap, &want)))

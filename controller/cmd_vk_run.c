@@ -9,8 +9,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <sodium.h>
@@ -214,18 +212,17 @@ static int open_app(const char *path, int *ret_fd, bool *ret_leased, struct noji
 }
 
 /*
- * A sealed in-memory copy of PATH, inherited across exec: the script
- * manifest and its signature are read once, and the operator's check and
- * the megabinary's own are both of these bytes, never of the path again
- * (a file or directory swapped between the two would otherwise let a
- * manifest the operator does not trust through). The copy is bounded by
- * MAX bytes.
+ * A sealed copy of PATH (sealed_copy()), inherited across exec: the
+ * script manifest and its signature are read once, and the operator's
+ * check and the megabinary's own are both of these bytes, never of the
+ * path again (a file or directory swapped between the two would otherwise
+ * let a manifest the operator does not trust through).
  */
 static int snapshot_sealed(const char *path, size_t max, int *ret_fd, struct nojit_err *err)
 {
-	_cleanup_close_ int in = -1, mfd = -1;
-	size_t total = 0;
+	_cleanup_close_ int in = -1;
 	struct stat st;
+	int m;
 
 	in = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (in < 0)
@@ -237,28 +234,10 @@ static int snapshot_sealed(const char *path, size_t max, int *ret_fd, struct noj
 	if ((size_t)st.st_size > max)
 		return nojit_err_set(err, -EFBIG, "%s: too large (%lld bytes, limit %zu)", path,
 				     (long long)st.st_size, max);
-	mfd = memfd_create("nojit-vk-script-manifest", MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
-	if (mfd < 0 && errno == EINVAL)	/* kernels before 6.3 */
-		mfd = memfd_create("nojit-vk-script-manifest", MFD_ALLOW_SEALING);
-	if (mfd < 0)
-		return nojit_err_set(err, -errno, "memfd_create: %s", strerror(errno));
-	for (;;) {
-		/* One byte over the limit is enough to tell the file grew past it. */
-		ssize_t n = sendfile(mfd, in, NULL, max + 1 - total);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return nojit_err_set(err, -errno, "%s: copy: %s", path, strerror(errno));
-		if (n == 0)
-			break;
-		total += (size_t)n;
-		if (total > max)
-			return nojit_err_set(err, -EFBIG, "%s: grew over %zu bytes while read", path, max);
-	}
-	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL))
-		return nojit_err_set(err, -errno, "memfd seals: %s", strerror(errno));
-	*ret_fd = TAKE_FD(mfd);
+	m = sealed_copy(in, path, max, true, err);
+	if (m < 0)
+		return m;
+	*ret_fd = m;
 	return 0;
 }
 

@@ -41,14 +41,6 @@
 
 #include "util.h"
 
-/* memfd_create flags of Linux 6.3, newer than some libc headers. */
-#ifndef MFD_NOEXEC_SEAL
-#define MFD_NOEXEC_SEAL 0x0008U
-#endif
-#ifndef MFD_EXEC
-#define MFD_EXEC 0x0010U
-#endif
-
 enum confine_layer {
 	CONFINE_NNP = 1U << 0,
 	CONFINE_MDWE = 1U << 1,

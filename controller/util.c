@@ -3,6 +3,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 
 #include "util.h"
@@ -108,6 +110,51 @@ int read_fd_max(int fd, size_t max, char **ret, size_t *ret_len)
 	*ret = TAKE_PTR(buf);
 	*ret_len = len;
 	return 0;
+}
+
+int sealed_copy(int fd, const char *name, size_t max, bool inherit, struct nojit_err *err)
+{
+	unsigned int flags = MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL | (inherit ? 0 : MFD_CLOEXEC);
+	size_t total = 0;
+	off_t off = 0;
+	int m, r;
+
+	m = memfd_create("nojit-sealed-copy", flags);
+	if (m < 0 && errno == EINVAL)	/* kernels before 6.3 */
+		m = memfd_create("nojit-sealed-copy", flags & ~MFD_NOEXEC_SEAL);
+	if (m < 0)
+		return nojit_err_set(err, -errno, "memfd_create: %s", strerror(errno));
+	for (;;) {
+		/*
+		 * One byte over the limit is enough to tell the file is over
+		 * it; at most 1 GiB a call (the kernel refuses counts whose end
+		 * would overflow a file offset).
+		 */
+		size_t left = max - total, want = left < (1U << 30) ? left + 1 : 1U << 30;
+		ssize_t n = sendfile(m, fd, &off, want);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = nojit_err_set(err, -errno, "%s: copying: %s", name, strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		total += (size_t)n;
+		if (total > max) {
+			r = nojit_err_set(err, -EFBIG, "%s: over %zu bytes", name, max);
+			goto fail;
+		}
+	}
+	if (fcntl(m, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL)) {
+		r = nojit_err_set(err, -errno, "memfd seals: %s", strerror(errno));
+		goto fail;
+	}
+	return m;
+fail:
+	close(m);
+	return r;
 }
 
 int fd_path(int fd, char **ret)

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,23 @@ ssize_t pread_upto(int fd, void *buf, size_t len, off_t off);
 
 /* Read exactly LEN bytes at OFF: 0, -EIO when the file ends first, -errno. */
 int pread_full(int fd, void *buf, size_t len, off_t off);
+
+/* memfd_create flags of Linux 6.3, newer than some libc headers. */
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+/*
+ * A copy of the file open at FD (from its start, to its end) that nobody
+ * can change: a memfd sealed against writing, growing and shrinking, not
+ * executable. What is checked in it is what is used, whatever happens to
+ * the file after. Close-on-exec unless INHERIT. At most MAX bytes
+ * (-EFBIG beyond). The memfd, or -errno with ERR saying so for NAME.
+ */
+int sealed_copy(int fd, const char *name, size_t max, bool inherit, struct nojit_err *err);
 
 /*
  * Where the open file FD is now, as the kernel names it (the link
