@@ -205,7 +205,8 @@ image: $(IMAGE_DIR)/$(IMAGE_NAME).oci.tar
 # gate's --manifest the manifest parser), the headers the generated
 # registry includes, and the guests.
 VK_RT_EXTRA_SRCS := controller/keys.c controller/util.c controller/manifest.c \
-	controller/manifest_exception.c controller/json_check.c controller/sha256.c
+	controller/manifest_exception.c controller/json_check.c controller/sha256.c \
+	controller/sha256_stream.c
 include vkernel/vkernel.mk
 VK_RUNTIME_HDRS := $(BUILD)/vkernel/vk_module.h $(BUILD)/vkernel/self_check.h \
 	$(BUILD)/vkernel/vk_eh.h

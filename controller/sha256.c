@@ -2,9 +2,9 @@
 #include <errno.h>
 #include <stdint.h>
 #include <unistd.h>
-#include <sodium.h>
 
 #include "sha256.h"
+#include "sha256_stream.h"
 #include "util.h"
 
 /* The one read-and-hash loop; MAX_BYTES and DEADLINE_NS bound it (sha256.h). */
@@ -12,10 +12,10 @@ static int hash_fd(int fd, __u8 out[32], __u8 *buf, size_t buf_size,
 		   void (*on_chunk)(void *ctx, const __u8 *data, size_t n), void *ctx,
 		   __u64 max_bytes, __s64 deadline_ns)
 {
-	crypto_hash_sha256_state st;
+	struct sha256_stream st;
 	__u64 total = 0;
 
-	crypto_hash_sha256_init(&st);
+	sha256_stream_init(&st);
 	for (;;) {
 		ssize_t n = read(fd, buf, buf_size);
 
@@ -32,9 +32,9 @@ static int hash_fd(int fd, __u8 out[32], __u8 *buf, size_t buf_size,
 			return -ETIME;
 		if (on_chunk)
 			on_chunk(ctx, buf, (size_t)n);
-		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+		sha256_stream_update(&st, buf, (size_t)n);
 	}
-	crypto_hash_sha256_final(&st, out);
+	sha256_stream_final(&st, out);
 	return 0;
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* SHA-256 of a file's content (libsodium), streamed through a buffer. */
+/* SHA-256 of a file's content (sha256_stream.h), streamed through a buffer. */
 #ifndef NOJIT_SHA256_H
 #define NOJIT_SHA256_H
 

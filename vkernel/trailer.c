@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sodium.h>
 
+#include "sha256_stream.h"
 #include "trailer.h"
 
 bool vk_name_valid(const char *name)
@@ -233,26 +234,26 @@ out:
  * SHA-256 of the image (the first LEN bytes at FD) and, when FILE is not
  * NULL, also fed into FILE: each byte is read once and serves both.
  */
-static int hash_image(int fd, uint64_t len, uint8_t out[32], crypto_hash_sha256_state *file)
+static int hash_image(int fd, uint64_t len, uint8_t out[32], struct sha256_stream *file)
 {
-	crypto_hash_sha256_state st;
+	struct sha256_stream st;
 	static uint8_t buf[1 << 16];
 	uint64_t off = 0;
 	int r;
 
-	crypto_hash_sha256_init(&st);
+	sha256_stream_init(&st);
 	while (off < len) {
 		size_t n = len - off < sizeof(buf) ? len - off : sizeof(buf);
 
 		r = pread_full(fd, buf, n, off);
 		if (r)
 			return r;
-		crypto_hash_sha256_update(&st, buf, n);
+		sha256_stream_update(&st, buf, n);
 		if (file)
-			crypto_hash_sha256_update(file, buf, n);
+			sha256_stream_update(file, buf, n);
 		off += n;
 	}
-	crypto_hash_sha256_final(&st, out);
+	sha256_stream_final(&st, out);
 	return 0;
 }
 
@@ -317,7 +318,7 @@ int vk_verify_fd(int fd, const char *name, const struct nojit_trust *trust,
 		 uint8_t *ret_file_sha256, struct nojit_err *err)
 {
 	_cleanup_free_ uint8_t *tail = NULL;
-	crypto_hash_sha256_state file;
+	struct sha256_stream file;
 	uint8_t digest[32];
 	size_t len;
 	int r;
@@ -325,7 +326,7 @@ int vk_verify_fd(int fd, const char *name, const struct nojit_trust *trust,
 	r = vk_trailer_verify_fd(fd, name, trust, keys, n_keys, t, err);
 	if (r)
 		return r;
-	crypto_hash_sha256_init(&file);
+	sha256_stream_init(&file);
 	r = hash_image(fd, t->image_len, digest, ret_file_sha256 ? &file : NULL);
 	if (r)
 		return nojit_err_set(err, r, "%s: hashing the image: %s", name, strerror(-r));
@@ -344,8 +345,8 @@ int vk_verify_fd(int fd, const char *name, const struct nojit_trust *trust,
 		if (!tail)
 			return nojit_err_set(err, -ENOMEM, "out of memory");
 		len = vk_trailer_encode(t, tail);
-		crypto_hash_sha256_update(&file, tail, len);
-		crypto_hash_sha256_final(&file, ret_file_sha256);
+		sha256_stream_update(&file, tail, len);
+		sha256_stream_final(&file, ret_file_sha256);
 	}
 	return 0;
 }
