@@ -209,7 +209,7 @@ VK_RT_EXTRA_SRCS := controller/keys.c controller/util.c controller/manifest.c \
 	controller/sha256_stream.c
 include vkernel/vkernel.mk
 VK_RUNTIME_HDRS := $(BUILD)/vkernel/vk_module.h $(BUILD)/vkernel/self_check.h \
-	$(BUILD)/vkernel/vk_eh.h
+	$(BUILD)/vkernel/vk_eh.h $(BUILD)/vkernel/vk_mem.h
 
 $(BUILD)/vkernel/%.h: vkernel/%.h
 	$(Q)mkdir -p $(dir $@)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* nojit vk build: wasm -> C -> one signed static megabinary (vk_build.h). */
+#include <ctype.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -343,17 +344,54 @@ static int write_registry(struct work *w, struct nojit_err *err)
 }
 
 /*
- * wabt 1.0.32 writes the label at the end of a try as "$T<n>:;" but a
- * branch to it as "goto w2c_T<n>;" (clang's setjmp lowering branches
- * there), so the C does not compile. Rename exactly those label lines;
- * anything else that is wrong still fails in cc.
+ * The rewrites wasm2c 1.0.32's output gets, line by line:
+ *
+ * - It writes the label at the end of a try as "$T<n>:;" but a branch to
+ *   it as "goto w2c_T<n>;" (clang's setjmp lowering branches there), so
+ *   the C does not compile. Rename exactly those label lines; anything
+ *   else that is wrong still fails in cc.
+ * - Its loads and stores take the memory object and read its data
+ *   pointer at every access; they take that pointer instead, read once
+ *   per function (vk_mem.h says why and why it cannot move).
  */
-static int fix_try_labels(struct work *w, size_t i, struct nojit_err *err)
+static const char mem_arg[] = "(&instance->w2c_memory, ";
+static const char prologue[] = "  FUNC_PROLOGUE;\n";
+static const char first_load[] = "DEFINE_LOAD(i32_load, u32, u32, u32)\n";
+
+/* Whether the identifier that ends at P in LINE is one of wasm2c's loads or stores. */
+static bool names_access(const char *line, const char *p)
+{
+	const char *q = p;
+
+	while (q > line && (isalnum((unsigned char)q[-1]) || q[-1] == '_'))
+		q--;
+	if (p - q < 8 || (strncmp(q, "i32_", 4) && strncmp(q, "i64_", 4) &&
+			  strncmp(q, "f32_", 4) && strncmp(q, "f64_", 4)))
+		return false;
+	return !strncmp(q + 4, "load", 4) || !strncmp(q + 4, "store", 5);
+}
+
+static void put_accesses(FILE *out, const char *line, size_t *n)
+{
+	const char *p;
+
+	while ((p = strstr(line, mem_arg))) {
+		bool access = names_access(line, p);
+
+		fwrite(line, 1, (size_t)(p - line), out);
+		fputs(access ? "(vk_base, " : mem_arg, out);
+		*n += access;
+		line = p + strlen(mem_arg);
+	}
+	fputs(line, out);
+}
+
+static int rewrite_c(struct work *w, size_t i, struct nojit_err *err)
 {
 	_cleanup_fclose_ FILE *in = NULL, *out = NULL;
 	_cleanup_free_ char *line = NULL;
 	char path[4096], tmp[4096];
-	size_t cap = 0;
+	size_t cap = 0, prologues = 0, accesses = 0, defines = 0;
 	ssize_t n;
 
 	if (path_fmt(path, sizeof(path), "%s/m%zu.c", w->dir, i) ||
@@ -368,13 +406,27 @@ static int fix_try_labels(struct work *w, size_t i, struct nojit_err *err)
 
 		if (!strncmp(line + sp, "$T", 2))
 			d = strspn(line + sp + 2, "0123456789");
-		if (d && !strcmp(line + sp + 2 + d, ":;\n"))
+		if (d && !strcmp(line + sp + 2 + d, ":;\n")) {
 			fprintf(out, "%.*sw2c_T%s", (int)sp, line, line + sp + 2);
-		else
+		} else if (!strcmp(line, prologue)) {
+			fprintf(out, "%s  u8 *const vk_base = instance->w2c_memory.data;\n", line);
+			prologues++;
+		} else if (!strcmp(line, first_load)) {
+			fputs("#undef DEFINE_LOAD\n#undef DEFINE_STORE\n"
+			      "#define DEFINE_LOAD VK_DEFINE_LOAD\n#define DEFINE_STORE VK_DEFINE_STORE\n",
+			      out);
 			fputs(line, out);
+			defines++;
+		} else {
+			put_accesses(out, line, &accesses);
+		}
 	}
 	if (ferror(in) || fflush(out) || ferror(out))
 		return nojit_err_set(err, -EIO, "%s: rewriting failed", path);
+	if (defines != 1 || (accesses && !prologues))
+		return nojit_err_set(err, -EPROTO,
+				     "%s: wasm2c's output is not of the form nojit rewrites (%zu load definitions, %zu accesses, %zu functions; wabt 1.0.32 expected)",
+				     w->o->modules[i].path, defines, accesses, prologues);
 	if (rename(tmp, path))
 		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
 	return 0;
@@ -395,7 +447,7 @@ static int translate(struct work *w, struct nojit_err *err)
 		snprintf(what, sizeof(what), "wasm2c on %s (invalid module?)", w->o->modules[i].path);
 		r = run_tool(argv, what, err);
 		if (!r)
-			r = fix_try_labels(w, i, err);
+			r = rewrite_c(w, i, err);
 		if (r)
 			return r;
 		r = scan_header(w, i, err);
@@ -449,7 +501,7 @@ static int cache_key(struct work *w, size_t i, char key[65], struct nojit_err *e
 	char in[4096], pre[4096], ver[4096], inc[4096], map[4200];
 	/* assert() names the file: the random work directory must not reach the key. */
 	char *cpp[] = { "cc", "-E", "-P", "-std=gnu11", map, "-I", (char *)w->o->runtime_dir,
-			"-I", inc, "-include", "vk_eh.h", in, "-o", pre, NULL };
+			"-I", inc, "-include", "vk_eh.h", "-include", "vk_mem.h", in, "-o", pre, NULL };
 	char *version[] = { "cc", "--version", NULL };
 	static const char *const flags[] = { CC_FLAGS };
 	crypto_hash_sha256_state st;
@@ -548,7 +600,7 @@ static int compile_one(struct work *w, const char *src, bool pre, pid_t *pid,
 {
 	char in[4096], out[4096], inc[4096];
 	static char *const flags[] = { CC_FLAGS };
-	char *argv[ARRAY_SIZE(flags) + 12];
+	char *argv[ARRAY_SIZE(flags) + 14];
 	size_t a = 0;
 
 	argv[a++] = "cc";
@@ -558,11 +610,13 @@ static int compile_one(struct work *w, const char *src, bool pre, pid_t *pid,
 	argv[a++] = (char *)w->o->runtime_dir;
 	argv[a++] = "-I";
 	argv[a++] = inc;
-	/* vk_eh.h replaces wasm2c's unwind targets (wabt 1.0.32's are unsafe);
-	 * a preprocessed file has it already. */
+	/* vk_eh.h replaces wasm2c's unwind targets (wabt 1.0.32's are unsafe),
+	 * vk_mem.h its memory accessors; a preprocessed file has both already. */
 	if (!pre) {
 		argv[a++] = "-include";
 		argv[a++] = "vk_eh.h";
+		argv[a++] = "-include";
+		argv[a++] = "vk_mem.h";
 	}
 	argv[a++] = "-c";
 	argv[a++] = in;
