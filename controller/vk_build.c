@@ -409,7 +409,7 @@ static int rewrite_c(struct work *w, size_t i, struct nojit_err *err)
 		if (d && !strcmp(line + sp + 2 + d, ":;\n")) {
 			fprintf(out, "%.*sw2c_T%s", (int)sp, line, line + sp + 2);
 		} else if (!strcmp(line, prologue)) {
-			fprintf(out, "%s  u8 *const vk_base = instance->w2c_memory.data;\n", line);
+			fprintf(out, "%s  const vk_base_t vk_base = { instance->w2c_memory.data };\n", line);
 			prologues++;
 		} else if (!strcmp(line, first_load)) {
 			fputs("#undef DEFINE_LOAD\n#undef DEFINE_STORE\n"

@@ -27,20 +27,30 @@
 #error "vk_mem.h relies on wasm-rt's guard-page memory (its data never moves)"
 #endif
 
-#define VK_DEFINE_LOAD(name, t1, t2, t3)                       \
-	static inline t3 name(u8 *vk_base, u64 addr)            \
-	{                                                       \
-		t1 result;                                      \
-		wasm_rt_memcpy(&result, &vk_base[addr], sizeof(t1)); \
-		wasm_asm("" ::"r"(result));                     \
-		return (t3)(t2)result;                          \
+/*
+ * The pointer travels in a struct of its own: an access the rewrite
+ * missed still passes &instance->memory, and a pointer where a struct is
+ * expected is an error, where a pointer of the wrong type would be a
+ * warning (-w) and a guest address off the instance.
+ */
+typedef struct {
+	uint8_t *data;
+} vk_base_t;
+
+#define VK_DEFINE_LOAD(name, t1, t2, t3)                              \
+	static inline t3 name(vk_base_t vk_base, u64 addr)             \
+	{                                                              \
+		t1 result;                                             \
+		wasm_rt_memcpy(&result, &vk_base.data[addr], sizeof(t1)); \
+		wasm_asm("" ::"r"(result));                            \
+		return (t3)(t2)result;                                 \
 	}
 
-#define VK_DEFINE_STORE(name, t1, t2)                             \
-	static inline void name(u8 *vk_base, u64 addr, t2 value)   \
-	{                                                          \
-		t1 wrapped = (t1)value;                            \
-		wasm_rt_memcpy(&vk_base[addr], &wrapped, sizeof(t1)); \
+#define VK_DEFINE_STORE(name, t1, t2)                                  \
+	static inline void name(vk_base_t vk_base, u64 addr, t2 value)  \
+	{                                                               \
+		t1 wrapped = (t1)value;                                 \
+		wasm_rt_memcpy(&vk_base.data[addr], &wrapped, sizeof(t1)); \
 	}
 
 #endif
