@@ -354,7 +354,6 @@ static int write_registry(struct work *w, struct nojit_err *err)
  *   pointer at every access; they take that pointer instead, read once
  *   per function (vk_mem.h says why and why it cannot move).
  */
-static const char mem_arg[] = "(&instance->w2c_memory, ";
 static const char prologue[] = "  FUNC_PROLOGUE;\n";
 static const char first_load[] = "DEFINE_LOAD(i32_load, u32, u32, u32)\n";
 
@@ -371,7 +370,7 @@ static bool names_access(const char *line, const char *p)
 	return !strncmp(q + 4, "load", 4) || !strncmp(q + 4, "store", 5);
 }
 
-static void put_accesses(FILE *out, const char *line, size_t *n)
+static void put_accesses(FILE *out, const char *line, const char *mem_arg, size_t *n)
 {
 	const char *p;
 
@@ -386,14 +385,53 @@ static void put_accesses(FILE *out, const char *line, size_t *n)
 	fputs(line, out);
 }
 
+/*
+ * The instance member wasm2c named the module's one memory (after the
+ * memory's name in the name section, or its first export): NAME is empty
+ * when the module has none.
+ */
+static int memory_member(struct work *w, size_t i, char name[256], struct nojit_err *err)
+{
+	static const char decl[] = "  wasm_rt_memory_t ";
+	_cleanup_fclose_ FILE *h = NULL;
+	_cleanup_free_ char *line = NULL;
+	char path[4096];
+	size_t cap = 0, found = 0;
+
+	if (path_fmt(path, sizeof(path), "%s/m%zu.h", w->dir, i))
+		return nojit_err_set(err, -ENAMETOOLONG, "work directory path too long");
+	h = fopen(path, "re");
+	if (!h)
+		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	name[0] = '\0';
+	while (getline(&line, &cap, h) > 0) {
+		const char *id = line + strlen(decl);
+		size_t len = strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+
+		if (strncmp(line, decl, strlen(decl)) || !len || len >= 256 || strcmp(id + len, ";\n"))
+			continue;
+		memcpy(name, id, len);
+		name[len] = '\0';
+		found++;
+	}
+	if (found > 1)
+		return nojit_err_set(err, -EINVAL, "%s: more than one memory", w->o->modules[i].path);
+	return 0;
+}
+
 static int rewrite_c(struct work *w, size_t i, struct nojit_err *err)
 {
 	_cleanup_fclose_ FILE *in = NULL, *out = NULL;
 	_cleanup_free_ char *line = NULL;
-	char path[4096], tmp[4096];
+	char path[4096], tmp[4096], mem[256], mem_arg[300];
 	size_t cap = 0, prologues = 0, accesses = 0, defines = 0;
 	ssize_t n;
+	int r;
 
+	r = memory_member(w, i, mem, err);
+	if (r)
+		return r;
+	snprintf(mem_arg, sizeof(mem_arg), "(&instance->%s, ", mem);
 	if (path_fmt(path, sizeof(path), "%s/m%zu.c", w->dir, i) ||
 	    path_fmt(tmp, sizeof(tmp), "%s/m%zu.c.tmp", w->dir, i))
 		return nojit_err_set(err, -ENAMETOOLONG, "work directory path too long");
@@ -408,8 +446,8 @@ static int rewrite_c(struct work *w, size_t i, struct nojit_err *err)
 			d = strspn(line + sp + 2, "0123456789");
 		if (d && !strcmp(line + sp + 2 + d, ":;\n")) {
 			fprintf(out, "%.*sw2c_T%s", (int)sp, line, line + sp + 2);
-		} else if (!strcmp(line, prologue)) {
-			fprintf(out, "%s  const vk_base_t vk_base = { instance->w2c_memory.data };\n", line);
+		} else if (mem[0] && !strcmp(line, prologue)) {
+			fprintf(out, "%s  const vk_base_t vk_base = { instance->%s.data };\n", line, mem);
 			prologues++;
 		} else if (!strcmp(line, first_load)) {
 			fputs("#undef DEFINE_LOAD\n#undef DEFINE_STORE\n"
@@ -418,7 +456,7 @@ static int rewrite_c(struct work *w, size_t i, struct nojit_err *err)
 			fputs(line, out);
 			defines++;
 		} else {
-			put_accesses(out, line, &accesses);
+			put_accesses(out, line, mem_arg, &accesses);
 		}
 	}
 	if (ferror(in) || fflush(out) || ferror(out))
