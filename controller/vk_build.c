@@ -217,16 +217,20 @@ static int find_import(const char *mangled)
 
 /*
  * Read what wasm2c declared for module I: the import modules its
- * instantiate function takes (each must be one the runtime provides) and
- * the two exports a WASI command has.
+ * instantiate function takes (each must be one the runtime provides), the
+ * two exports a WASI command has, and MEM, the instance member wasm2c
+ * named the module's memory (after the memory's name in the name section,
+ * or its first export).
  */
-static int scan_header(struct work *w, size_t i, struct nojit_err *err)
+static int scan_header(struct work *w, size_t i, char mem[256], struct nojit_err *err)
 {
+	static const char mem_decl[] = "  wasm_rt_memory_t ";
 	const char *name = w->o->modules[i].path;
 	char path[4096], line[1024], proto[64], start[64], memory[64];
 	bool have_start = false, have_memory = false, have_inst = false, unknown_instance = false;
 	_cleanup_fclose_ FILE *f = NULL;
 	char bad_import[520] = "";
+	size_t mems = 0;
 
 	snprintf(proto, sizeof(proto), "void Z_m%zu_instantiate(", i);
 	snprintf(start, sizeof(start), "void Z_m%zuZ__start(", i);
@@ -236,8 +240,11 @@ static int scan_header(struct work *w, size_t i, struct nojit_err *err)
 	f = fopen(path, "re");
 	if (!f)
 		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	mem[0] = '\0';
 	while (fgets(line, sizeof(line), f)) {
+		const char *id = line + strlen(mem_decl);
 		char mod[256], fn[256];
+		size_t len;
 
 		if (!strncmp(line, "/* import:", 10) || !strncmp(line, "/* export:", 10)) {
 			/* The names were checked in the wasm; this is the second look. */
@@ -278,8 +285,16 @@ static int scan_header(struct work *w, size_t i, struct nojit_err *err)
 			have_start = true;
 		} else if (!strncmp(line, memory, strlen(memory))) {
 			have_memory = true;
+		} else if (!strncmp(line, mem_decl, strlen(mem_decl)) &&
+			   (len = strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")) &&
+			   len < 256 && !strcmp(id + len, ";\n")) {
+			memcpy(mem, id, len);
+			mem[len] = '\0';
+			mems++;
 		}
 	}
+	if (mems > 1)
+		return nojit_err_set(err, -EINVAL, "%s: more than one memory", name);
 	/* Named by the import itself, which wasm2c declares after instantiate. */
 	if (bad_import[0] || unknown_instance)
 		return nojit_err_set(err, -ENOENT,
@@ -385,52 +400,15 @@ static void put_accesses(FILE *out, const char *line, const char *mem_arg, size_
 	fputs(line, out);
 }
 
-/*
- * The instance member wasm2c named the module's one memory (after the
- * memory's name in the name section, or its first export): NAME is empty
- * when the module has none.
- */
-static int memory_member(struct work *w, size_t i, char name[256], struct nojit_err *err)
-{
-	static const char decl[] = "  wasm_rt_memory_t ";
-	_cleanup_fclose_ FILE *h = NULL;
-	_cleanup_free_ char *line = NULL;
-	char path[4096];
-	size_t cap = 0, found = 0;
-
-	if (path_fmt(path, sizeof(path), "%s/m%zu.h", w->dir, i))
-		return nojit_err_set(err, -ENAMETOOLONG, "work directory path too long");
-	h = fopen(path, "re");
-	if (!h)
-		return nojit_err_set(err, -errno, "%s: %s", path, strerror(errno));
-	name[0] = '\0';
-	while (getline(&line, &cap, h) > 0) {
-		const char *id = line + strlen(decl);
-		size_t len = strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
-
-		if (strncmp(line, decl, strlen(decl)) || !len || len >= 256 || strcmp(id + len, ";\n"))
-			continue;
-		memcpy(name, id, len);
-		name[len] = '\0';
-		found++;
-	}
-	if (found > 1)
-		return nojit_err_set(err, -EINVAL, "%s: more than one memory", w->o->modules[i].path);
-	return 0;
-}
-
-static int rewrite_c(struct work *w, size_t i, struct nojit_err *err)
+/* MEM: the memory's instance member (scan_header()), empty if none. */
+static int rewrite_c(struct work *w, size_t i, const char *mem, struct nojit_err *err)
 {
 	_cleanup_fclose_ FILE *in = NULL, *out = NULL;
 	_cleanup_free_ char *line = NULL;
-	char path[4096], tmp[4096], mem[256], mem_arg[300];
+	char path[4096], tmp[4096], mem_arg[300];
 	size_t cap = 0, prologues = 0, accesses = 0, defines = 0;
 	ssize_t n;
-	int r;
 
-	r = memory_member(w, i, mem, err);
-	if (r)
-		return r;
 	snprintf(mem_arg, sizeof(mem_arg), "(&instance->%s, ", mem);
 	if (path_fmt(path, sizeof(path), "%s/m%zu.c", w->dir, i) ||
 	    path_fmt(tmp, sizeof(tmp), "%s/m%zu.c.tmp", w->dir, i))
@@ -474,7 +452,7 @@ static int rewrite_c(struct work *w, size_t i, struct nojit_err *err)
 static int translate(struct work *w, struct nojit_err *err)
 {
 	for (size_t i = 0; i < w->o->n_modules; i++) {
-		char in[4096], out[4096], modname[32], what[512];
+		char in[4096], out[4096], modname[32], what[512], mem[256];
 		char *argv[] = { "wasm2c", "--enable-exceptions", in, "-n", modname, "-o", out, NULL };
 		int r;
 
@@ -485,10 +463,9 @@ static int translate(struct work *w, struct nojit_err *err)
 		snprintf(what, sizeof(what), "wasm2c on %s (invalid module?)", w->o->modules[i].path);
 		r = run_tool(argv, what, err);
 		if (!r)
-			r = rewrite_c(w, i, err);
-		if (r)
-			return r;
-		r = scan_header(w, i, err);
+			r = scan_header(w, i, mem, err);
+		if (!r)
+			r = rewrite_c(w, i, mem, err);
 		if (r)
 			return r;
 	}
