@@ -429,7 +429,6 @@ static int replace_with(int ro, int dirfd, const char *file, mode_t mode, struct
 {
 	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
 	char self[64], tmp[NAME_MAX + 1];
-
 	struct stat want, got;
 
 	if (fchmod(ro, mode & 0755) || fstat(ro, &want))

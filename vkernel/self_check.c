@@ -83,7 +83,6 @@ static const char *not_sealed(int fd)
  */
 static int open_own_exe(char *errbuf, size_t errlen)
 {
-	/* "self" is procfs's link to PID, in the procfs's own pid namespace. */
 	struct open_how how = {
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
 		.resolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH,

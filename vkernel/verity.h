@@ -14,10 +14,10 @@
  *
  *   VK_SEAL_MAGIC (8) || key id (16 hex chars) || signature (64)
  *
- * The signature authenticates itself. A
- * megabinary whose own file carries a seal that verifies with a key
- * compiled into it may skip hashing its image: D fixes every byte of the
- * file, and the key holder sealed D only after checking those bytes.
+ * The signature authenticates itself. A megabinary whose own file
+ * carries a seal that verifies with a key compiled into it may skip
+ * hashing its image: D fixes every byte of the file, and the key holder
+ * sealed D only after checking those bytes.
  */
 #ifndef NOJIT_VK_VERITY_H
 #define NOJIT_VK_VERITY_H
